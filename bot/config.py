@@ -1,0 +1,142 @@
+"""Configuration, read from an injected environment mapping (and optionally a `.env` file).
+
+Rules:
+- `Config.from_env(environ)` is the only way in; `os.environ` is read in `bot.cli` alone, so tests
+  pass a plain dict.
+- Values in the real environment win over the `.env` file.
+- A missing or malformed required value raises `ConfigError` with one line naming the variable.
+  Secrets are `SecretStr`, so neither `repr(config)` nor an error message ever shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from dotenv import dotenv_values
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/learning-out-loud.db"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+class StoreConfig(BaseSettings):
+    """What commands that only touch the database need (`migrate`, `export`)."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    log_level: LogLevel = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only what `from_env` passes in: the process environment is never read behind our back.
+        return (init_settings,)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, env_file: Path | None = None) -> Self:
+        """Build the config from an environment mapping, with `.env` values underneath."""
+        merged: dict[str, str | None] = {}
+        if env_file is not None and env_file.is_file():
+            merged.update(dotenv_values(env_file))
+        merged.update(environ)
+        known = set(cls.model_fields)
+        values: dict[str, Any] = {
+            k.lower(): v for k, v in merged.items() if v and k.lower() in known
+        }
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc)) from None
+
+
+class Config(StoreConfig):
+    """Everything the bot needs to serve Slack, validated once at start-up."""
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = SLACK_API_URL
+    host: str = "0.0.0.0"  # a server in a container listens on all interfaces
+    port: int = Field(default=3000, ge=0, le=65535)
+    bot_admins: tuple[str, ...] = ()
+    tool_catalogue_file: Path | None = None
+    missed_send_grace_hours: float = Field(default=6.0, ge=0)
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("bot_admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _signing_secret_for_http(self) -> Config:
+        # Socket Mode authenticates the socket instead of signing each request.
+        if self.slack_app_token is None and self.slack_signing_secret is None:
+            raise ValueError("SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set")
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def missed_send_grace(self) -> timedelta:
+        return timedelta(hours=self.missed_send_grace_hours)
+
+
+def _describe(exc: ValidationError) -> str:
+    """Turn pydantic's report into one line naming the variable, never echoing its value."""
+    error = exc.errors(include_input=False, include_url=False)[0]
+    location = [str(part) for part in error.get("loc", ())]
+    message = str(error.get("msg", "invalid"))
+    if error.get("type") == "missing":
+        message = "is required but not set"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    if not location:
+        return message
+    return f"{location[0].upper()} {message}"

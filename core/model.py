@@ -1,0 +1,147 @@
+"""The domain's nouns: experiments and the small vocabularies that describe them.
+
+Everything here is plain data with no I/O. Instants are aware datetimes in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """How the experiment went, in the sharer's own judgement."""
+
+    WORKED = "worked"
+    MIXED = "mixed"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"worked": "Worked", "mixed": "Mixed", "failed": "Failed"}[self.value]
+
+
+class FailureMode(StrEnum):
+    """How AI tools really fail: a small taxonomy, documented in docs/failure-modes.md."""
+
+    CONFIDENT_WRONG = "confident_wrong"
+    CONTEXT_DECAY = "context_decay"
+    BROKEN_SHAPE = "broken_shape"
+    SILENTLY_PARTIAL = "silently_partial"
+    REFUSED = "refused"
+    SLOW_OR_COSTLY = "slow_or_costly"
+    DATA_CONCERN = "data_concern"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _FAILURE_LABELS[self]
+
+
+_FAILURE_LABELS: dict[FailureMode, str] = {
+    FailureMode.CONFIDENT_WRONG: "Confident wrong answer",
+    FailureMode.CONTEXT_DECAY: "Quality drops as context grows",
+    FailureMode.BROKEN_SHAPE: "Right content, shape breaks the next step",
+    FailureMode.SILENTLY_PARTIAL: "Silently partial",
+    FailureMode.REFUSED: "Refused or over-cautious",
+    FailureMode.SLOW_OR_COSTLY: "Too slow or costly",
+    FailureMode.DATA_CONCERN: "Data or security concern",
+    FailureMode.OTHER: "Other",
+}
+
+
+class JobFunction(StrEnum):
+    """The sharer's job function, set once in their profile."""
+
+    ENGINEERING = "engineering"
+    PRODUCT = "product"
+    DESIGN = "design"
+    DATA = "data"
+    SALES = "sales"
+    MARKETING = "marketing"
+    SUPPORT = "support"
+    LEGAL = "legal"
+    FINANCE = "finance"
+    PEOPLE = "people"
+    OPS = "ops"
+    LEADERSHIP = "leadership"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return "People/HR" if self is JobFunction.PEOPLE else self.value.capitalize()
+
+
+class Source(StrEnum):
+    """Where an experiment was captured."""
+
+    THREAD = "thread"  # a reply in a prompt's thread
+    COMMAND = "command"  # `/tried <text>`
+    FORM = "form"  # the modal (bare `/tried`, the prompt's button, Edit)
+
+
+# Field limits. Slack's `plain_text_input` takes at most 3,000 characters, so the form can never
+# hold more than that per field; quick entries and thread replies share the same ceiling for the
+# main text so that everything stored can be edited in the form without loss.
+MAX_TOOL_CHARS = 80
+MAX_FIELD_CHARS = 3000
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a person said, before it is stored: parsed from `/tried`, a reply, or the form."""
+
+    summary: str
+    tool: str | None = None
+    work: str = ""
+    surprise: str = ""
+    failure: str = ""
+    outcome: Outcome | None = None
+    failure_mode: FailureMode | None = None
+    private: bool = False
+    # What was inferred rather than typed into a field, for the confirmation to show
+    # (e.g. ("tool", "outcome")).
+    inferred: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One stored experiment."""
+
+    id: str
+    team_id: str
+    user_id: str
+    source: Source
+    summary: str
+    created_at: datetime
+    updated_at: datetime
+    week: str  # ISO week of `created_at` in the sharer's time zone, e.g. "2026-W48"
+    tool: str | None = None
+    work: str = ""
+    surprise: str = ""
+    failure: str = ""
+    outcome: Outcome | None = None
+    failure_mode: FailureMode | None = None
+    job_function: JobFunction | None = None
+    private: bool = False
+    channel_id: str | None = None
+    message_ts: str | None = None
+    permalink: str | None = None
+    # The bot's copy of a `/tried` or form entry, posted into the week's prompt thread.
+    echo_channel_id: str | None = None
+    echo_ts: str | None = None
+    ritual_id: str | None = None
+    occurrence_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A person's settings, set with `/tried profile`."""
+
+    team_id: str
+    user_id: str
+    job_function: JobFunction | None = None
+    tz_override: str | None = None  # an IANA zone that wins over the one Slack reports
+    dm_prompts: bool = True
+    paused_until: date | None = None  # no prompts or reminders up to and including this day

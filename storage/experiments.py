@@ -1,0 +1,196 @@
+"""Stored experiments: one row each, keyed for idempotent capture by `source_key`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.model import Experiment, FailureMode, JobFunction, Outcome, Source
+from storage.db import from_db_time, to_db_time
+
+_COLUMNS = (
+    "id, team_id, user_id, source, tool, work, summary, surprise, failure, outcome,"
+    " failure_mode, job_function, is_private, channel_id, message_ts, permalink,"
+    " echo_channel_id, echo_ts, ritual_id, occurrence_id, week, created_at, updated_at"
+)
+
+
+def _params(exp: Experiment) -> dict[str, Any]:
+    return {
+        "id": exp.id,
+        "team_id": exp.team_id,
+        "user_id": exp.user_id,
+        "source": exp.source.value,
+        "tool": exp.tool,
+        "work": exp.work,
+        "summary": exp.summary,
+        "surprise": exp.surprise,
+        "failure": exp.failure,
+        "outcome": exp.outcome.value if exp.outcome else None,
+        "failure_mode": exp.failure_mode.value if exp.failure_mode else None,
+        "job_function": exp.job_function.value if exp.job_function else None,
+        "is_private": 1 if exp.private else 0,
+        "channel_id": exp.channel_id,
+        "message_ts": exp.message_ts,
+        "permalink": exp.permalink,
+        "ritual_id": exp.ritual_id,
+        "occurrence_id": exp.occurrence_id,
+        "week": exp.week,
+        "created_at": to_db_time(exp.created_at),
+        "updated_at": to_db_time(exp.updated_at),
+    }
+
+
+def _from_row(row: RowMapping) -> Experiment:
+    return Experiment(
+        id=row["id"],
+        team_id=row["team_id"],
+        user_id=row["user_id"],
+        source=Source(row["source"]),
+        tool=row["tool"],
+        work=row["work"],
+        summary=row["summary"],
+        surprise=row["surprise"],
+        failure=row["failure"],
+        outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+        failure_mode=FailureMode(row["failure_mode"]) if row["failure_mode"] else None,
+        job_function=JobFunction(row["job_function"]) if row["job_function"] else None,
+        private=bool(row["is_private"]),
+        channel_id=row["channel_id"],
+        message_ts=row["message_ts"],
+        permalink=row["permalink"],
+        echo_channel_id=row["echo_channel_id"],
+        echo_ts=row["echo_ts"],
+        ritual_id=row["ritual_id"],
+        occurrence_id=row["occurrence_id"],
+        week=row["week"],
+        created_at=from_db_time(row["created_at"]),
+        updated_at=from_db_time(row["updated_at"]),
+    )
+
+
+async def _select(conn: AsyncConnection, where: str, params: Mapping[str, Any]) -> list[Experiment]:
+    # `where` is always a literal from this module; values travel as bound parameters.
+    result = await conn.execute(text(f"SELECT {_COLUMNS} FROM experiments WHERE {where}"), params)  # noqa: S608
+    return [_from_row(row) for row in result.mappings()]
+
+
+async def insert_experiment(conn: AsyncConnection, exp: Experiment, *, source_key: str) -> bool:
+    """Store a new experiment; return False when `source_key` was already captured."""
+    params = _params(exp) | {"source_key": source_key}
+    result = await conn.execute(
+        text(
+            "INSERT INTO experiments (id, team_id, user_id, source, source_key, tool, work,"
+            " summary, surprise, failure, outcome, failure_mode, job_function, is_private,"
+            " channel_id, message_ts, permalink, ritual_id, occurrence_id, week, created_at,"
+            " updated_at) VALUES (:id, :team_id, :user_id, :source, :source_key, :tool, :work,"
+            " :summary, :surprise, :failure, :outcome, :failure_mode, :job_function, :is_private,"
+            " :channel_id, :message_ts, :permalink, :ritual_id, :occurrence_id, :week,"
+            " :created_at, :updated_at) ON CONFLICT (source_key) DO NOTHING"
+        ),
+        params,
+    )
+    return result.rowcount == 1
+
+
+async def update_experiment(conn: AsyncConnection, exp: Experiment) -> None:
+    """Overwrite the editable fields of a stored experiment."""
+    await conn.execute(
+        text(
+            "UPDATE experiments SET tool = :tool, work = :work, summary = :summary,"
+            " surprise = :surprise, failure = :failure, outcome = :outcome,"
+            " failure_mode = :failure_mode, job_function = :job_function,"
+            " is_private = :is_private, permalink = :permalink, updated_at = :updated_at"
+            " WHERE id = :id"
+        ),
+        _params(exp),
+    )
+
+
+async def set_echo(conn: AsyncConnection, experiment_id: str, channel_id: str, ts: str) -> None:
+    """Remember the bot's copy of an experiment posted into a prompt's thread."""
+    await conn.execute(
+        text("UPDATE experiments SET echo_channel_id = :channel, echo_ts = :ts WHERE id = :id"),
+        {"channel": channel_id, "ts": ts, "id": experiment_id},
+    )
+
+
+async def get_experiment(conn: AsyncConnection, experiment_id: str) -> Experiment | None:
+    """Return the experiment with this id, if any."""
+    found = await _select(conn, "id = :id", {"id": experiment_id})
+    return found[0] if found else None
+
+
+async def get_by_source_key(conn: AsyncConnection, source_key: str) -> Experiment | None:
+    """Return the experiment captured under this key, if any."""
+    found = await _select(conn, "source_key = :key", {"key": source_key})
+    return found[0] if found else None
+
+
+async def list_for_user(
+    conn: AsyncConnection, team_id: str, user_id: str, *, limit: int = 10
+) -> list[Experiment]:
+    """Return a person's newest experiments, newest first."""
+    found = await _select(
+        conn,
+        "team_id = :team AND user_id = :user ORDER BY created_at DESC, id DESC LIMIT :limit",
+        {"team": team_id, "user": user_id, "limit": limit},
+    )
+    return found
+
+
+async def list_for_weeks(
+    conn: AsyncConnection, team_id: str, weeks: Sequence[str], *, include_private: bool = False
+) -> list[Experiment]:
+    """Return the experiments of the given ISO weeks, oldest first."""
+    if not weeks:
+        return []
+    names = {f"w{i}": week for i, week in enumerate(weeks)}
+    placeholders = ", ".join(f":{name}" for name in names)
+    private = "" if include_private else " AND is_private = 0"
+    return await _select(
+        conn,
+        f"team_id = :team AND week IN ({placeholders}){private} ORDER BY created_at, id",
+        {"team": team_id, **names},
+    )
+
+
+async def list_since(
+    conn: AsyncConnection, since: datetime | None, *, include_private: bool
+) -> list[Experiment]:
+    """Return every experiment created at or after `since` (all when None), oldest first."""
+    clauses = ["1 = 1"]
+    params: dict[str, Any] = {}
+    if since is not None:
+        clauses.append("created_at >= :since")
+        params["since"] = to_db_time(since)
+    if not include_private:
+        clauses.append("is_private = 0")
+    return await _select(conn, " AND ".join(clauses) + " ORDER BY created_at, id", params)
+
+
+async def delete_experiment(conn: AsyncConnection, experiment_id: str) -> None:
+    """Remove one experiment."""
+    await conn.execute(text("DELETE FROM experiments WHERE id = :id"), {"id": experiment_id})
+
+
+async def delete_for_user(conn: AsyncConnection, team_id: str, user_id: str) -> list[Experiment]:
+    """Remove every experiment of a person and return what was removed."""
+    gone = await _select(
+        conn, "team_id = :team AND user_id = :user", {"team": team_id, "user": user_id}
+    )
+    await conn.execute(
+        text("DELETE FROM experiments WHERE team_id = :team AND user_id = :user"),
+        {"team": team_id, "user": user_id},
+    )
+    return gone
+
+
+def with_edits(exp: Experiment, *, now: datetime, **changes: Any) -> Experiment:
+    """Return a copy with the changes applied and `updated_at` moved on."""
+    return replace(exp, updated_at=now, **changes)

@@ -1,0 +1,45 @@
+"""Fixtures shared by every test: a clean environment and a fresh database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database
+from storage.migrate import migrate
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, ISO week 2026-W48
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's Slack settings and proxies out of every test."""
+    import os
+
+    for name in list(os.environ):
+        upper = name.upper()
+        if upper.startswith("SLACK_") or upper in {
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "NO_PROXY",
+        }:
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A SQLite file of this test's own."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database, closed after the test."""
+    database = Database.connect(database_url)
+    await migrate(database, now=NOW)
+    yield database
+    await database.close()

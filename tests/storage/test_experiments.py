@@ -1,0 +1,110 @@
+"""Experiments on a real SQLite file: idempotent capture, edits, per-person queries."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from core.model import Experiment, FailureMode, JobFunction, Outcome, Source
+from storage import experiments as repo
+from storage.db import Database, new_id
+from storage.events import claim_event
+from tests.conftest import NOW
+
+
+def make_experiment(**changes: object) -> Experiment:
+    """An experiment with sensible defaults, changed as asked."""
+    base = Experiment(
+        id=new_id(),
+        team_id="T1",
+        user_id="U1",
+        source=Source.COMMAND,
+        summary="drafted the migration plan, it invented a CLI flag",
+        created_at=NOW,
+        updated_at=NOW,
+        week="2026-W48",
+        tool="GitHub Copilot",
+        outcome=Outcome.FAILED,
+        failure_mode=FailureMode.CONFIDENT_WRONG,
+        job_function=JobFunction.ENGINEERING,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+async def test_round_trip_keeps_every_field(db: Database) -> None:
+    """What is stored comes back equal, enums and instants included."""
+    exp = make_experiment(
+        permalink="https://x.slack.com/archives/C1/p1", channel_id="C1", message_ts="1.2"
+    )
+    async with db.transaction() as conn:
+        assert await repo.insert_experiment(conn, exp, source_key="cmd:1")
+        assert await repo.get_experiment(conn, exp.id) == exp
+
+
+async def test_same_source_key_is_stored_once(db: Database) -> None:
+    """A second capture of the same message or view is refused by the unique key."""
+    async with db.transaction() as conn:
+        assert await repo.insert_experiment(conn, make_experiment(), source_key="view:V1")
+        assert not await repo.insert_experiment(conn, make_experiment(), source_key="view:V1")
+        assert len(await repo.list_for_user(conn, "T1", "U1")) == 1
+
+
+async def test_update_changes_fields_and_time(db: Database) -> None:
+    """An edit overwrites the editable fields and moves `updated_at`."""
+    exp = make_experiment()
+    async with db.transaction() as conn:
+        await repo.insert_experiment(conn, exp, source_key="cmd:2")
+        edited = repo.with_edits(
+            exp, now=NOW + timedelta(hours=1), tool="Claude", outcome=Outcome.WORKED
+        )
+        await repo.update_experiment(conn, edited)
+        assert await repo.get_experiment(conn, exp.id) == edited
+
+
+async def test_lists_newest_first_and_by_week(db: Database) -> None:
+    """A person's list is newest first; a week's list leaves private entries out."""
+    older = make_experiment(created_at=NOW - timedelta(days=8), week="2026-W47")
+    newer = make_experiment(created_at=NOW)
+    private = make_experiment(created_at=NOW + timedelta(minutes=1), private=True)
+    async with db.transaction() as conn:
+        for i, exp in enumerate((older, newer, private)):
+            await repo.insert_experiment(conn, exp, source_key=f"cmd:{i}")
+        assert [e.id for e in await repo.list_for_user(conn, "T1", "U1")] == [
+            private.id,
+            newer.id,
+            older.id,
+        ]
+        assert [e.id for e in await repo.list_for_weeks(conn, "T1", ["2026-W48"])] == [newer.id]
+        with_private = await repo.list_for_weeks(conn, "T1", ["2026-W48"], include_private=True)
+        assert [e.id for e in with_private] == [newer.id, private.id]
+
+
+async def test_delete_for_user_removes_only_theirs(db: Database) -> None:
+    """Forgetting a person removes their experiments and nobody else's."""
+    mine, theirs = make_experiment(), make_experiment(user_id="U2")
+    async with db.transaction() as conn:
+        await repo.insert_experiment(conn, mine, source_key="a")
+        await repo.insert_experiment(conn, theirs, source_key="b")
+        gone = await repo.delete_for_user(conn, "T1", "U1")
+        assert [e.id for e in gone] == [mine.id]
+        assert await repo.get_experiment(conn, theirs.id) == theirs
+
+
+async def test_event_claim_is_first_delivery_only(db: Database) -> None:
+    """An event id is claimed once; a retry of the same envelope is recognised."""
+    async with db.transaction() as conn:
+        assert await claim_event(conn, "Ev1", "message", now=NOW)
+    async with db.transaction() as conn:
+        assert not await claim_event(conn, "Ev1", "message", now=NOW)
+
+
+async def test_claim_rolls_back_with_failed_work(db: Database) -> None:
+    """A claim made in a transaction that fails is undone, so Slack's retry does the work."""
+    try:
+        async with db.transaction() as conn:
+            assert await claim_event(conn, "Ev2", "message", now=NOW)
+            raise RuntimeError("crash while storing")
+    except RuntimeError:
+        pass
+    async with db.transaction() as conn:
+        assert await claim_event(conn, "Ev2", "message", now=NOW)

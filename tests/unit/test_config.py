@@ -1,0 +1,91 @@
+"""Configuration: read from a mapping, one-line errors naming the variable, no secret shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, ConfigError, StoreConfig
+
+VALID = {"SLACK_BOT_TOKEN": "xoxb-1-secret", "SLACK_SIGNING_SECRET": "shh-signing"}
+
+
+def test_reads_required_values_and_defaults() -> None:
+    """A bot token and a signing secret are enough; the rest has defaults."""
+    config = Config.from_env(VALID)
+    assert config.slack_bot_token.get_secret_value() == "xoxb-1-secret"
+    assert config.slack_api_url == "https://slack.com/api/"
+    assert config.database_url.startswith("sqlite+aiosqlite:///")
+    assert (config.host, config.port, config.log_level) == ("0.0.0.0", 3000, "INFO")
+    assert not config.socket_mode
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        pytest.param({}, "SLACK_BOT_TOKEN is required but not set", id="no-token"),
+        pytest.param(
+            {**VALID, "SLACK_BOT_TOKEN": "xoxp-user"},
+            "SLACK_BOT_TOKEN must be a bot token",
+            id="user-token",
+        ),
+        pytest.param({**VALID, "PORT": "eighty"}, "PORT ", id="bad-port"),
+        pytest.param({**VALID, "LOG_LEVEL": "loud"}, "LOG_LEVEL ", id="bad-level"),
+        pytest.param(
+            {**VALID, "SLACK_APP_TOKEN": "xoxb-wrong"},
+            "SLACK_APP_TOKEN must be an app-level token",
+            id="bad-app-token",
+        ),
+        pytest.param(
+            {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is required", id="no-secret"
+        ),
+    ],
+)
+def test_bad_values_name_the_variable(environ: dict[str, str], message: str) -> None:
+    """A missing or malformed value is one line that names the variable."""
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env(environ)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_errors_never_show_secrets() -> None:
+    """Neither the error nor the config's repr contains a token."""
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env(
+            {"SLACK_BOT_TOKEN": "xoxp-very-secret-value", "SLACK_SIGNING_SECRET": "s3cr3t"}
+        )
+    assert "very-secret" not in str(caught.value)
+    config = Config.from_env(VALID)
+    assert "xoxb-1-secret" not in repr(config)
+    assert "shh-signing" not in repr(config)
+
+
+def test_socket_mode_needs_no_signing_secret() -> None:
+    """With an app-level token the bot runs in Socket Mode and signs nothing."""
+    config = Config.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"})
+    assert config.socket_mode
+
+
+def test_environment_wins_over_env_file(tmp_path: Path) -> None:
+    """Values in `.env` fill gaps; the real environment overrides them."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("SLACK_BOT_TOKEN=xoxb-from-file\nSLACK_SIGNING_SECRET=file\nPORT=4000\n")
+    config = Config.from_env({"PORT": "5000"}, env_file=env_file)
+    assert config.slack_bot_token.get_secret_value() == "xoxb-from-file"
+    assert config.port == 5000
+
+
+def test_lists_and_urls_are_normalised() -> None:
+    """BOT_ADMINS is split on commas and SLACK_API_URL gains its trailing slash."""
+    config = Config.from_env(
+        {**VALID, "BOT_ADMINS": "U1, U2,,", "SLACK_API_URL": "http://127.0.0.1:9/api"}
+    )
+    assert config.bot_admins == ("U1", "U2")
+    assert config.slack_api_url == "http://127.0.0.1:9/api/"
+
+
+def test_store_commands_need_no_slack_settings() -> None:
+    """`migrate` and `export` run with only a database URL."""
+    assert StoreConfig.from_env({"DATABASE_URL": "sqlite:///x.db"}).database_url == "sqlite:///x.db"
