@@ -132,7 +132,6 @@ class Experiment:
     echo_channel_id: str | None = None
     echo_ts: str | None = None
     ritual_id: str | None = None
-    occurrence_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from storage.db import from_db_time, to_db_time
 _COLUMNS = (
     "id, team_id, user_id, source, tool, work, summary, surprise, failure, outcome,"
     " failure_mode, job_function, is_private, channel_id, message_ts, permalink,"
-    " echo_channel_id, echo_ts, ritual_id, occurrence_id, week, created_at, updated_at"
+    " echo_channel_id, echo_ts, ritual_id, week, created_at, updated_at"
 )
 
 
@@ -39,7 +39,6 @@ def _params(exp: Experiment) -> dict[str, Any]:
         "message_ts": exp.message_ts,
         "permalink": exp.permalink,
         "ritual_id": exp.ritual_id,
-        "occurrence_id": exp.occurrence_id,
         "week": exp.week,
         "created_at": to_db_time(exp.created_at),
         "updated_at": to_db_time(exp.updated_at),
@@ -67,7 +66,6 @@ def _from_row(row: RowMapping) -> Experiment:
         echo_channel_id=row["echo_channel_id"],
         echo_ts=row["echo_ts"],
         ritual_id=row["ritual_id"],
-        occurrence_id=row["occurrence_id"],
         week=row["week"],
         created_at=from_db_time(row["created_at"]),
         updated_at=from_db_time(row["updated_at"]),
@@ -76,7 +74,7 @@ def _from_row(row: RowMapping) -> Experiment:
 
 async def _select(conn: AsyncConnection, where: str, params: Mapping[str, Any]) -> list[Experiment]:
     # `where` is always a literal from this module; values travel as bound parameters.
-    result = await conn.execute(text(f"SELECT {_COLUMNS} FROM experiments WHERE {where}"), params)  # noqa: S608
+    result = await conn.execute(text(f"SELECT {_COLUMNS} FROM experiments WHERE {where}"), params)
     return [_from_row(row) for row in result.mappings()]
 
 
@@ -87,10 +85,10 @@ async def insert_experiment(conn: AsyncConnection, exp: Experiment, *, source_ke
         text(
             "INSERT INTO experiments (id, team_id, user_id, source, source_key, tool, work,"
             " summary, surprise, failure, outcome, failure_mode, job_function, is_private,"
-            " channel_id, message_ts, permalink, ritual_id, occurrence_id, week, created_at,"
+            " channel_id, message_ts, permalink, ritual_id, week, created_at,"
             " updated_at) VALUES (:id, :team_id, :user_id, :source, :source_key, :tool, :work,"
             " :summary, :surprise, :failure, :outcome, :failure_mode, :job_function, :is_private,"
-            " :channel_id, :message_ts, :permalink, :ritual_id, :occurrence_id, :week,"
+            " :channel_id, :message_ts, :permalink, :ritual_id, :week,"
             " :created_at, :updated_at) ON CONFLICT (source_key) DO NOTHING"
         ),
         params,
@@ -117,6 +115,24 @@ async def set_echo(conn: AsyncConnection, experiment_id: str, channel_id: str, t
     await conn.execute(
         text("UPDATE experiments SET echo_channel_id = :channel, echo_ts = :ts WHERE id = :id"),
         {"channel": channel_id, "ts": ts, "id": experiment_id},
+    )
+
+
+async def set_permalink(conn: AsyncConnection, experiment_id: str, permalink: str) -> None:
+    """Remember the link to the message an experiment came from."""
+    await conn.execute(
+        text("UPDATE experiments SET permalink = :link WHERE id = :id"),
+        {"link": permalink, "id": experiment_id},
+    )
+
+
+async def set_occurrence(
+    conn: AsyncConnection, experiment_id: str, ritual_id: str, week: str
+) -> None:
+    """Attach an experiment to a ritual's week (a `/tried` entry counts as answering)."""
+    await conn.execute(
+        text("UPDATE experiments SET ritual_id = :ritual, week = :week WHERE id = :id"),
+        {"ritual": ritual_id, "week": week, "id": experiment_id},
     )
 
 
@@ -172,6 +188,20 @@ async def list_since(
     if not include_private:
         clauses.append("is_private = 0")
     return await _select(conn, " AND ".join(clauses) + " ORDER BY created_at, id", params)
+
+
+async def history_before(
+    conn: AsyncConnection, team_id: str, week: str
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Return the tools named and the people who shared in any week before `week` (shared only)."""
+    result = await conn.execute(
+        text(
+            "SELECT DISTINCT tool, user_id FROM experiments WHERE team_id = :team AND week < :week AND is_private = 0"
+        ),
+        {"team": team_id, "week": week},
+    )
+    rows = result.all()
+    return frozenset(row[0] for row in rows if row[0]), frozenset(row[1] for row in rows)
 
 
 async def delete_experiment(conn: AsyncConnection, experiment_id: str) -> None:

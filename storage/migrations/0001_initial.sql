@@ -42,7 +42,6 @@ CREATE TABLE experiments (
     echo_channel_id VARCHAR(32),
     echo_ts        VARCHAR(32),
     ritual_id      VARCHAR(32),
-    occurrence_id  VARCHAR(64),
     week           VARCHAR(8) NOT NULL,
     created_at     VARCHAR(32) NOT NULL,
     updated_at     VARCHAR(32) NOT NULL

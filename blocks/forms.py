@@ -1,0 +1,333 @@
+"""Modals: the experiment form (new or edit) and reading its submitted values back.
+
+Each input uses the same string as `block_id` and `action_id` (see `blocks.ids.Field`), so a
+submission's `view.state.values[field][field]` is where its value is, and field errors for
+`response_action: errors` are keyed by the same id.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from blocks.ids import Field, View
+from core.model import (
+    MAX_FIELD_CHARS,
+    MAX_TOOL_CHARS,
+    Draft,
+    Experiment,
+    FailureMode,
+    JobFunction,
+    Outcome,
+    Profile,
+)
+
+Block = dict[str, Any]
+
+PRIVATE_VALUE = "private"
+
+
+@dataclass(frozen=True)
+class FormMetadata:
+    """What the form carries through Slack in `private_metadata` (at most 3,000 characters)."""
+
+    experiment_id: str | None = None  # set when editing
+    channel_id: str | None = None  # where `/tried` was typed, to answer there
+    ritual_id: str | None = None  # set when opened from a prompt: the entry answers it
+    week: str | None = None
+
+    def dump(self) -> str:
+        return json.dumps(
+            {"e": self.experiment_id, "c": self.channel_id, "r": self.ritual_id, "w": self.week}
+        )
+
+    @classmethod
+    def load(cls, raw: str | None) -> FormMetadata:
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        fields = [data.get(key) for key in ("e", "c", "r", "w")]
+        if not all(value is None or isinstance(value, str) for value in fields):
+            return cls()
+        return cls(*fields)
+
+
+def _text_input(
+    field: Field,
+    label: str,
+    *,
+    initial: str = "",
+    multiline: bool = False,
+    optional: bool = True,
+    max_length: int = MAX_FIELD_CHARS,
+    placeholder: str = "",
+) -> Block:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": field.value,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return {
+        "type": "input",
+        "block_id": field.value,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def _select(field: Field, label: str, options: list[dict[str, Any]], initial: str | None) -> Block:
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": field.value,
+        "placeholder": {"type": "plain_text", "text": "Choose"},
+        "options": options,
+    }
+    chosen = [option for option in options if option["value"] == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return {
+        "type": "input",
+        "block_id": field.value,
+        "optional": True,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+
+
+def experiment_modal(
+    *, draft: Draft | Experiment | None = None, metadata: FormMetadata = FormMetadata()
+) -> dict[str, Any]:
+    """The form behind bare `/tried`, the prompt's button, and every Edit."""
+    editing = metadata.experiment_id is not None
+    private_element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": Field.PRIVATE.value,
+        "options": [_option("Keep private: never in a digest or a channel", PRIVATE_VALUE)],
+    }
+    if draft is not None and draft.private:
+        private_element["initial_options"] = private_element["options"]
+    blocks: list[Block] = [
+        _text_input(
+            Field.TOOL,
+            "Which tool?",
+            initial=(draft.tool or "") if draft else "",
+            optional=False,
+            max_length=MAX_TOOL_CHARS,
+            placeholder="e.g. ChatGPT, GitHub Copilot, Claude",
+        ),
+        _text_input(
+            Field.WORK,
+            "What real work was it for?",
+            initial=draft.work if draft else "",
+            placeholder="e.g. the Q3 migration plan",
+        ),
+        _text_input(
+            Field.SUMMARY,
+            "What happened?",
+            initial=draft.summary if draft else "",
+            multiline=True,
+            optional=False,
+        ),
+        _text_input(
+            Field.SURPRISE,
+            "What surprised you?",
+            initial=draft.surprise if draft else "",
+            multiline=True,
+        ),
+        _text_input(
+            Field.FAILURE,
+            "What failed, and how?",
+            initial=draft.failure if draft else "",
+            multiline=True,
+        ),
+        _select(
+            Field.OUTCOME,
+            "How did it go?",
+            [_option(outcome.label, outcome.value) for outcome in Outcome],
+            draft.outcome.value if draft and draft.outcome else None,
+        ),
+        _select(
+            Field.FAILURE_MODE,
+            "If it failed: how?",
+            [_option(mode.label, mode.value) for mode in FailureMode],
+            draft.failure_mode.value if draft and draft.failure_mode else None,
+        ),
+        {
+            "type": "input",
+            "block_id": Field.PRIVATE.value,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Privacy"},
+            "element": private_element,
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": View.EXPERIMENT.value,
+        "private_metadata": metadata.dump(),
+        "title": {
+            "type": "plain_text",
+            "text": "Edit experiment" if editing else "Share an experiment",
+        },
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def _value(values: dict[str, Any], field: Field) -> dict[str, Any]:
+    entry = values.get(field.value, {}).get(field.value, {})
+    return entry if isinstance(entry, dict) else {}
+
+
+def _text(values: dict[str, Any], field: Field) -> str:
+    return str(_value(values, field).get("value") or "").strip()
+
+
+def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str, str]]:
+    """Read a submitted form into a draft, or return the field errors to show in the modal."""
+    errors: dict[str, str] = {}
+    tool = " ".join(_text(values, Field.TOOL).split())
+    summary = _text(values, Field.SUMMARY)
+    if not tool:
+        errors[Field.TOOL.value] = "Name the tool you tried."
+    elif len(tool) > MAX_TOOL_CHARS:
+        errors[Field.TOOL.value] = f"Keep the tool's name under {MAX_TOOL_CHARS} characters."
+    if not summary:
+        errors[Field.SUMMARY.value] = "Say what happened, even in a few words."
+    texts = {
+        field: _text(values, field)
+        for field in (Field.WORK, Field.SUMMARY, Field.SURPRISE, Field.FAILURE)
+    }
+    for field, text in texts.items():
+        if len(text) > MAX_FIELD_CHARS:
+            errors[field.value] = (
+                f"This is {len(text):,} characters; the limit is {MAX_FIELD_CHARS:,}."
+            )
+    if errors:
+        return None, errors
+    outcome = (_value(values, Field.OUTCOME).get("selected_option") or {}).get("value")
+    mode = (_value(values, Field.FAILURE_MODE).get("selected_option") or {}).get("value")
+    private = any(
+        option.get("value") == PRIVATE_VALUE
+        for option in _value(values, Field.PRIVATE).get("selected_options") or []
+    )
+    return (
+        Draft(
+            tool=tool,
+            work=texts[Field.WORK],
+            summary=texts[Field.SUMMARY],
+            surprise=texts[Field.SURPRISE],
+            failure=texts[Field.FAILURE],
+            outcome=Outcome(outcome) if outcome in Outcome._value2member_map_ else None,
+            failure_mode=FailureMode(mode) if mode in FailureMode._value2member_map_ else None,
+            private=private,
+        ),
+        {},
+    )
+
+
+def profile_modal(profile: Profile) -> dict[str, Any]:
+    """The `/tried profile` form: job function, time zone override, DM prompts, pause."""
+    dm_element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": Field.DM_PROMPTS.value,
+        "options": [_option("Send me prompts and reminders by DM", "on")],
+    }
+    if profile.dm_prompts:
+        dm_element["initial_options"] = dm_element["options"]
+    pause_element: dict[str, Any] = {"type": "datepicker", "action_id": Field.PAUSED_UNTIL.value}
+    if profile.paused_until is not None:
+        pause_element["initial_date"] = profile.paused_until.isoformat()
+    blocks: list[Block] = [
+        _select(
+            Field.JOB_FUNCTION,
+            "Your job function",
+            [_option(job.label, job.value) for job in JobFunction],
+            profile.job_function.value if profile.job_function else None,
+        ),
+        _text_input(
+            Field.TZ_OVERRIDE,
+            "Time zone (leave empty to use Slack's)",
+            initial=profile.tz_override or "",
+            max_length=64,
+            placeholder="e.g. Europe/Berlin",
+        ),
+        {
+            "type": "input",
+            "block_id": Field.DM_PROMPTS.value,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Prompts by DM"},
+            "element": dm_element,
+        },
+        {
+            "type": "input",
+            "block_id": Field.PAUSED_UNTIL.value,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Pause my prompts until (vacation)"},
+            "element": pause_element,
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": View.PROFILE.value,
+        "title": {"type": "plain_text", "text": "Your profile"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def read_profile_form(
+    values: dict[str, Any], *, team_id: str, user_id: str
+) -> tuple[Profile | None, dict[str, str]]:
+    """Read a submitted profile form, or return the field errors."""
+    errors: dict[str, str] = {}
+    tz = _text(values, Field.TZ_OVERRIDE)
+    if tz:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors[Field.TZ_OVERRIDE.value] = (
+                "Unknown time zone. Use an IANA name such as Europe/Berlin."
+            )
+    raw_date = _value(values, Field.PAUSED_UNTIL).get("selected_date")
+    paused: date | None = None
+    if raw_date:
+        try:
+            paused = date.fromisoformat(str(raw_date))
+        except ValueError:
+            errors[Field.PAUSED_UNTIL.value] = "Pick a date."
+    if errors:
+        return None, errors
+    job = (_value(values, Field.JOB_FUNCTION).get("selected_option") or {}).get("value")
+    dm = any(
+        option.get("value") == "on"
+        for option in _value(values, Field.DM_PROMPTS).get("selected_options") or []
+    )
+    return (
+        Profile(
+            team_id=team_id,
+            user_id=user_id,
+            job_function=JobFunction(job) if job in JobFunction._value2member_map_ else None,
+            tz_override=tz or None,
+            dm_prompts=dm,
+            paused_until=paused,
+        ),
+        {},
+    )

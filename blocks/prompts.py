@@ -1,0 +1,67 @@
+"""Block Kit for a ritual's prompt and reminder messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blocks.experiments import Block, button, context, safe, section
+from blocks.ids import Action
+from core.rituals import Ritual
+
+
+def occurrence_value(ritual_id: str, week: str) -> str:
+    """The value a prompt's buttons carry: which ritual, which week."""
+    return f"{ritual_id}|{week}"
+
+
+def parse_occurrence_value(value: str) -> tuple[str, str] | None:
+    """Read a button's value back; None when it is not one of ours."""
+    ritual_id, sep, week = value.partition("|")
+    return (ritual_id, week) if sep and ritual_id and week else None
+
+
+def prompt_blocks(ritual: Ritual, week: str) -> list[Block]:
+    """The prompt: what to share, a button to open the form, and one to skip the week."""
+    value = occurrence_value(ritual.id, week)
+    return [
+        section(ritual.prompt_text),
+        {
+            "type": "actions",
+            "elements": [
+                button("Share an experiment", Action.OPEN_FORM, value, style="primary"),
+                button("Skip this week", Action.SKIP_WEEK, value),
+            ],
+        },
+        context(
+            f"{safe(ritual.name, 60)} · week {week} · Reply in this thread, or use `/tried` anywhere."
+        ),
+    ]
+
+
+def prompt_text(ritual: Ritual) -> str:
+    """The notification fallback for a prompt."""
+    return f"{ritual.name}: what did you try with an AI tool this week?"
+
+
+def reminder_blocks(ritual: Ritual, week: str, *, thread_link: str | None) -> list[Block]:
+    """A once-a-week nudge, sent only to people who neither answered nor skipped."""
+    where = f"<{thread_link}|in the thread>" if thread_link else "in the thread above"
+    value = occurrence_value(ritual.id, week)
+    return [
+        section(
+            f"A gentle reminder: *{safe(ritual.name, 60)}* is collecting experiments this week. "
+            f"Share one {where}, or with `/tried`. Small failures count."
+        ),
+        {
+            "type": "actions",
+            "elements": [
+                button("Share an experiment", Action.OPEN_FORM, value, style="primary"),
+                button("Skip this week", Action.SKIP_WEEK, value),
+            ],
+        },
+    ]
+
+
+def send_metadata(send_key: str) -> dict[str, Any]:
+    """Message metadata naming the send, so an unfinished claim can be checked against Slack."""
+    return {"event_type": "lol_scheduled_send", "event_payload": {"send_key": send_key}}

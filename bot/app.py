@@ -1,0 +1,37 @@
+"""Build the Bolt app: no module-level app, client or connection anywhere."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+import handlers
+from bot.deps import Deps
+from handlers.errors import on_error
+
+log = logging.getLogger(__name__)
+
+
+def build_app(*, client: AsyncWebClient, deps: Deps, signing_secret: str | None) -> AsyncApp:
+    """Create the app with every listener registered and `deps` in each request's context."""
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        # Socket Mode authenticates the socket; HTTP requests are always verified.
+        request_verification_enabled=signing_secret is not None,
+        logger=logging.getLogger("bolt"),
+    )
+
+    @app.middleware
+    async def _inject_deps(context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]) -> Any:
+        context["deps"] = deps
+        return await next()
+
+    handlers.register_all(app)
+    app.error(on_error)
+    return app

@@ -1,0 +1,33 @@
+"""What every listener, job and command needs, passed as one object.
+
+A global middleware puts it in Bolt's context as `context["deps"]`, so each listener takes a
+`deps` argument. Bolt fills listener arguments by name and silently passes None for a name it
+does not know; a test asserts that `deps` arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from core.tools import DEFAULT_CATALOGUE, ToolCatalogue
+
+from bot.inflight import InFlight
+from storage.db import Database
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Return the current instant: the only place the bot reads the wall clock."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Deps:
+    db: Database
+    clock: Clock = system_clock
+    catalogue: ToolCatalogue = DEFAULT_CATALOGUE
+    admins: frozenset[str] = frozenset()
+    inflight: InFlight = field(default_factory=InFlight)

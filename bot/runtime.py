@@ -1,0 +1,117 @@
+"""The running bot: database, Web API client, Bolt app, HTTP server or socket, and scheduler.
+
+Start-up order: database and migrations first (a bot that cannot store must not accept
+requests), then the client, the app and the server. Shutdown runs the other way: stop taking
+requests, stop the scheduler, let in-flight listener work finish, close the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from core.tools import DEFAULT_CATALOGUE, ToolCatalogue, load_catalogue
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import build_app
+from bot.config import Config
+from bot.deps import Clock, Deps, system_clock
+from bot.scheduler import Scheduler
+from bot.server import build_web_app
+from bot.slack_client import build_client
+from storage.db import Database
+from storage.migrate import migrate
+
+log = logging.getLogger(__name__)
+
+# How long shutdown waits for listener work that was already running.
+DRAIN_SECONDS = 10.0
+
+
+@dataclass
+class Runtime:
+    config: Config
+    clock: Clock = system_clock
+    db: Database | None = None
+    client: AsyncWebClient | None = None
+    app: AsyncApp | None = None
+    deps: Deps | None = None
+    port: int | None = None
+    _session: aiohttp.ClientSession | None = None
+    _runner: web.AppRunner | None = None
+    _socket: AsyncSocketModeHandler | None = None
+    _scheduler: Scheduler | None = None
+    scheduling: bool = True  # tests drive `run_due` themselves with a controlled clock
+
+    async def start(self) -> None:
+        """Open the database, migrate it, and begin serving Slack."""
+        self.db = Database.connect(self.config.database_url)
+        version = await migrate(self.db, now=self.clock())
+        log.info("database ready schema_version=%s", version)
+        self._session = aiohttp.ClientSession()
+        self.client = build_client(
+            self.config.slack_bot_token.get_secret_value(), self.config.slack_api_url, self._session
+        )
+        self.deps = Deps(
+            db=self.db,
+            clock=self.clock,
+            catalogue=self._catalogue(),
+            admins=frozenset(self.config.bot_admins),
+        )
+        secret = self.config.slack_signing_secret
+        self.app = build_app(
+            client=self.client,
+            deps=self.deps,
+            signing_secret=None
+            if self.config.socket_mode or secret is None
+            else secret.get_secret_value(),
+        )
+        self._scheduler = Scheduler(self.deps, self.client, grace=self.config.missed_send_grace)
+        if self.config.slack_app_token is not None:
+            self._socket = AsyncSocketModeHandler(
+                self.app, self.config.slack_app_token.get_secret_value()
+            )
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("connected to Slack in Socket Mode")
+        else:
+            self._runner = web.AppRunner(build_web_app(self.app, self.db), handle_signals=False)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.config.host, self.config.port)
+            await site.start()
+            self.port = _bound_port(self._runner)
+            log.info("listening host=%s port=%s path=/slack/events", self.config.host, self.port)
+        if self.scheduling:
+            self._scheduler.start()
+
+    async def stop(self) -> None:
+        """Stop taking requests, finish in-flight work, and close everything."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown()
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self.deps is not None:
+            await self.deps.inflight.wait(DRAIN_SECONDS)
+        if self._session is not None:
+            await self._session.close()
+        if self.db is not None:
+            await self.db.close()
+        log.info("stopped")
+
+    def _catalogue(self) -> ToolCatalogue:
+        path = self.config.tool_catalogue_file
+        return (
+            DEFAULT_CATALOGUE if path is None else load_catalogue(path.read_text(encoding="utf-8"))
+        )
+
+
+def _bound_port(runner: web.AppRunner) -> int:
+    for site_address in runner.addresses:
+        if isinstance(site_address, tuple):
+            return int(site_address[1])
+    raise RuntimeError("the HTTP server has no bound address")

@@ -1,0 +1,68 @@
+"""Waking the bot: APScheduler calls `run_due` every `TICK_SECONDS` and once at start-up.
+
+APScheduler keeps no state of ours (its in-memory job store is rebuilt at each start); the
+database decides what is due and what was already sent, so a doubled wake-up, a restart or a
+second replica changes nothing. Every instant comes from `deps.clock`, never from APScheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deps import Deps, system_clock
+from services.ritual_runs import run_due
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30
+
+
+class Scheduler:
+    """Calls the scheduled run on a timer; start it inside the running event loop."""
+
+    def __init__(self, deps: Deps, client: AsyncWebClient, *, grace: timedelta) -> None:
+        self._deps = deps
+        self._client = client
+        self._grace = grace
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def tick(self) -> None:
+        """Run everything due now; a failure is logged and the next tick tries again."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._deps.inflight.add(task)  # so shutdown lets a run under way finish
+        try:
+            report = await run_due(
+                self._deps, self._client, now=self._deps.clock(), grace=self._grace
+            )
+        except Exception:
+            log.exception("scheduled run failed; retrying at the next tick")
+            return
+        if any(report.sent.values()) or report.skipped_late:
+            log.info(
+                "scheduled run sent=%s skipped_late=%d", dict(report.sent), report.skipped_late
+            )
+
+    def start(self) -> None:
+        """Begin ticking, with a first run at once (catch-up after downtime)."""
+        self._scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=TICK_SECONDS,
+            id="run_due",
+            max_instances=1,  # a slow run is never overlapped by the next tick
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=system_clock(),  # APScheduler's own timer runs on the wall clock
+        )
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        """Stop waking; a run already under way is awaited with the listeners' work."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)

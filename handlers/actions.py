@@ -1,0 +1,177 @@
+"""Buttons: Edit and Delete on an experiment, and the form opener on prompts."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from blocks.forms import FormMetadata, experiment_modal, profile_modal
+from blocks.ids import Action
+from blocks.prompts import parse_occurrence_value
+from blocks.replies import notice_blocks
+from bot.deps import Deps
+from bot.inflight import tracked
+from handlers.payloads import BlockAction
+from services import capture
+from services.privacy import forget_person
+from storage.profiles import get_profile
+from storage.rituals import add_skip
+
+log = logging.getLogger(__name__)
+
+NOT_YOURS = "You can only change your own entries."
+GONE = "That entry no longer exists."
+
+
+def register(app: AsyncApp) -> None:
+    """Listen for every button the bot renders, then catch anything else."""
+    app.action(Action.EDIT_EXPERIMENT.value)(tracked(on_edit))
+    app.action(Action.DELETE_EXPERIMENT.value)(tracked(on_delete))
+    app.action(Action.OPEN_FORM.value)(tracked(on_open_form))
+    app.action(Action.OPEN_PROFILE.value)(tracked(on_open_profile))
+    app.action(Action.SKIP_WEEK.value)(tracked(on_skip_week))
+    app.action(Action.FORGET_ME_CONFIRM.value)(tracked(on_forget_me))
+    app.action(Action.FORGET_ME_CANCEL.value)(tracked(on_forget_me_cancel))
+    # Registered last: Bolt hands a request to the first listener that matches.
+    app.action(re.compile(".*"))(on_unknown_action)
+
+
+async def on_edit(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    deps: Deps,
+) -> None:
+    """Open the form filled with the person's own experiment."""
+    await ack()
+    act = BlockAction.parse(body, action)
+    try:
+        exp = await capture.own_experiment(deps, act.value, act.user_id)
+    except capture.NotYours:
+        log.warning(
+            "refused edit of another person's entry user=%s experiment=%s", act.user_id, act.value
+        )
+        await _tell(respond, NOT_YOURS)
+        return
+    except capture.NotFound:
+        await _tell(respond, GONE)
+        return
+    await client.views_open(
+        trigger_id=act.trigger_id,
+        view=experiment_modal(
+            draft=exp, metadata=FormMetadata(experiment_id=exp.id, channel_id=act.channel_id)
+        ),
+    )
+
+
+async def on_delete(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    deps: Deps,
+) -> None:
+    """Delete the person's own experiment, and the bot's copy of it in a thread."""
+    await ack()
+    act = BlockAction.parse(body, action)
+    try:
+        exp = await capture.delete_own_experiment(deps, act.value, act.user_id)
+    except capture.NotYours:
+        log.warning(
+            "refused delete of another person's entry user=%s experiment=%s", act.user_id, act.value
+        )
+        await _tell(respond, NOT_YOURS)
+        return
+    except capture.NotFound:
+        await _tell(respond, GONE)
+        return
+    if exp.echo_channel_id and exp.echo_ts:
+        await client.chat_delete(channel=exp.echo_channel_id, ts=exp.echo_ts)
+    log.info("deleted experiment id=%s user=%s", exp.id, act.user_id)
+    await _tell(respond, "Deleted.")
+
+
+async def on_open_form(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, deps: Deps
+) -> None:
+    """Open an empty experiment form (the prompt's "Share an experiment" button)."""
+    await ack()
+    act = BlockAction.parse(body, action)
+    await client.views_open(
+        trigger_id=act.trigger_id,
+        view=experiment_modal(metadata=FormMetadata(channel_id=act.channel_id)),
+    )
+
+
+async def on_skip_week(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
+) -> None:
+    """Skip this week's ritual: no reminder for this person this week."""
+    await ack()
+    act = BlockAction.parse(body, action)
+    occurrence = parse_occurrence_value(act.value)
+    if occurrence is None:
+        log.warning("skip with an unreadable value user=%s", act.user_id)
+        return
+    ritual_id, week = occurrence
+    async with deps.db.transaction() as conn:
+        await add_skip(conn, ritual_id, week, act.user_id, now=deps.clock())
+    log.info("skipped week user=%s ritual=%s week=%s", act.user_id, ritual_id, week)
+    await _tell(respond, "Skipped for this week: no reminder. See you next week.")
+
+
+async def on_open_profile(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, deps: Deps
+) -> None:
+    """Open the profile form from the Home tab."""
+    await ack()
+    act = BlockAction.parse(body, action)
+    async with deps.db.transaction() as conn:
+        profile = await get_profile(conn, act.team_id, act.user_id)
+    await client.views_open(trigger_id=act.trigger_id, view=profile_modal(profile))
+
+
+async def on_forget_me(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    deps: Deps,
+) -> None:
+    """Delete everything the person shared, after they confirmed."""
+    await ack()
+    act = BlockAction.parse(body, action)
+    report = await forget_person(deps, client, team_id=act.team_id, user_id=act.user_id)
+    text = f"Done. I deleted {report.entries} entr{'y' if report.entries == 1 else 'ies'} and your profile."
+    if report.copies_left:
+        text += f" {report.copies_left} copies in threads could not be removed; an admin can delete them."
+    await respond(blocks=notice_blocks(text), text=text, replace_original=True)
+
+
+async def on_forget_me_cancel(ack: AsyncAck, respond: AsyncRespond) -> None:
+    """Keep everything."""
+    await ack()
+    await respond(text="Nothing was deleted.", replace_original=True)
+
+
+async def on_unknown_action(ack: AsyncAck, body: dict[str, Any]) -> None:
+    """Acknowledge a button from an old message or another version, and log it."""
+    await ack()
+    ids = [a.get("action_id") for a in body.get("actions", [])]
+    log.warning("unknown action ids=%s user=%s", ids, (body.get("user") or {}).get("id"))
+
+
+async def _tell(respond: AsyncRespond, text: str) -> None:
+    await respond(
+        blocks=notice_blocks(text), text=text, response_type="ephemeral", replace_original=False
+    )

@@ -1,0 +1,151 @@
+"""`/tried`: ack at once, then parse, store, and answer privately through the response URL.
+
+The response URL works in every conversation, including ones the bot is not a member of, where
+`chat.postEphemeral` would fail with `not_in_channel`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from blocks.experiments import confirmation_blocks, confirmation_text, list_blocks
+from blocks.forms import FormMetadata, experiment_modal, profile_modal
+from blocks.replies import forget_me_blocks, help_blocks, notice_blocks, too_long_blocks
+from blocks.setup import ritual_modal
+from bot.deps import Deps
+from bot.inflight import tracked
+from core import capture as parse
+from core.model import MAX_FIELD_CHARS, Source
+from handlers.payloads import SlashCommand
+from services import capture
+from services.crosspost import attach_and_echo
+from services.people import look_up
+from services.ritual_setup import may_administer
+from storage.profiles import get_profile
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/tried"
+NOT_ADMIN = (
+    "Setting up rituals is for workspace admins and the people your admin listed in BOT_ADMINS. "
+    "Ask one of them, or share an experiment with `/tried` any time."
+)
+
+
+def register(app: AsyncApp) -> None:
+    """Listen for `/tried`."""
+    app.command(COMMAND)(tracked(on_tried))
+
+
+async def on_tried(
+    ack: AsyncAck,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    deps: Deps,
+) -> None:
+    """Handle every form of `/tried`."""
+    await ack()
+    cmd = SlashCommand.parse(command)
+    parsed = parse.parse_command(cmd.text)
+    match parsed:
+        case parse.Open():
+            await client.views_open(
+                trigger_id=cmd.trigger_id,
+                view=experiment_modal(metadata=FormMetadata(channel_id=cmd.channel_id)),
+            )
+        case parse.Help():
+            await _private(respond, help_blocks(), "How to use /tried")
+        case parse.Unknown(word=word):
+            log.info("unknown /tried subcommand user=%s word=%r", cmd.user_id, word[:40])
+            await _private(respond, help_blocks(unknown=word), "How to use /tried")
+        case parse.Missing(subcommand=sub, what=what):
+            await _private(
+                respond,
+                notice_blocks(
+                    f"`/tried {sub}` needs {what}. For example: `/tried {sub} Copilot: …`"
+                ),
+                "Missing text",
+            )
+        case parse.List():
+            entries = await capture.recent(deps, cmd.team_id, cmd.user_id)
+            await _private(respond, list_blocks(entries), "Your experiments")
+        case parse.Undo():
+            gone = await capture.undo_last(deps, cmd.team_id, cmd.user_id)
+            if gone is not None and gone.echo_channel_id and gone.echo_ts:
+                await client.chat_delete(channel=gone.echo_channel_id, ts=gone.echo_ts)
+            text = "You have nothing to undo." if gone is None else "Deleted your last entry."
+            await _private(respond, notice_blocks(text), text)
+        case parse.Entry(text=text):
+            await _save_entry(cmd, text, private=False, respond=respond, client=client, deps=deps)
+        case parse.Private(text=text):
+            await _save_entry(cmd, text, private=True, respond=respond, client=client, deps=deps)
+        case parse.Profile():
+            async with deps.db.transaction() as conn:
+                profile = await get_profile(conn, cmd.team_id, cmd.user_id)
+            await client.views_open(trigger_id=cmd.trigger_id, view=profile_modal(profile))
+        case parse.Setup():
+            if not await may_administer(deps, client, cmd.user_id):
+                log.info("refused /tried setup user=%s", cmd.user_id)
+                await _private(respond, notice_blocks(NOT_ADMIN), NOT_ADMIN)
+                return
+            person = await look_up(client, cmd.user_id)
+            await client.views_open(
+                trigger_id=cmd.trigger_id, view=ritual_modal(default_tz=str(person.tz))
+            )
+        case parse.ForgetMe():
+            await _private(respond, forget_me_blocks(), "Delete everything you shared?")
+        case _:
+            await _private(respond, help_blocks(), "How to use /tried")
+
+
+async def _save_entry(
+    cmd: SlashCommand,
+    text: str,
+    *,
+    private: bool,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    deps: Deps,
+) -> None:
+    problem = parse.check_length(text)
+    if problem is not None:
+        log.info("refused long /tried user=%s length=%d", cmd.user_id, problem.length)
+        await _private(
+            respond,
+            too_long_blocks(text, length=problem.length, limit=problem.limit),
+            f"Not saved: {problem.length:,} characters, limit {MAX_FIELD_CHARS:,}",
+        )
+        return
+    result = parse.parse_quick_entry(text, deps.catalogue)
+    draft = result.draft if not private else _as_private(result.draft)
+    async with deps.db.transaction() as conn:
+        profile = await get_profile(conn, cmd.team_id, cmd.user_id)
+    person = await look_up(client, cmd.user_id, profile)
+    exp, _new = await capture.record_experiment(
+        deps,
+        capture.Author(team_id=cmd.team_id, user_id=cmd.user_id, tz=person.tz),
+        draft,
+        capture.Origin(
+            source=Source.COMMAND, source_key=f"cmd:{cmd.trigger_id}", channel_id=cmd.channel_id
+        ),
+    )
+    log.info("captured experiment id=%s user=%s source=command", exp.id, cmd.user_id)
+    await _private(respond, confirmation_blocks(exp, result.reasons), confirmation_text(exp))
+    await attach_and_echo(deps, client, exp, author_name=person.name)
+
+
+def _as_private(draft: parse.Draft) -> parse.Draft:
+    from dataclasses import replace
+
+    return replace(draft, private=True)
+
+
+async def _private(respond: AsyncRespond, blocks: list[dict[str, Any]], text: str) -> None:
+    await respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)

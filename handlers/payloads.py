@@ -1,0 +1,119 @@
+"""Slack's payloads turned into small dataclasses at the edge, so raw dicts stay in `handlers/`.
+
+Shapes: https://api.slack.com/interactivity/slash-commands (command fields),
+https://api.slack.com/events/message (message events and their subtypes),
+https://api.slack.com/reference/interaction-payloads/block-actions-payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    team_id: str
+    user_id: str
+    channel_id: str
+    text: str
+    trigger_id: str
+
+    @classmethod
+    def parse(cls, command: dict[str, Any]) -> SlashCommand:
+        return cls(
+            team_id=_str(command.get("team_id")),
+            user_id=_str(command.get("user_id")),
+            channel_id=_str(command.get("channel_id")),
+            text=_str(command.get("text")).strip(),
+            trigger_id=_str(command.get("trigger_id")),
+        )
+
+
+@dataclass(frozen=True)
+class MessageEvent:
+    """A message event, or the message inside a `message_changed` event."""
+
+    team_id: str
+    channel_id: str
+    channel_type: str
+    user_id: str
+    text: str
+    ts: str
+    thread_ts: str | None
+    subtype: str | None
+    bot_id: str | None
+
+    @property
+    def is_thread_reply(self) -> bool:
+        # A parent with replies has thread_ts == ts; a reply's thread_ts names its parent.
+        return self.thread_ts is not None and self.thread_ts != self.ts
+
+    @classmethod
+    def parse(cls, event: dict[str, Any], *, team_id: str) -> MessageEvent:
+        return cls(
+            team_id=team_id,
+            channel_id=_str(event.get("channel")),
+            channel_type=_str(event.get("channel_type")),
+            user_id=_str(event.get("user")),
+            text=_str(event.get("text")),
+            ts=_str(event.get("ts")),
+            thread_ts=event.get("thread_ts") if isinstance(event.get("thread_ts"), str) else None,
+            subtype=event.get("subtype") if isinstance(event.get("subtype"), str) else None,
+            bot_id=event.get("bot_id") if isinstance(event.get("bot_id"), str) else None,
+        )
+
+
+@dataclass(frozen=True)
+class BlockAction:
+    team_id: str
+    user_id: str
+    action_id: str
+    value: str
+    trigger_id: str
+    channel_id: str | None
+    message_ts: str | None
+
+    @classmethod
+    def parse(cls, body: dict[str, Any], action: dict[str, Any]) -> BlockAction:
+        channel = body.get("channel") or body.get("container") or {}
+        container = body.get("container") or {}
+        return cls(
+            team_id=_str((body.get("team") or {}).get("id"))
+            or _str((body.get("user") or {}).get("team_id")),
+            user_id=_str((body.get("user") or {}).get("id")),
+            action_id=_str(action.get("action_id")),
+            value=_str(action.get("value")),
+            trigger_id=_str(body.get("trigger_id")),
+            channel_id=_str(channel.get("id") or channel.get("channel_id")) or None,
+            message_ts=_str(container.get("message_ts")) or None,
+        )
+
+
+@dataclass(frozen=True)
+class ViewSubmission:
+    team_id: str
+    user_id: str
+    view_id: str
+    callback_id: str
+    private_metadata: str
+    values: dict[str, Any]
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> ViewSubmission:
+        view = body.get("view") or {}
+        state = view.get("state") or {}
+        values = state.get("values")
+        return cls(
+            team_id=_str((body.get("team") or {}).get("id"))
+            or _str((body.get("user") or {}).get("team_id")),
+            user_id=_str((body.get("user") or {}).get("id")),
+            view_id=_str(view.get("id")),
+            callback_id=_str(view.get("callback_id")),
+            private_metadata=_str(view.get("private_metadata")),
+            values=values if isinstance(values, dict) else {},
+        )

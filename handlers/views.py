@@ -1,0 +1,140 @@
+"""Modal submissions: the experiment form, new or edited."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from blocks.experiments import confirmation_blocks, confirmation_text
+from blocks.forms import FormMetadata, read_experiment_form, read_profile_form
+from blocks.ids import Field, View
+from blocks.setup import problems_as_errors, read_ritual_form
+from bot.deps import Deps
+from bot.inflight import tracked
+from core.model import Experiment, Source
+from core.rituals import describe_schedule
+from handlers.payloads import ViewSubmission
+from services import capture
+from services.crosspost import attach_and_echo
+from services.home import publish_home
+from services.people import look_up
+from services.ritual_setup import create_ritual, may_administer
+from storage.db import new_id
+from storage.profiles import get_profile, save_profile
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp) -> None:
+    """Listen for the experiment form."""
+    app.view(View.EXPERIMENT.value)(tracked(on_experiment_form))
+    app.view(View.PROFILE.value)(tracked(on_profile_form))
+    app.view(View.RITUAL.value)(tracked(on_ritual_form))
+
+
+async def on_experiment_form(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
+) -> None:
+    """Validate the form (field errors stay in the modal), close it, then store."""
+    sub = ViewSubmission.parse(body)
+    draft, errors = read_experiment_form(sub.values)
+    if draft is None:
+        await ack(response_action="errors", errors=errors)
+        return
+    meta = FormMetadata.load(sub.private_metadata)
+    if meta.experiment_id is not None:
+        try:
+            await capture.own_experiment(deps, meta.experiment_id, sub.user_id)
+        except (capture.NotYours, capture.NotFound):
+            await ack(
+                response_action="errors",
+                errors={Field.SUMMARY.value: "This entry can no longer be edited by you."},
+            )
+            return
+        await ack()
+        exp = await capture.edit_experiment(deps, meta.experiment_id, sub.user_id, draft)
+        log.info("edited experiment id=%s user=%s", exp.id, sub.user_id)
+        await _confirm(client, exp, meta, ())
+        return
+    await ack()
+    async with deps.db.transaction() as conn:
+        profile = await get_profile(conn, sub.team_id, sub.user_id)
+    person = await look_up(client, sub.user_id, profile)
+    exp, new = await capture.record_experiment(
+        deps,
+        capture.Author(team_id=sub.team_id, user_id=sub.user_id, tz=person.tz),
+        draft,
+        capture.Origin(
+            source=Source.FORM, source_key=f"view:{sub.view_id}", channel_id=meta.channel_id
+        ),
+    )
+    if new:
+        log.info("captured experiment id=%s user=%s source=form", exp.id, sub.user_id)
+        await _confirm(client, exp, meta, ())
+        await attach_and_echo(
+            deps, client, exp, author_name=person.name, ritual_id=meta.ritual_id, week=meta.week
+        )
+
+
+async def on_profile_form(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
+) -> None:
+    """Save the person's profile, or show what to fix in the modal."""
+    sub = ViewSubmission.parse(body)
+    profile, errors = read_profile_form(sub.values, team_id=sub.team_id, user_id=sub.user_id)
+    if profile is None:
+        await ack(response_action="errors", errors=errors)
+        return
+    await ack()
+    async with deps.db.transaction() as conn:
+        await save_profile(conn, profile, now=deps.clock())
+    log.info("saved profile user=%s", sub.user_id)
+    await publish_home(deps, client, team_id=sub.team_id, user_id=sub.user_id)
+
+
+async def on_ritual_form(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
+) -> None:
+    """Create a ritual, or keep the modal open with what to fix; nothing is half-saved."""
+    sub = ViewSubmission.parse(body)
+    if not await may_administer(deps, client, sub.user_id):
+        await ack(response_action="errors", errors={"name": "Only admins can set up rituals."})
+        return
+    ritual, errors = read_ritual_form(
+        sub.values, ritual_id=new_id(), team_id=sub.team_id, created_by=sub.user_id
+    )
+    if ritual is None:
+        await ack(response_action="errors", errors=errors)
+        return
+    problems = await create_ritual(deps, client, ritual)
+    if problems:
+        await ack(response_action="errors", errors=problems_as_errors(problems))
+        return
+    await ack()
+    text = f"Ritual *{ritual.name}* is set up: {describe_schedule(ritual)}."
+    await client.chat_postMessage(channel=sub.user_id, text=text)
+
+
+async def _confirm(
+    client: AsyncWebClient, exp: Experiment, meta: FormMetadata, reasons: tuple[str, ...]
+) -> None:
+    """Confirm privately where the form was opened, or in the app's DM when that is not possible."""
+    blocks, text = confirmation_blocks(exp, reasons), confirmation_text(exp)
+    if meta.channel_id:
+        try:
+            await client.chat_postEphemeral(
+                channel=meta.channel_id, user=exp.user_id, blocks=blocks, text=text
+            )
+            return
+        except SlackApiError as exc:
+            log.info(
+                "ephemeral confirmation failed channel=%s error=%s; using DM",
+                meta.channel_id,
+                exc.response.get("error"),
+            )
+    await client.chat_postMessage(channel=exp.user_id, blocks=blocks, text=text)

@@ -1,0 +1,154 @@
+"""Capturing experiments: one code path for `/tried`, the form, and replies in prompt threads.
+
+Every capture carries a `source_key` that names what it came from (a message, a view, a
+command's trigger), so a retried event or a doubled submission is stored once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
+
+from core.weeks import WeekId
+
+from bot.deps import Deps
+from core.model import Draft, Experiment, Source
+from storage import experiments as repo
+from storage.db import new_id
+from storage.events import claim_event
+from storage.profiles import get_profile
+
+
+class NotYours(Exception):
+    """A person tried to change or delete someone else's experiment."""
+
+
+class NotFound(Exception):
+    """The experiment no longer exists."""
+
+
+class AlreadyProcessed(Exception):
+    """This Events API envelope was handled before (Slack retried it)."""
+
+
+@dataclass(frozen=True)
+class Author:
+    team_id: str
+    user_id: str
+    tz: ZoneInfo
+
+
+@dataclass(frozen=True)
+class Origin:
+    source: Source
+    source_key: str
+    channel_id: str | None = None
+    message_ts: str | None = None
+    permalink: str | None = None
+    ritual_id: str | None = None
+    week: str | None = None  # the occurrence's week; else the author's local ISO week
+    event_id: str | None = None  # the Events API envelope, claimed with the insert
+
+
+async def record_experiment(
+    deps: Deps, author: Author, draft: Draft, origin: Origin
+) -> tuple[Experiment, bool]:
+    """Store a new experiment; return it and whether it was new (False for a repeat)."""
+    now = deps.clock()
+    async with deps.db.transaction() as conn:
+        if origin.event_id and not await claim_event(conn, origin.event_id, "message", now=now):
+            raise AlreadyProcessed(origin.event_id)
+        existing = await repo.get_by_source_key(conn, origin.source_key)
+        if existing is not None:
+            return existing, False
+        profile = await get_profile(conn, author.team_id, author.user_id)
+        exp = Experiment(
+            id=new_id(),
+            team_id=author.team_id,
+            user_id=author.user_id,
+            source=origin.source,
+            summary=draft.summary,
+            created_at=now,
+            updated_at=now,
+            week=origin.week or str(WeekId.of(now, author.tz)),
+            tool=deps.catalogue.normalise(draft.tool) if draft.tool else None,
+            work=draft.work,
+            surprise=draft.surprise,
+            failure=draft.failure,
+            outcome=draft.outcome,
+            failure_mode=draft.failure_mode,
+            job_function=profile.job_function,
+            private=draft.private,
+            channel_id=origin.channel_id,
+            message_ts=origin.message_ts,
+            permalink=origin.permalink,
+            ritual_id=origin.ritual_id,
+        )
+        created = await repo.insert_experiment(conn, exp, source_key=origin.source_key)
+        if not created:  # another delivery got in between the check and the insert
+            again = await repo.get_by_source_key(conn, origin.source_key)
+            return (again or exp), False
+    return exp, True
+
+
+async def own_experiment(deps: Deps, experiment_id: str, user_id: str) -> Experiment:
+    """Return the person's own experiment, or raise NotFound / NotYours."""
+    async with deps.db.transaction() as conn:
+        exp = await repo.get_experiment(conn, experiment_id)
+    if exp is None:
+        raise NotFound(experiment_id)
+    if exp.user_id != user_id:
+        raise NotYours(experiment_id)
+    return exp
+
+
+async def edit_experiment(deps: Deps, experiment_id: str, user_id: str, draft: Draft) -> Experiment:
+    """Apply a person's edits to their own experiment."""
+    async with deps.db.transaction() as conn:
+        exp = await repo.get_experiment(conn, experiment_id)
+        if exp is None:
+            raise NotFound(experiment_id)
+        if exp.user_id != user_id:
+            raise NotYours(experiment_id)
+        edited = replace(
+            exp,
+            updated_at=deps.clock(),
+            tool=deps.catalogue.normalise(draft.tool) if draft.tool else None,
+            work=draft.work,
+            summary=draft.summary,
+            surprise=draft.surprise,
+            failure=draft.failure,
+            outcome=draft.outcome,
+            failure_mode=draft.failure_mode,
+            private=draft.private,
+        )
+        await repo.update_experiment(conn, edited)
+    return edited
+
+
+async def delete_own_experiment(deps: Deps, experiment_id: str, user_id: str) -> Experiment:
+    """Delete the person's own experiment and return what was deleted."""
+    async with deps.db.transaction() as conn:
+        exp = await repo.get_experiment(conn, experiment_id)
+        if exp is None:
+            raise NotFound(experiment_id)
+        if exp.user_id != user_id:
+            raise NotYours(experiment_id)
+        await repo.delete_experiment(conn, experiment_id)
+    return exp
+
+
+async def undo_last(deps: Deps, team_id: str, user_id: str) -> Experiment | None:
+    """Delete the person's newest experiment, if they have one."""
+    async with deps.db.transaction() as conn:
+        newest = await repo.list_for_user(conn, team_id, user_id, limit=1)
+        if not newest:
+            return None
+        await repo.delete_experiment(conn, newest[0].id)
+    return newest[0]
+
+
+async def recent(deps: Deps, team_id: str, user_id: str, *, limit: int = 10) -> list[Experiment]:
+    """Return the person's newest experiments."""
+    async with deps.db.transaction() as conn:
+        return await repo.list_for_user(conn, team_id, user_id, limit=limit)

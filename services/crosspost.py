@@ -1,0 +1,102 @@
+"""Entries made with `/tried` or the form land in the week's prompt thread too.
+
+A shared (not private) entry is attached to the current occurrence of a ritual that asked the
+person this week, so it counts as their answer (no reminder), and the bot posts a copy in the
+prompt's thread: the person's own DM thread when they were asked by DM, else the channel's.
+Someone in no ritual's audience simply has their entry stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from core.weeks import WeekId
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from blocks.experiments import context, describe_experiment, safe, section
+from bot.deps import Deps
+from core.model import Experiment
+from storage import experiments as repo
+from storage import rituals as ritual_repo
+from storage import sends
+from storage.sends import Send, SendKind, SendStatus
+
+log = logging.getLogger(__name__)
+
+
+async def _target(
+    deps: Deps, exp: Experiment, ritual_id: str | None, week: str | None
+) -> Send | None:
+    """Find the prompt whose thread should hold this entry."""
+    async with deps.db.transaction() as conn:
+        rituals = await ritual_repo.list_rituals(conn, exp.team_id)
+        for ritual in rituals:
+            if ritual_id is not None and ritual.id != ritual_id:
+                continue
+            current = week or str(WeekId.of(deps.clock(), ZoneInfo(ritual.tz)))
+            audience = await ritual_repo.occurrence_audience(conn, ritual.id, current)
+            if audience is None or (ritual_id is None and exp.user_id not in audience):
+                continue
+            prompts = [
+                s
+                for s in await sends.list_sends(conn, ritual.id, current, SendKind.PROMPT)
+                if s.status is SendStatus.SENT and s.ts
+            ]
+            own = [s for s in prompts if s.recipient == exp.user_id]
+            channel = [s for s in prompts if s.recipient == ritual.prompt_channel_id]
+            if own or channel:
+                return (own or channel)[0]
+    return None
+
+
+async def attach_and_echo(
+    deps: Deps,
+    client: AsyncWebClient,
+    exp: Experiment,
+    *,
+    author_name: str,
+    ritual_id: str | None = None,
+    week: str | None = None,
+) -> Send | None:
+    """Attach a shared entry to this week's ritual and post its copy in the prompt's thread."""
+    if exp.private:
+        return None
+    prompt = await _target(deps, exp, ritual_id, week)
+    if prompt is None or prompt.channel_id is None or prompt.ts is None:
+        return None
+    async with deps.db.transaction() as conn:
+        await repo.set_occurrence(conn, exp.id, prompt.ritual_id, prompt.week)
+    try:
+        posted = await client.chat_postMessage(
+            channel=prompt.channel_id,
+            thread_ts=prompt.ts,
+            blocks=[
+                section(describe_experiment(exp)),
+                context(f"Shared by {safe(author_name, 80)} with `/tried`"),
+            ],
+            text=f"An experiment shared with /tried: {exp.tool or ''}",
+            unfurl_links=False,
+        )
+    except SlackApiError as exc:
+        log.warning(
+            "could not post the copy experiment=%s error=%s", exp.id, exc.response.get("error")
+        )
+        return prompt
+    link = None
+    try:
+        found = await client.chat_getPermalink(
+            channel=str(posted["channel"]), message_ts=str(posted["ts"])
+        )
+        link = str(found["permalink"])
+    except SlackApiError as exc:
+        log.info(
+            "no permalink for the copy experiment=%s error=%s", exp.id, exc.response.get("error")
+        )
+    async with deps.db.transaction() as conn:
+        await repo.set_echo(conn, exp.id, str(posted["channel"]), str(posted["ts"]))
+        if link:
+            await repo.set_permalink(conn, exp.id, link)
+    log.info("posted copy experiment=%s ritual=%s week=%s", exp.id, prompt.ritual_id, prompt.week)
+    return prompt

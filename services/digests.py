@@ -1,0 +1,180 @@
+"""The weekly digest: gather the week, render it once, post it exactly once.
+
+Rules:
+- The digest of a ritual's week holds that week's shared experiments attached to the ritual,
+  plus shared entries of people it asked that are attached to no ritual.
+- It is rendered once and kept (`storage.digests`); each part (the main post, then its thread
+  replies) is a claimed send, so a restart resumes after the last part posted, never repeating.
+- If the main post fails for good (channel archived, bot removed), the ritual's creator and the
+  BOT_ADMINS get one DM saying what happened; the digest stays stored for `digest --post`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from core.weeks import WeekId
+from slack_sdk.web.async_client import AsyncWebClient
+
+from blocks.digest import DigestMessage, digest_as_json, digest_messages
+from bot.deps import Deps
+from core.digest import Digest, build_digest
+from core.model import Experiment
+from core.rituals import Ritual
+from services.people import look_up
+from services.sending import Outgoing, deliver
+from storage import digests as store
+from storage import experiments as repo
+from storage import rituals as ritual_repo
+from storage import sends
+from storage.sends import SendKind, SendStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PostResult:
+    posted: int  # parts posted by this call
+    total: int
+    failed: str | None = None  # Slack's error when the main post failed
+
+
+def _belongs(exp: Experiment, ritual: Ritual, audience: tuple[str, ...] | None) -> bool:
+    if exp.private:
+        return False
+    if exp.ritual_id is not None:
+        return exp.ritual_id == ritual.id
+    return audience is not None and exp.user_id in audience
+
+
+async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list[str]]:
+    """Build the digest data for one ritual and week; also return who shared, for names."""
+    trailing = week.trailing(4)
+    weeks = [str(w) for w in (week, *trailing)]
+    async with deps.db.transaction() as conn:
+        found = await repo.list_for_weeks(conn, ritual.team_id, weeks)
+        audiences = {w: await ritual_repo.occurrence_audience(conn, ritual.id, w) for w in weeks}
+        known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
+    by_week: dict[str, list[Experiment]] = {w: [] for w in weeks}
+    for exp in found:
+        if _belongs(exp, ritual, audiences.get(exp.week)):
+            by_week[exp.week].append(exp)
+    digest = build_digest(
+        week=str(week),
+        ritual_name=ritual.name,
+        experiments=by_week[str(week)],
+        previous_week=by_week[str(trailing[-1])],
+        trailing={str(w): by_week[str(w)] for w in trailing},
+        known_tools=known_tools,
+        prior_sharers=prior_sharers,
+        audience=audiences.get(str(week)),
+    )
+    return digest, list(digest.sharers)
+
+
+async def render(
+    deps: Deps, client: AsyncWebClient, ritual: Ritual, week: WeekId
+) -> list[DigestMessage]:
+    """Gather and render the digest (without storing or posting it)."""
+    digest, sharers = await gather(deps, ritual, week)
+    people = await asyncio.gather(*(look_up(client, user) for user in sharers))
+    names = {person.user_id: person.name for person in people}
+    return digest_messages(digest, names)
+
+
+async def post_digest(
+    deps: Deps, client: AsyncWebClient, ritual: Ritual, week: WeekId, *, force: bool = False
+) -> PostResult:
+    """Post the week's digest to the ritual's digest channel, each part exactly once."""
+    channel = ritual.digest_channel_id
+    if channel is None:
+        return PostResult(posted=0, total=0, failed="no_digest_channel")
+    async with deps.db.transaction() as conn:
+        if force:
+            await store.forget_digest(conn, ritual.id, str(week))
+        else:
+            await store.reset_failed_parts(conn, ritual.id, str(week))
+        parts = await store.load_parts(conn, ritual.id, str(week))
+    if parts is None:
+        rendered = digest_as_json(await render(deps, client, ritual, week))
+        async with deps.db.transaction() as conn:
+            parts = await store.keep_parts(conn, ritual.id, str(week), rendered, now=deps.clock())
+    return await _post_parts(deps, client, ritual, week, channel, parts)
+
+
+async def _post_parts(
+    deps: Deps,
+    client: AsyncWebClient,
+    ritual: Ritual,
+    week: WeekId,
+    channel: str,
+    parts: list[dict[str, Any]],
+) -> PostResult:
+    posted = 0
+    main_ts: str | None = None
+    for number, part in enumerate(parts, start=1):
+        out = Outgoing(
+            kind=SendKind.DIGEST,
+            ritual_id=ritual.id,
+            week=str(week),
+            recipient=f"{channel}#{number}",
+            channel=channel,
+            blocks=part["blocks"],
+            text=part["text"],
+            thread_ts=main_ts,
+        )
+        sent = await deliver(deps, client, out)
+        if sent is not None:
+            posted += 1
+        async with deps.db.transaction() as conn:
+            record = await sends.get_send(
+                conn, sends.send_key(SendKind.DIGEST, ritual.id, str(week), out.recipient)
+            )
+        if record is None or record.status is not SendStatus.SENT:
+            error = record.error if record is not None else "not_claimed"
+            log.error(
+                "digest part not posted ritual=%s week=%s part=%d/%d error=%s; kept for a retry",
+                ritual.name,
+                week,
+                number,
+                len(parts),
+                error,
+            )
+            if number == 1 and record is not None and record.status is SendStatus.FAILED:
+                await _tell_admins(deps, client, ritual, week, channel, str(error))
+            return PostResult(posted=posted, total=len(parts), failed=str(error))
+        if number == 1:
+            main_ts = record.ts
+    log.info(
+        "digest posted ritual=%s week=%s parts=%d new=%d", ritual.name, week, len(parts), posted
+    )
+    return PostResult(posted=posted, total=len(parts))
+
+
+async def _tell_admins(
+    deps: Deps, client: AsyncWebClient, ritual: Ritual, week: WeekId, channel: str, error: str
+) -> None:
+    """DM the ritual's creator and the bot admins, once, that the digest could not be posted."""
+    admins = {user for user in (ritual.created_by, *deps.admins) if user.startswith(("U", "W"))}
+    text = (
+        f":warning: The *{ritual.name}* digest for {week} could not be posted to <#{channel}> (`{error}`). "
+        "It is kept: invite me to the channel (or pick another one), then run "
+        f"`python -m bot digest {ritual.id} --week {week} --post`."
+    )
+    for admin in sorted(admins):
+        await deliver(
+            deps,
+            client,
+            Outgoing(
+                kind=SendKind.DIGEST,
+                ritual_id=ritual.id,
+                week=str(week),
+                recipient=f"notice:{admin}",
+                channel=admin,
+                blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+                text=f"The {ritual.name} digest could not be posted",
+            ),
+        )

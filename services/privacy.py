@@ -1,0 +1,119 @@
+"""Data rights: forget a person entirely, and export experiments for operators."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deps import Deps
+from core.model import Experiment
+from storage import experiments as repo
+from storage.profiles import delete_profile
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    entries: int
+    copies_removed: int
+    copies_left: int
+
+
+async def forget_person(
+    deps: Deps, client: AsyncWebClient, *, team_id: str, user_id: str
+) -> ForgetReport:
+    """Delete a person's experiments and profile, and the bot's copies of their entries."""
+    async with deps.db.transaction() as conn:
+        gone = await repo.delete_for_user(conn, team_id, user_id)
+        await delete_profile(conn, team_id, user_id)
+    removed = left = 0
+    for exp in gone:
+        if not (exp.echo_channel_id and exp.echo_ts):
+            continue
+        try:
+            await client.chat_delete(channel=exp.echo_channel_id, ts=exp.echo_ts)
+            removed += 1
+        except SlackApiError as exc:
+            left += 1
+            log.warning(
+                "could not remove a copy channel=%s ts=%s error=%s",
+                exp.echo_channel_id,
+                exp.echo_ts,
+                exc.response.get("error"),
+            )
+    log.info(
+        "forgot person user=%s entries=%d copies_removed=%d copies_left=%d",
+        user_id,
+        len(gone),
+        removed,
+        left,
+    )
+    return ForgetReport(entries=len(gone), copies_removed=removed, copies_left=left)
+
+
+EXPORT_FIELDS = (
+    "id",
+    "team_id",
+    "user_id",
+    "created_at",
+    "updated_at",
+    "week",
+    "source",
+    "tool",
+    "work",
+    "summary",
+    "surprise",
+    "failure",
+    "outcome",
+    "failure_mode",
+    "job_function",
+    "private",
+    "permalink",
+    "ritual_id",
+)
+
+
+def _row(exp: Experiment) -> dict[str, Any]:
+    return {
+        "id": exp.id,
+        "team_id": exp.team_id,
+        "user_id": exp.user_id,
+        "created_at": exp.created_at.isoformat(),
+        "updated_at": exp.updated_at.isoformat(),
+        "week": exp.week,
+        "source": exp.source.value,
+        "tool": exp.tool or "",
+        "work": exp.work,
+        "summary": exp.summary,
+        "surprise": exp.surprise,
+        "failure": exp.failure,
+        "outcome": exp.outcome.value if exp.outcome else "",
+        "failure_mode": exp.failure_mode.value if exp.failure_mode else "",
+        "job_function": exp.job_function.value if exp.job_function else "",
+        "private": exp.private,
+        "permalink": exp.permalink or "",
+        "ritual_id": exp.ritual_id or "",
+    }
+
+
+def render_export(experiments: Sequence[Experiment], fmt: str) -> str:
+    """Render experiments as CSV (one row each, a header first) or as a JSON array."""
+    rows = [_row(exp) for exp in experiments]
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    if fmt != "csv":
+        raise ValueError(f"unknown export format {fmt!r}")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

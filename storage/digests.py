@@ -1,0 +1,67 @@
+"""Rendered digests, kept per ritual and week (first writer wins)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import to_db_time
+
+
+async def keep_parts(
+    conn: AsyncConnection, ritual_id: str, week: str, parts: list[dict[str, Any]], *, now: datetime
+) -> list[dict[str, Any]]:
+    """Store the rendered parts unless some are stored already; return the stored ones."""
+    await conn.execute(
+        text(
+            "INSERT INTO digests (ritual_id, week, parts, created_at) VALUES (:ritual, :week, :parts, :at)"
+            " ON CONFLICT (ritual_id, week) DO NOTHING"
+        ),
+        {"ritual": ritual_id, "week": week, "parts": json.dumps(parts), "at": to_db_time(now)},
+    )
+    stored = await load_parts(conn, ritual_id, week)
+    return stored if stored is not None else parts
+
+
+async def load_parts(
+    conn: AsyncConnection, ritual_id: str, week: str
+) -> list[dict[str, Any]] | None:
+    """Return the stored parts of a digest, if it was rendered."""
+    row = (
+        await conn.execute(
+            text("SELECT parts FROM digests WHERE ritual_id = :ritual AND week = :week"),
+            {"ritual": ritual_id, "week": week},
+        )
+    ).first()
+    if row is None:
+        return None
+    parts = json.loads(row[0])
+    return parts if isinstance(parts, list) else None
+
+
+async def forget_digest(conn: AsyncConnection, ritual_id: str, week: str) -> None:
+    """Drop a digest and its sends, so it is rendered and posted afresh (`--force`)."""
+    params = {"ritual": ritual_id, "week": week}
+    await conn.execute(
+        text("DELETE FROM digests WHERE ritual_id = :ritual AND week = :week"), params
+    )
+    await conn.execute(
+        text("DELETE FROM sends WHERE ritual_id = :ritual AND week = :week AND kind = 'digest'"),
+        params,
+    )
+
+
+async def reset_failed_parts(conn: AsyncConnection, ritual_id: str, week: str) -> int:
+    """Let failed digest parts be tried again; return how many were reset."""
+    result = await conn.execute(
+        text(
+            "DELETE FROM sends WHERE ritual_id = :ritual AND week = :week AND kind = 'digest'"
+            " AND status IN ('failed', 'skipped')"
+        ),
+        {"ritual": ritual_id, "week": week},
+    )
+    return result.rowcount

@@ -1,0 +1,75 @@
+"""Send claims: whoever inserts the claim sends; restarts and replicas never send twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage import sends
+from storage.db import Database
+from storage.sends import Claim, SendKind, SendStatus
+from tests.conftest import NOW
+
+LEASE = timedelta(minutes=2)
+
+
+async def claim(db: Database, *, at=NOW, recipient="U1"):  # type: ignore[no-untyped-def]
+    """Claim the W48 prompt to `recipient` at `at`."""
+    async with db.transaction() as conn:
+        return await sends.claim_send(
+            conn, kind=SendKind.PROMPT, ritual_id="r1", week="2026-W48", recipient=recipient, now=at, lease=LEASE
+        )
+
+
+async def test_first_claim_wins_and_second_is_refused(db: Database) -> None:
+    """Two claimers of the same send: one gets it, the other gets nothing."""
+    first = await claim(db)
+    assert first == Claim(key="prompt:r1:2026-W48:U1", taken_over=False)
+    assert await claim(db) is None
+
+
+async def test_sent_is_never_claimed_again(db: Database) -> None:
+    """After the result is recorded, even a much later claim is refused."""
+    first = await claim(db)
+    assert first is not None
+    async with db.transaction() as conn:
+        await sends.mark_sent(conn, first.key, channel_id="D1", ts="1.1", now=NOW)
+    assert await claim(db, at=NOW + timedelta(days=1)) is None
+    async with db.transaction() as conn:
+        found = await sends.find_prompt(conn, "D1", "1.1")
+    assert found is not None and found.status is SendStatus.SENT
+
+
+async def test_stale_claim_is_taken_over_and_flagged(db: Database) -> None:
+    """A claim left unfinished by a crash can be taken over after the lease, marked as such."""
+    assert await claim(db) is not None
+    assert await claim(db, at=NOW + LEASE / 2) is None
+    taken = await claim(db, at=NOW + LEASE + timedelta(seconds=1))
+    assert taken is not None and taken.taken_over
+
+
+async def test_transient_failure_is_retried_until_the_cap(db: Database) -> None:
+    """A send released for retry can be claimed again, at most MAX_ATTEMPTS times in all."""
+    for _ in range(sends.MAX_ATTEMPTS):
+        got = await claim(db)
+        assert got is not None and not got.taken_over
+        async with db.transaction() as conn:
+            await sends.mark_failed(conn, got.key, error="ratelimited", now=NOW, retry=True)
+    assert await claim(db) is None
+
+
+async def test_permanent_failure_is_not_retried(db: Database) -> None:
+    """A deactivated user's send fails once and stays failed."""
+    got = await claim(db)
+    assert got is not None
+    async with db.transaction() as conn:
+        await sends.mark_failed(conn, got.key, error="account_inactive", now=NOW, retry=False)
+    assert await claim(db) is None
+
+
+async def test_skip_is_recorded_once(db: Database) -> None:
+    """A too-late send is recorded as skipped the first time only, and then never claimed."""
+    async with db.transaction() as conn:
+        args = {"kind": SendKind.PROMPT, "ritual_id": "r1", "week": "2026-W48", "recipient": "U1", "reason": "too_late", "now": NOW}
+        assert await sends.record_skipped(conn, **args)
+        assert not await sends.record_skipped(conn, **args)
+    assert await claim(db) is None
