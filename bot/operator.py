@@ -16,8 +16,6 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from core.schedule import Weekday
-from core.weeks import WeekId
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.digest import digest_as_json
@@ -26,6 +24,8 @@ from bot.config import Config
 from bot.deps import Deps, system_clock
 from bot.slack_client import build_client
 from core.rituals import DEFAULT_PROMPT, AudienceKind, Ritual, describe_schedule
+from core.schedule import Weekday
+from core.weeks import WeekId
 from services import digests
 from services.ritual_runs import prompt_now
 from services.ritual_setup import create_ritual
@@ -159,9 +159,9 @@ async def run_rituals(config: Config, args: argparse.Namespace) -> int:
             return await _add(s, args)
         async with s.deps.db.transaction() as conn:
             if args.verb == "list":
-                for ritual in await repo.list_rituals(conn, s.team_id):
-                    state = "paused" if ritual.paused else "active"
-                    print(f"{ritual.name}\t{state}\t{describe_schedule(ritual)}\t{ritual.id}")
+                for each in await repo.list_rituals(conn, s.team_id):
+                    state = "paused" if each.paused else "active"
+                    print(f"{each.name}\t{state}\t{describe_schedule(each)}\t{each.id}")
                 return 0
             ritual = await repo.find_ritual(conn, args.ritual)
             if ritual is None:

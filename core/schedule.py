@@ -39,7 +39,9 @@ class Weekday(IntEnum):
         """Read "mon", "Monday", "MO" and the like."""
         key = text.strip().lower()
         for day in cls:
-            full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[day]
+            full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[
+                day
+            ]
             if len(key) >= 2 and full.startswith(key):
                 return day
         raise ScheduleError(f"not a weekday: {text!r}")

@@ -26,7 +26,9 @@ class WeekId:
 
     def __post_init__(self) -> None:
         if not 1 <= self.week <= _weeks_in(self.year):
-            raise ValueError(f"{self.year} has no ISO week {self.week} (it has {_weeks_in(self.year)})")
+            raise ValueError(
+                f"{self.year} has no ISO week {self.week} (it has {_weeks_in(self.year)})"
+            )
 
     def __str__(self) -> str:
         return f"{self.year:04d}-W{self.week:02d}"

@@ -7,6 +7,7 @@ The response URL works in every conversation, including ones the bot is not a me
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -21,7 +22,7 @@ from blocks.setup import ritual_modal
 from bot.deps import Deps
 from bot.inflight import tracked
 from core import capture as parse
-from core.model import MAX_FIELD_CHARS, Source
+from core.model import MAX_FIELD_CHARS, Draft, Source
 from handlers.payloads import SlashCommand
 from services import capture
 from services.crosspost import attach_and_echo
@@ -53,7 +54,7 @@ async def on_tried(
     """Handle every form of `/tried`."""
     await ack()
     cmd = SlashCommand.parse(command)
-    parsed = parse.parse_command(cmd.text)
+    parsed = parse.parse_command(cmd.text, deps.catalogue)
     match parsed:
         case parse.Open():
             await client.views_open(
@@ -101,8 +102,6 @@ async def on_tried(
             )
         case parse.ForgetMe():
             await _private(respond, forget_me_blocks(), "Delete everything you shared?")
-        case _:
-            await _private(respond, help_blocks(), "How to use /tried")
 
 
 async def _save_entry(
@@ -141,9 +140,7 @@ async def _save_entry(
     await attach_and_echo(deps, client, exp, author_name=person.name)
 
 
-def _as_private(draft: parse.Draft) -> parse.Draft:
-    from dataclasses import replace
-
+def _as_private(draft: Draft) -> Draft:
     return replace(draft, private=True)
 
 

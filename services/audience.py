@@ -76,4 +76,4 @@ async def bot_channels(client: AsyncWebClient, channel_ids: Sequence[str]) -> fr
             continue
         if (info.get("channel") or {}).get("is_member"):
             found.add(channel)
-    return found
+    return frozenset(found)

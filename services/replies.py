@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from core.capture import parse_reply
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
+from core.capture import parse_reply
 from core.model import MAX_FIELD_CHARS, Experiment, Source
 from services import capture
 from services.people import look_up

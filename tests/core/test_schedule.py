@@ -53,7 +53,11 @@ def test_year_with_53_weeks_rolls_over() -> None:
     """2026 has a week 53, followed by 2027-W01."""
     assert str(WeekId.parse("2026-W53").next()) == "2027-W01"
     assert str(WeekId.parse("2027-W01").previous()) == "2026-W53"
-    assert [str(w) for w in WeekId.parse("2027-W02").trailing(3)] == ["2026-W52", "2026-W53", "2027-W01"]
+    assert [str(w) for w in WeekId.parse("2027-W02").trailing(3)] == [
+        "2026-W52",
+        "2026-W53",
+        "2027-W01",
+    ]
 
 
 @pytest.mark.parametrize("text", ["2025-W53", "2026-W00", "2026-48", "W48", ""])
@@ -65,7 +69,9 @@ def test_bad_weeks_are_refused(text: str) -> None:
 
 def test_weekday_names() -> None:
     """Days parse from their usual spellings; nonsense is refused."""
-    assert [Weekday.parse(t) for t in ("mon", "Monday", "MO", "fri")] == [Weekday.MON] * 3 + [Weekday.FRI]
+    assert [Weekday.parse(t) for t in ("mon", "Monday", "MO", "fri")] == [Weekday.MON] * 3 + [
+        Weekday.FRI
+    ]
     with pytest.raises(ScheduleError):
         Weekday.parse("m")
 

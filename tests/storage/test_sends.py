@@ -16,7 +16,13 @@ async def claim(db: Database, *, at=NOW, recipient="U1"):  # type: ignore[no-unt
     """Claim the W48 prompt to `recipient` at `at`."""
     async with db.transaction() as conn:
         return await sends.claim_send(
-            conn, kind=SendKind.PROMPT, ritual_id="r1", week="2026-W48", recipient=recipient, now=at, lease=LEASE
+            conn,
+            kind=SendKind.PROMPT,
+            ritual_id="r1",
+            week="2026-W48",
+            recipient=recipient,
+            now=at,
+            lease=LEASE,
         )
 
 
@@ -36,7 +42,8 @@ async def test_sent_is_never_claimed_again(db: Database) -> None:
     assert await claim(db, at=NOW + timedelta(days=1)) is None
     async with db.transaction() as conn:
         found = await sends.find_prompt(conn, "D1", "1.1")
-    assert found is not None and found.status is SendStatus.SENT
+    assert found is not None
+    assert found.status is SendStatus.SENT
 
 
 async def test_stale_claim_is_taken_over_and_flagged(db: Database) -> None:
@@ -44,14 +51,16 @@ async def test_stale_claim_is_taken_over_and_flagged(db: Database) -> None:
     assert await claim(db) is not None
     assert await claim(db, at=NOW + LEASE / 2) is None
     taken = await claim(db, at=NOW + LEASE + timedelta(seconds=1))
-    assert taken is not None and taken.taken_over
+    assert taken is not None
+    assert taken.taken_over
 
 
 async def test_transient_failure_is_retried_until_the_cap(db: Database) -> None:
     """A send released for retry can be claimed again, at most MAX_ATTEMPTS times in all."""
     for _ in range(sends.MAX_ATTEMPTS):
         got = await claim(db)
-        assert got is not None and not got.taken_over
+        assert got is not None
+        assert not got.taken_over
         async with db.transaction() as conn:
             await sends.mark_failed(conn, got.key, error="ratelimited", now=NOW, retry=True)
     assert await claim(db) is None
@@ -69,7 +78,14 @@ async def test_permanent_failure_is_not_retried(db: Database) -> None:
 async def test_skip_is_recorded_once(db: Database) -> None:
     """A too-late send is recorded as skipped the first time only, and then never claimed."""
     async with db.transaction() as conn:
-        args = {"kind": SendKind.PROMPT, "ritual_id": "r1", "week": "2026-W48", "recipient": "U1", "reason": "too_late", "now": NOW}
+        args = {
+            "kind": SendKind.PROMPT,
+            "ritual_id": "r1",
+            "week": "2026-W48",
+            "recipient": "U1",
+            "reason": "too_late",
+            "now": NOW,
+        }
         assert await sends.record_skipped(conn, **args)
         assert not await sends.record_skipped(conn, **args)
     assert await claim(db) is None

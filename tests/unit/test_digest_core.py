@@ -101,8 +101,16 @@ def test_where_tools_fail_counts_modes_and_functions() -> None:
     """Tool x failure mode and tool x job function count only failures that carry them."""
     d = digest_of(
         [
-            experiment(tool="Copilot", failure_mode=FailureMode.CONFIDENT_WRONG, job_function=JobFunction.SALES),
-            experiment(tool="Copilot", failure_mode=FailureMode.CONFIDENT_WRONG, job_function=JobFunction.LEGAL),
+            experiment(
+                tool="Copilot",
+                failure_mode=FailureMode.CONFIDENT_WRONG,
+                job_function=JobFunction.SALES,
+            ),
+            experiment(
+                tool="Copilot",
+                failure_mode=FailureMode.CONFIDENT_WRONG,
+                job_function=JobFunction.LEGAL,
+            ),
             experiment(tool="Claude", outcome=Outcome.WORKED, job_function=JobFunction.SALES),
         ]
     )

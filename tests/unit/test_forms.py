@@ -14,7 +14,10 @@ def submitted(**fields: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, value in fields.items():
         if name in {"outcome", "failure_mode", "job_function"}:
-            entry = {"type": "static_select", "selected_option": {"value": value} if value else None}
+            entry = {
+                "type": "static_select",
+                "selected_option": {"value": value} if value else None,
+            }
         elif name in {"private", "dm_prompts"}:
             entry = {"type": "checkboxes", "selected_options": [{"value": value}] if value else []}
         elif name == "paused_until":
@@ -73,7 +76,9 @@ def test_edit_form_is_prefilled_and_keeps_its_metadata() -> None:
     assert by_id["tool"]["initial_value"] == "Claude"
     assert by_id["outcome"]["initial_option"]["value"] == "failed"
     assert by_id["private"]["initial_options"][0]["value"] == "private"
-    assert FormMetadata.load(view["private_metadata"]) == FormMetadata(experiment_id="e1", channel_id="C1")
+    assert FormMetadata.load(view["private_metadata"]) == FormMetadata(
+        experiment_id="e1", channel_id="C1"
+    )
     assert view["title"]["text"] == "Edit experiment"
 
 
@@ -89,13 +94,23 @@ def test_profile_form_reads_and_validates_time_zone() -> None:
     _, errors = read_profile_form(submitted(tz_override="Europe/Berln"), team_id="T", user_id="U")
     assert set(errors) == {"tz_override"}
     profile, errors = read_profile_form(
-        submitted(job_function="legal", tz_override="Europe/Berlin", dm_prompts="on", paused_until="2026-12-31"),
+        submitted(
+            job_function="legal",
+            tz_override="Europe/Berlin",
+            dm_prompts="on",
+            paused_until="2026-12-31",
+        ),
         team_id="T",
         user_id="U",
     )
     assert errors == {}
     assert profile is not None
-    assert (profile.job_function, profile.tz_override, profile.dm_prompts, profile.paused_until) == (
+    assert (
+        profile.job_function,
+        profile.tz_override,
+        profile.dm_prompts,
+        profile.paused_until,
+    ) == (
         JobFunction.LEGAL,
         "Europe/Berlin",
         True,

@@ -1,0 +1,58 @@
+"""Slack-safe text: escaping for mrkdwn, neutralising mentions, and truncating without breaking.
+
+Rules (https://api.slack.com/reference/surfaces/formatting#escaping):
+- Escape `&` first, then `<` and `>`, as `&amp;`, `&lt;`, `&gt;`. This turns every mention form
+  Slack encodes in angle brackets (`<!channel>`, `<!here>`, `<!everyone>`, `<!subteam^S1>`,
+  `<@U1>`, `<#C1>`) into inert text, so re-posted user text can never ping anyone.
+- The bare words `@channel`, `@here` and `@everyone` are also neutralised, with a zero-width
+  joiner after the `@`, because a message posted with `link_names` or `parse=full` would turn
+  them into pings. The text reads the same to people.
+- Truncation never cuts inside an escape (`&amp;`) or a surrogate pair, and marks the cut with "…".
+"""
+
+from __future__ import annotations
+
+import re
+
+ZWJ = "\u2060"  # word joiner: invisible, breaks Slack's @-keyword matching
+_BARE = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
+_MENTION = re.compile(
+    r"<(![a-z]+(?:\^[A-Z0-9]+)?(?:\|[^>]*)?|@[UW][A-Z0-9]+(?:\|[^>]*)?|#C[A-Z0-9]+(?:\|[^>]*)?)>"
+)
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape user text for mrkdwn so that it shows as typed and pings nobody."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BARE.sub(lambda m: f"@{ZWJ}{m.group(1)}", escaped)
+
+
+def truncate(text: str, limit: int, *, marker: str = "…") -> str:
+    """Return at most `limit` characters, cut visibly and never inside an escape."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(marker):
+        return marker[:limit]
+    cut = text[: limit - len(marker)]
+    cut = _ENTITY_TAIL.sub("", cut)
+    if cut and "\ud800" <= cut[-1] <= "\udbff":
+        cut = cut[:-1]
+    return cut + marker
+
+
+def plain_excerpt(text: str, limit: int) -> str:
+    """One line of text: whitespace collapsed, truncated to `limit`."""
+    return truncate(" ".join(text.split()), limit)
+
+
+def quote(text: str) -> str:
+    """Escape the text and render it as a mrkdwn blockquote."""
+    return "\n".join("&gt; " + line for line in escape_mrkdwn(text).splitlines() or [""])
+
+
+def find_mentions(text: str) -> list[str]:
+    """List the mention tokens in raw Slack text (`<!channel>`, `<@U1>`, bare `@here`…)."""
+    found = [f"<{m.group(1)}>" for m in _MENTION.finditer(text)]
+    found.extend(m.group(0) for m in _BARE.finditer(text))
+    return found
