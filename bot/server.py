@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 # Slack's payloads are far smaller; a bigger body is not Slack and is refused with 413.
@@ -17,7 +21,14 @@ def build_web_app(app: AsyncApp, db: Database) -> web.Application:
     """Create the aiohttp application serving Bolt and the health check."""
 
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
+        try:
+            bolt_request = await to_bolt_request(request)
+        except ValueError:
+            # Bolt parses the body before verifying it; a body that is not JSON or a form is
+            # not from Slack, whatever its headers say.
+            log.warning("refused a malformed request body bytes=%s", request.content_length)
+            return web.json_response({"ok": False, "error": "malformed_body"}, status=400)
+        bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_request: web.Request) -> web.Response:

@@ -50,11 +50,15 @@ class FakeSlack:
         clock: Callable[[], float] = time.time,
         rate_limits: bool = True,
         rate_scale: float = 1.0,
+        rate_clock: Callable[[], float] = time.monotonic,
         workspace: Workspace | None = None,
     ) -> None:
+        # `clock` stamps messages and ages trigger ids and response URLs; rate limits run on
+        # `rate_clock`, real time by default, because the bot's client waits out Retry-After
+        # in real time even when a test holds the workspace's clock still.
         self.clock = clock
         self.ws = workspace or Workspace()
-        self.limits = RateLimits(clock=clock, enabled=rate_limits, scale=rate_scale)
+        self.limits = RateLimits(clock=rate_clock, enabled=rate_limits, scale=rate_scale)
         self._faults: dict[str, list[tuple[int, str]]] = {}
         self._triggers: dict[str, tuple[float, str]] = {}
         self._responses: dict[str, ResponseUrl] = {}
