@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -225,21 +225,29 @@ async def test_export_for_operators(
     await driver.slash_command(ALICE, "private Gemini: private one")
     await settle(bot)
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url}
-    run = [sys.executable, "-m", "bot", "export"]
-    shared = subprocess.run(
-        [*run, "--format", "csv"], env=env, cwd=tmp_path, capture_output=True, text=True, check=True
+    rows = list(
+        csv.DictReader(io.StringIO(await run_cli(env, tmp_path, "export", "--format", "csv")))
     )
-    rows = list(csv.DictReader(io.StringIO(shared.stdout)))
     assert [r["tool"] for r in rows] == ["Claude"]
-    everything = subprocess.run(
-        [*run, "--format", "json", "--include-private"],
+    everything = await run_cli(env, tmp_path, "export", "--format", "json", "--include-private")
+    assert sorted(r["tool"] for r in json.loads(everything)) == ["Claude", "Gemini"]
+
+
+async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> str:
+    """Run `python -m bot …` without blocking the loop the bot is serving on; return stdout."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
         env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert sorted(r["tool"] for r in json.loads(everything.stdout)) == ["Claude", "Gemini"]
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out.decode()
 
 
 async def test_tried_from_a_channel_the_bot_is_not_in_still_confirms(
