@@ -188,10 +188,16 @@ class FakeSlack:
         return f"{self.url}/response/{key}"
 
     def fail_next(
-        self, method: str, *, status: int = 500, error: str = "internal_error", times: int = 1
+        self, method: str, *, status: int | None = None, error: str | None = None, times: int = 1
     ) -> None:
-        """Answer the next `times` calls of `method` with a fault (5xx) or an API error (status 200)."""
-        self._faults.setdefault(method, []).extend([(status, error)] * times)
+        """Answer the next `times` calls of `method` with an API error (HTTP 200, as Slack does) or a fault.
+
+        `fail_next(m, error="channel_not_found")` is an API error; `fail_next(m)` or
+        `fail_next(m, status=503)` is a server fault (`internal_error` in the body).
+        """
+        if status is None:
+            status = 200 if error else 500
+        self._faults.setdefault(method, []).extend([(status, error or "internal_error")] * times)
 
     # ---- what a person does in Slack -----------------------------------------------------
 

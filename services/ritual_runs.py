@@ -6,7 +6,9 @@ from the schedule what is due by `now`, and hands each message to `services.send
 which claims it first. The scheduler only decides *when* to call it.
 
 Catch-up: a send whose moment passed less than `grace` ago is made now; an older one is skipped
-and logged once (see `core.schedule.classify_missed`).
+and logged once (see `core.schedule.classify_missed`). Moments before the ritual was created are
+not owed at all: a ritual set up on Monday at 10:00 for "Mondays 09:00" first asks next Monday
+(`prompt-now` asks at once).
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core.schedule import classify_missed, resolve_local
-from core.weeks import WeekId
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,6 +26,8 @@ from blocks.prompts import prompt_blocks, prompt_text, reminder_blocks
 from bot.deps import Deps
 from core.model import Profile
 from core.rituals import Ritual
+from core.schedule import classify_missed, resolve_local
+from core.weeks import WeekId
 from services import audience, digests
 from services.people import Person
 from services.sending import Outgoing, deliver
@@ -86,6 +88,11 @@ def _instant(ritual: Ritual, week: WeekId, zone: ZoneInfo, *, reminder: bool = F
     return resolve_local(week.date_of(int(ritual.weekday)), ritual.at, zone)
 
 
+def _before_creation(ritual: Ritual, instant: datetime) -> bool:
+    """Moments before the ritual existed are not owed: nothing is sent or skipped for them."""
+    return ritual.created_at is not None and instant < ritual.created_at
+
+
 def _zone_for(ritual: Ritual, person: Person) -> ZoneInfo:
     return person.tz if ritual.per_person_tz else ZoneInfo(ritual.tz)
 
@@ -111,6 +118,8 @@ async def _prompts(
             return
         started = await repo.occurrence_audience(conn, ritual.id, str(week)) is not None
     fixed = _instant(ritual, week, ZoneInfo(ritual.tz))
+    if not force and not ritual.per_person_tz and _before_creation(ritual, fixed):
+        return
     if (
         not force
         and not ritual.per_person_tz
@@ -146,7 +155,9 @@ async def _prompts(
         async with deps.db.transaction() as conn:
             members = await repo.ensure_occurrence(conn, ritual.id, str(week), resolved, now=now)
     pending = False
-    if ritual.prompt_channel_id and (force or now >= fixed):
+    if ritual.prompt_channel_id and (
+        force or (now >= fixed and not _before_creation(ritual, fixed))
+    ):
         out = Outgoing(
             kind=SendKind.PROMPT,
             ritual_id=ritual.id,
@@ -194,6 +205,8 @@ async def _dm_prompts(
         nonlocal pending
         zone = _zone_for(ritual, person)
         instant = _instant(ritual, week, zone)
+        if not force and _before_creation(ritual, instant):
+            return
         state = "due" if force else classify_missed(instant, now=now, grace=grace)
         if state == "future":
             pending = True
@@ -325,7 +338,7 @@ async def _digest(
         week.date_of(int(ritual.digest_weekday)), ritual.digest_at, ZoneInfo(ritual.tz)
     )
     state = classify_missed(instant, now=now, grace=grace)
-    if state == "future":
+    if state == "future" or _before_creation(ritual, instant):
         return
     key = sends.send_key(SendKind.DIGEST, ritual.id, str(week), f"{ritual.digest_channel_id}#1")
     async with deps.db.transaction() as conn:

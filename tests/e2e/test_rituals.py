@@ -1,0 +1,513 @@
+"""Rituals end to end: prompts on time across DST, replies collected, reminders, skips, catch-up, fan-out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+
+from bot.runtime import Runtime
+from core.model import Profile, Source
+from core.rituals import AudienceKind, Ritual
+from core.schedule import Weekday
+from fakeslack.driver import SlackDriver
+from fakeslack.server import FakeSlack
+from services.ritual_runs import RunReport, prompt_now, run_due
+from services.ritual_setup import create_ritual
+from storage import experiments as repo
+from storage.db import Database
+from storage.profiles import save_profile
+from tests.e2e.conftest import (
+    ADMIN,
+    ALICE,
+    BOB,
+    CHEN,
+    DANA,
+    FakeClock,
+    bot_config,
+    channel_id,
+    settle,
+)
+
+GRACE = timedelta(hours=6)
+MONDAY_0800_UTC = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Berlin, week 2026-W48
+
+
+def leaders_ritual(slack: FakeSlack, **changes: Any) -> Ritual:
+    """Monday 09:00 Europe/Berlin, in #leaders and by DM, reminder Wednesday 14:00, digest Friday 16:00."""
+    base = Ritual(
+        id="r-leaders",
+        team_id="T0LOL",
+        name="Leaders",
+        audience_kind=AudienceKind.USERS,
+        audience=(ALICE, BOB, CHEN),
+        weekday=Weekday.MON,
+        at=time(9, 0),
+        tz="Europe/Berlin",
+        prompt_channel_id=channel_id(slack, "leaders"),
+        dm=True,
+        reminder_weekday=Weekday.WED,
+        reminder_at=time(14, 0),
+        digest_channel_id=channel_id(slack, "ai-digest"),
+        created_by=ADMIN,
+    )
+    return replace(base, **changes)
+
+
+CREATED = datetime(2026, 1, 5, 12, tzinfo=UTC)  # before every moment these tests look at
+
+
+async def install(bot: Runtime, ritual: Ritual) -> Ritual:
+    """Create the ritual (as the modal and the CLI do) early in 2026, then put the clock back."""
+    assert bot.deps is not None
+    assert bot.client is not None
+    clock = bot.clock
+    assert isinstance(clock, FakeClock)
+    was = clock()
+    clock.set(CREATED)
+    assert await create_ritual(bot.deps, bot.client, ritual) == []
+    clock.set(was)
+    return ritual
+
+
+async def tick(bot: Runtime, clock: FakeClock, at: datetime | None = None) -> RunReport:
+    """One scheduled run at `at` (or now)."""
+    assert bot.deps is not None
+    assert bot.client is not None
+    if at is not None:
+        clock.set(at)
+    return await run_due(bot.deps, bot.client, now=clock(), grace=GRACE)
+
+
+def prompts_to(slack: FakeSlack, user: str) -> list[Any]:
+    """The prompts the bot posted in a person's DM."""
+    dm = slack.dm_channel(user)
+    if dm is None:
+        return []
+    return [
+        m
+        for m in dm.messages
+        if m.bot_id
+        and (m.metadata or {}).get("event_payload", {}).get("send_key", "").startswith("prompt:")
+    ]
+
+
+def posted(slack: FakeSlack, kind: str) -> list[str]:
+    """Every send key the bot posted, of one kind, from the messages' metadata."""
+    keys = []
+    for channel in slack.ws.channels.values():
+        for message in channel.messages:
+            key = (message.metadata or {}).get("event_payload", {}).get("send_key", "")
+            if key.startswith(kind + ":"):
+                keys.append(key)
+    return keys
+
+
+async def stored(store: Database, user: str) -> list[Any]:
+    async with store.transaction() as conn:
+        return await repo.list_for_user(conn, "T0LOL", user, limit=100)
+
+
+async def test_prompts_go_out_on_time_once(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Nothing before Monday 09:00 Berlin; at 09:00 the channel post and each DM, once; never again."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC - timedelta(minutes=1))
+    assert posted(slack, "prompt") == []
+    report = await tick(bot, clock, MONDAY_0800_UTC)
+    assert report.sent[next(iter(report.sent))] == 4
+    assert sorted(posted(slack, "prompt")) == sorted(
+        f"prompt:r-leaders:2026-W48:{who}"
+        for who in (ALICE, BOB, CHEN, channel_id(slack, "leaders"))
+    )
+    for later in (timedelta(seconds=30), timedelta(hours=1), timedelta(days=2)):
+        await tick(bot, clock, MONDAY_0800_UTC + later)
+    assert len(posted(slack, "prompt")) == 4
+    prompt = slack.messages(channel_id(slack, "leaders"))[0]
+    assert "Which tool?" in json.dumps(prompt.blocks)
+    assert "ritual_skip_week" in json.dumps(prompt.blocks)
+
+
+async def test_replies_in_the_thread_are_captured_edited_and_deleted(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """A reply becomes an experiment with a :memo:; a retry is stored once; edits and deletions follow."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    leaders = channel_id(slack, "leaders")
+    prompt_ts = slack.messages(leaders)[0].ts
+    clock.advance(hours=1)
+    reply, event_id = await driver.post_message(
+        BOB,
+        leaders,
+        "Tool: Copilot\nWhat happened: wrote the tests\nSurprised: it found a real bug",
+        thread_ts=prompt_ts,
+    )
+    retried, _ = await driver.event(
+        {
+            "type": "message",
+            "channel": leaders,
+            "user": BOB,
+            "text": reply.text,
+            "ts": reply.ts,
+            "thread_ts": prompt_ts,
+            "channel_type": "channel",
+        },
+        event_id=event_id,
+        retry_num=1,
+    )
+    assert retried.status == 200
+    await settle(bot)
+    [exp] = await stored(store, BOB)
+    assert (exp.tool, exp.summary, exp.surprise, exp.source, exp.ritual_id, exp.week) == (
+        "GitHub Copilot",
+        "wrote the tests",
+        "it found a real bug",
+        Source.THREAD,
+        "r-leaders",
+        "2026-W48",
+    )
+    assert (
+        exp.permalink
+        == f"https://learning-out-loud.slack.com/archives/{leaders}/p{reply.ts.replace('.', '')}?thread_ts={prompt_ts}&cid={leaders}"
+    )
+    assert slack.ws.channels[leaders].find(reply.ts).reactions == {"memo": ["U0BOT"]}  # type: ignore[union-attr]
+    await driver.edit_message(
+        leaders, reply.ts, "Tool: Claude\nWhat happened: wrote the tests, then hallucinated an API"
+    )
+    await settle(bot)
+    [edited] = await stored(store, BOB)
+    assert (edited.id, edited.tool, edited.summary) == (
+        exp.id,
+        "Claude",
+        "wrote the tests, then hallucinated an API",
+    )
+    await driver.delete_message(leaders, reply.ts)
+    await settle(bot)
+    assert await stored(store, BOB) == []
+
+
+async def test_other_threads_bots_and_system_messages_are_ignored(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Only human replies in a prompt's thread count."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    leaders = channel_id(slack, "leaders")
+    prompt_ts = slack.messages(leaders)[0].ts
+    other, _ = await driver.post_message(ALICE, leaders, "lunch?")
+    await driver.post_message(BOB, leaders, "Claude: not a prompt thread", thread_ts=other.ts)
+    await driver.event(
+        {
+            "type": "message",
+            "subtype": "channel_join",
+            "channel": leaders,
+            "user": DANA,
+            "text": "joined",
+            "ts": "9.9",
+            "thread_ts": prompt_ts,
+        }
+    )
+    await driver.event(
+        {
+            "type": "message",
+            "channel": leaders,
+            "bot_id": "B0OTHER",
+            "text": "Claude: a bot",
+            "ts": "9.8",
+            "thread_ts": prompt_ts,
+        }
+    )
+    await settle(bot)
+    for user in (ALICE, BOB, DANA):
+        assert await stored(store, user) == []
+
+
+async def test_a_guest_reply_is_stored(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Someone outside the audience who answers is welcome: stored like anyone else."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    leaders = channel_id(slack, "leaders")
+    await driver.post_message(
+        DANA,
+        leaders,
+        "Gemini: translated a contract, mostly worked",
+        thread_ts=slack.messages(leaders)[0].ts,
+    )
+    await settle(bot)
+    [exp] = await stored(store, DANA)
+    assert exp.ritual_id == "r-leaders"
+
+
+async def test_reminder_only_to_who_neither_answered_nor_skipped(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Wednesday 14:00: Alice answered in her DM thread, Bob skipped; only Chen is reminded, once."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    [alice_prompt] = prompts_to(slack, ALICE)
+    alice_dm = slack.dm_channel(ALICE)
+    assert alice_dm is not None
+    await driver.post_message(
+        ALICE,
+        alice_dm.id,
+        "Cursor: built a prototype, surprised how fast",
+        thread_ts=alice_prompt.ts,
+    )
+    await driver.block_action(
+        BOB,
+        "ritual_skip_week",
+        "r-leaders|2026-W48",
+        message_ts=prompts_to(slack, BOB)[0].ts,
+        channel_id=slack.dm_channel(BOB).id,
+    )  # type: ignore[union-attr]
+    await settle(bot)
+    reminder_at = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # Wednesday 14:00 Berlin
+    await tick(bot, clock, reminder_at - timedelta(minutes=1))
+    assert posted(slack, "reminder") == []
+    await tick(bot, clock, reminder_at)
+    await tick(bot, clock, reminder_at + timedelta(hours=1))
+    assert posted(slack, "reminder") == [f"reminder:r-leaders:2026-W48:{CHEN}"]
+    chen_dm = slack.dm_channel(CHEN)
+    assert chen_dm is not None
+    [reminder] = [m for m in chen_dm.messages if m.thread_ts and m.ts != m.thread_ts]
+    assert (
+        reminder.thread_ts == prompts_to(slack, CHEN)[0].ts
+    )  # a reply under Chen's own prompt, not a channel ping
+    assert "<@" not in json.dumps(slack.messages(channel_id(slack, "leaders"))[-1].blocks)
+
+
+async def test_tried_entry_counts_as_an_answer_and_lands_in_the_thread(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """A shared `/tried` entry goes into the person's prompt thread and spares them the reminder."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    clock.advance(hours=2)
+    await driver.slash_command(
+        CHEN, "Claude: summarised 40 interview notes, it dropped three silently"
+    )
+    await driver.slash_command(BOB, "private ChatGPT: sensitive")
+    await settle(bot)
+    [exp] = await stored(store, CHEN)
+    assert (exp.ritual_id, exp.week) == ("r-leaders", "2026-W48")
+    thread = slack.thread(slack.dm_channel(CHEN).id, prompts_to(slack, CHEN)[0].ts)  # type: ignore[union-attr]
+    assert "summarised 40 interview notes" in json.dumps(thread[-1].blocks)
+    assert not [
+        m
+        for m in slack.thread(slack.dm_channel(BOB).id, prompts_to(slack, BOB)[0].ts)
+        if m.thread_ts and m.ts != m.thread_ts
+    ]  # type: ignore[union-attr]
+    await tick(bot, clock, datetime(2026, 11, 25, 13, 0, tzinfo=UTC))
+    assert sorted(posted(slack, "reminder")) == sorted(
+        f"reminder:r-leaders:2026-W48:{u}" for u in (ALICE, BOB)
+    )
+
+
+async def test_paused_ritual_and_paused_person_get_nothing(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """A paused ritual sends nothing; a person on vacation is not prompted by DM."""
+    await install(bot, leaders_ritual(slack, id="r-paused", name="Paused", paused=True))
+    await install(bot, leaders_ritual(slack, prompt_channel_id=None))
+    async with store.transaction() as conn:
+        await save_profile(
+            conn, Profile("T0LOL", BOB, paused_until=date(2026, 11, 27)), now=clock()
+        )
+    await tick(bot, clock, MONDAY_0800_UTC)
+    assert sorted(posted(slack, "prompt")) == sorted(
+        f"prompt:r-leaders:2026-W48:{u}" for u in (ALICE, CHEN)
+    )
+
+
+@pytest.mark.parametrize(
+    ("week_monday", "utc_hour"),
+    [
+        pytest.param(date(2026, 3, 23), 8, id="winter-time"),
+        pytest.param(date(2026, 3, 30), 7, id="summer-time"),
+        pytest.param(date(2026, 10, 26), 8, id="back-to-winter"),
+    ],
+)
+async def test_daylight_saving_keeps_the_local_time(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, week_monday: date, utc_hour: int
+) -> None:
+    """Monday 09:00 Berlin is sent at 09:00 local on both sides of a change, not an hour off."""
+    await install(bot, leaders_ritual(slack, dm=False))
+    due = datetime.combine(week_monday, time(utc_hour), tzinfo=UTC)
+    await tick(bot, clock, due - timedelta(minutes=1))
+    assert posted(slack, "prompt") == []
+    await tick(bot, clock, due)
+    assert len(posted(slack, "prompt")) == 1
+
+
+async def test_a_time_in_the_spring_gap_is_sent_once_after_it(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Sunday 02:30 Berlin does not exist on 29 March 2026: sent once, at 03:30 local."""
+    await install(bot, leaders_ritual(slack, dm=False, weekday=Weekday.SUN, at=time(2, 30)))
+    gap = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    for at in (
+        gap - timedelta(minutes=1),
+        gap,
+        gap + timedelta(minutes=30),
+        gap + timedelta(hours=1),
+    ):
+        await tick(bot, clock, at)
+        assert len(posted(slack, "prompt")) == (0 if at < gap else 1)
+
+
+async def test_a_time_in_the_autumn_overlap_is_sent_once(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Sunday 01:30 New York happens twice on 1 November 2026: sent once, at the first."""
+    await install(
+        bot,
+        leaders_ritual(slack, dm=False, weekday=Weekday.SUN, at=time(1, 30), tz="America/New_York"),
+    )
+    first = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    for at in (
+        first - timedelta(minutes=1),
+        first,
+        first + timedelta(hours=1),
+        first + timedelta(hours=2),
+    ):
+        await tick(bot, clock, at)
+    assert posted(slack, "prompt") == [f"prompt:r-leaders:2026-W44:{channel_id(slack, 'leaders')}"]
+
+
+async def test_missed_prompt_is_sent_on_return_within_grace(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Down at 09:00 and back at 13:00 (within six hours): the prompts go out once, late."""
+    await install(bot, leaders_ritual(slack, dm=False))
+    await install(
+        bot,
+        leaders_ritual(
+            slack,
+            id="r-late",
+            name="Late",
+            dm=False,
+            prompt_channel_id=channel_id(slack, "ai-digest"),
+        ),
+    )
+    await tick(bot, clock, MONDAY_0800_UTC + timedelta(hours=4))
+    await tick(bot, clock, MONDAY_0800_UTC + timedelta(hours=5))
+    assert sorted(posted(slack, "prompt")) == sorted(
+        [
+            f"prompt:r-leaders:2026-W48:{channel_id(slack, 'leaders')}",
+            f"prompt:r-late:2026-W48:{channel_id(slack, 'ai-digest')}",
+        ]
+    )
+
+
+async def test_prompt_too_late_after_downtime_is_skipped(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Seven hours after its moment (grace is six), a prompt is not sent; one log line says so."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC - timedelta(days=1))  # the bot ran last week…
+    caplog.clear()
+    report = await tick(
+        bot, clock, MONDAY_0800_UTC + timedelta(hours=7)
+    )  # …then was down Monday morning
+    again = await tick(bot, clock, MONDAY_0800_UTC + timedelta(hours=8))
+    assert [k for k in posted(slack, "prompt") if "2026-W48" in k] == []
+    assert (report.skipped_late, again.skipped_late) == (1, 0)
+    assert caplog.text.count("prompt skipped") == 1
+
+
+async def test_each_persons_own_nine_oclock(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """In local-time mode Tokyo, Berlin and New York are each asked at their own 09:00."""
+    await install(bot, leaders_ritual(slack, prompt_channel_id=None, per_person_tz=True))
+    expected = {
+        datetime(2026, 11, 23, 0, 0, tzinfo=UTC): [CHEN],
+        datetime(2026, 11, 23, 8, 0, tzinfo=UTC): [CHEN, ALICE],
+        datetime(2026, 11, 23, 14, 0, tzinfo=UTC): [CHEN, ALICE, BOB],
+    }
+    await tick(bot, clock, datetime(2026, 11, 22, 23, 59, tzinfo=UTC))
+    assert posted(slack, "prompt") == []
+    for at, users in expected.items():
+        await tick(bot, clock, at)
+        assert sorted(posted(slack, "prompt")) == sorted(
+            f"prompt:r-leaders:2026-W48:{u}" for u in users
+        )
+
+
+async def test_deactivated_person_is_skipped_and_the_rest_go_on(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A deactivated user or closed DMs fail for that person only, with a log line."""
+    await install(bot, leaders_ritual(slack, prompt_channel_id=None))
+    slack.deactivate_user(BOB)
+    slack.fail_next("chat.postMessage", error="messages_tab_disabled")
+    await tick(bot, clock, MONDAY_0800_UTC)
+    assert len(posted(slack, "prompt")) == 1  # one of Alice and Chen had the tab disabled
+    assert "send failed" in caplog.text
+
+
+async def test_fan_out_through_429s_sends_everyone_once(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Rate limits answered with 429 and Retry-After slow the fan-out down; nobody is missed or doubled."""
+    await install(bot, leaders_ritual(slack))
+    slack.limits.force("chat.postMessage", 3, retry_after=1)
+    await tick(bot, clock, MONDAY_0800_UTC)
+    keys = posted(slack, "prompt")
+    assert len(keys) == len(set(keys)) == 4
+    assert [c.http_status for c in slack.calls("chat.postMessage")].count(429) == 3
+
+
+async def test_prompt_now_sends_once(bot: Runtime, slack: FakeSlack, clock: FakeClock) -> None:
+    """`prompt-now` sends the current week at once; asking again sends nothing more."""
+    ritual = await install(bot, leaders_ritual(slack))
+    assert bot.deps is not None
+    assert bot.client is not None
+    clock.set(
+        datetime(2026, 11, 24, 10, tzinfo=UTC)
+    )  # Tuesday, after the scheduled moment passed unseen
+    first = await prompt_now(bot.deps, bot.client, ritual, now=clock())
+    second = await prompt_now(bot.deps, bot.client, ritual, now=clock())
+    assert (sum(first.sent.values()), sum(second.sent.values())) == (4, 0)
+
+
+async def test_killed_mid_fan_out_and_restarted_prompts_everyone_once(
+    slack: FakeSlack, clock: FakeClock, database_url: str
+) -> None:
+    """300 people, the bot killed a third of the way through, restarted: each prompted exactly once."""
+    people = [f"U{n:05d}" for n in range(300)]
+    for user in people:
+        slack.add_user(user, user.lower(), tz="Europe/Berlin")
+    first = Runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
+    await first.start()
+    await install(first, leaders_ritual(slack, audience=tuple(people), prompt_channel_id=None))
+    clock.set(MONDAY_0800_UTC)
+    assert first.deps is not None
+    assert first.client is not None
+    run = asyncio.create_task(run_due(first.deps, first.client, now=clock(), grace=GRACE))
+    while len(posted(slack, "prompt")) < 100:  # noqa: ASYNC110 - polls the emulator's state, which has no event
+        await asyncio.sleep(0.005)
+    run.cancel()  # the process dies: in-flight posts may or may not have reached Slack
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    await first.stop()
+    assert 100 <= len(posted(slack, "prompt")) < 300
+    clock.advance(minutes=5)  # past the claim lease
+    second = Runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
+    await second.start()
+    try:
+        assert second.deps is not None
+        assert second.client is not None
+        await run_due(second.deps, second.client, now=clock(), grace=GRACE)
+    finally:
+        await second.stop()
+    keys = posted(slack, "prompt")
+    assert sorted(keys) == sorted(f"prompt:r-leaders:2026-W48:{u}" for u in people)
