@@ -493,7 +493,8 @@ async def test_killed_mid_fan_out_and_restarted_prompts_everyone_once(
     assert first.deps is not None
     assert first.client is not None
     run = asyncio.create_task(run_due(first.deps, first.client, now=clock(), grace=GRACE))
-    while len(posted(slack, "prompt")) < 100:  # noqa: ASYNC110 - polls the emulator's state, which has no event
+    # Poll the emulator's state: it has no event to wait on.
+    while len(posted(slack, "prompt")) < 100:  # noqa: ASYNC110
         await asyncio.sleep(0.005)
     run.cancel()  # the process dies: in-flight posts may or may not have reached Slack
     with pytest.raises(asyncio.CancelledError):
