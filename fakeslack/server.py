@@ -33,6 +33,13 @@ RESPONSE_URL_USES = 5
 
 
 @dataclass
+class Fault:
+    after: int  # calls still let through before this fault
+    status: int
+    error: str
+
+
+@dataclass
 class ResponseUrl:
     channel: str
     user: str
@@ -59,7 +66,7 @@ class FakeSlack:
         self.clock = clock
         self.ws = workspace or Workspace()
         self.limits = RateLimits(clock=rate_clock, enabled=rate_limits, scale=rate_scale)
-        self._faults: dict[str, list[tuple[int, str]]] = {}
+        self._faults: dict[str, list[Fault]] = {}
         self._triggers: dict[str, tuple[float, str]] = {}
         self._responses: dict[str, ResponseUrl] = {}
         self._last_ts = 0.0
@@ -188,16 +195,25 @@ class FakeSlack:
         return f"{self.url}/response/{key}"
 
     def fail_next(
-        self, method: str, *, status: int | None = None, error: str | None = None, times: int = 1
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Answer the next `times` calls of `method` with an API error (HTTP 200, as Slack does) or a fault.
+        """Answer `times` calls of `method`, after letting `after` calls through, with an error.
 
-        `fail_next(m, error="channel_not_found")` is an API error; `fail_next(m)` or
-        `fail_next(m, status=503)` is a server fault (`internal_error` in the body).
+        `fail_next(m, error="channel_not_found")` is an API error (HTTP 200, as Slack answers);
+        `fail_next(m)` or `fail_next(m, status=503)` is a server fault (`internal_error`).
         """
         if status is None:
             status = 200 if error else 500
-        self._faults.setdefault(method, []).extend([(status, error or "internal_error")] * times)
+        queue = self._faults.setdefault(method, [])
+        queue.extend(
+            [Fault(after if i == 0 else 0, status, error or "internal_error") for i in range(times)]
+        )
 
     # ---- what a person does in Slack -----------------------------------------------------
 
@@ -318,9 +334,11 @@ class FakeSlack:
         if token not in self.ws.tokens:
             return self._record(method, args, {"ok": False, "error": "invalid_auth"}, 200)
         faults = self._faults.get(method)
-        if faults:
-            status, error = faults.pop(0)
-            return self._record(method, args, {"ok": False, "error": error}, status)
+        if faults and faults[0].after > 0:
+            faults[0].after -= 1
+        elif faults:
+            fault = faults.pop(0)
+            return self._record(method, args, {"ok": False, "error": fault.error}, fault.status)
         wait = self.limits.check(method, str(args.get("channel") or ""))
         if wait is not None:
             response = self._record(method, args, {"ok": False, "error": "ratelimited"}, 429)

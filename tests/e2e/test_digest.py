@@ -1,0 +1,310 @@
+"""The weekly digest end to end: content, safety, splitting, exactly once, faults, quiet weeks, preview."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot.runtime import Runtime
+from core.model import Experiment, FailureMode, Outcome, Source
+from core.weeks import WeekId
+from fakeslack.driver import SlackDriver
+from fakeslack.server import FakeSlack
+from services import digests
+from storage import experiments as repo
+from storage.db import Database, new_id
+from tests.e2e.conftest import ADMIN, ALICE, BOB, CHEN, DANA, FakeClock, channel_id, settle
+from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, posted, tick
+from tests.e2e.test_setup import cli
+
+FRIDAY_1600_BERLIN = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+
+
+def digest_messages(slack: FakeSlack) -> list[Any]:
+    return [m for m in slack.messages(channel_id(slack, "ai-digest")) if m.bot_id]
+
+
+def all_text(messages: list[Any]) -> str:
+    return json.dumps([m.blocks for m in messages])
+
+
+async def a_week_of_sharing(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Prompts on Monday, then replies with surprises and failures, /tried entries, a private one."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    leaders = channel_id(slack, "leaders")
+    prompt = slack.messages(leaders)[0].ts
+    clock.advance(hours=2)
+    await driver.post_message(
+        ALICE,
+        leaders,
+        "Tool: Copilot\nWhat happened: wrote the migration\nFailed: it invented a CLI flag <!channel>",
+        thread_ts=prompt,
+    )
+    await driver.post_message(
+        BOB,
+        leaders,
+        "Claude drafted the board memo. Surprised it knew our org chart.",
+        thread_ts=prompt,
+    )
+    await driver.post_message(
+        DANA,
+        leaders,
+        "Tool: Copilot\nWhat happened: tests\nFailed: only did half of the files, silently",
+        thread_ts=prompt,
+    )
+    await driver.slash_command(CHEN, "Cursor: prototyped the dashboard, worked great")
+    await driver.slash_command(CHEN, "private ChatGPT: a sensitive HR note")
+    await settle(bot)
+
+
+async def test_digest_is_posted_once_with_every_section(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Friday 16:00 Berlin: headline, surprises, failures by tool with modes, credit, links; once."""
+    await a_week_of_sharing(bot, driver, slack, clock)
+    await tick(bot, clock, FRIDAY_1600_BERLIN - timedelta(minutes=1))
+    assert digest_messages(slack) == []
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    await tick(bot, clock, FRIDAY_1600_BERLIN + timedelta(hours=1))
+    [message] = digest_messages(slack)
+    text = all_text([message])
+    assert "*4 experiments* shared by *4 people* with *3 tools*" in text
+    assert (
+        "3 of 3 people asked shared this week (100%)" in text
+    )  # Dana is a guest: credited, not counted
+    assert "Surprises" in text
+    assert "it knew our org chart" in text
+    assert "*GitHub Copilot* (2)" in text
+    assert "[Confident wrong answer] it invented a CLI flag" in text
+    assert "[Silently partial]" in text
+    assert "First tried this week: Claude, Cursor, GitHub Copilot" in text
+    assert "Alice Adams" in text
+    assert "Dana Diaz" in text
+    assert "Chen Chao" in text
+    assert "sensitive HR note" not in text
+    assert "<!channel>" not in text
+    assert "<@" not in text
+    assert "&lt;!channel&gt;" in text
+    assert (
+        text.count("|view>") == 3
+    )  # surprises and failures are itemised; a plain success is credited only
+    assert Block.parse_all(message.blocks)  # slack_sdk accepts every block
+    for block in Block.parse_all(message.blocks):
+        block.validate_json()
+
+
+async def test_edited_and_deleted_replies_show_their_latest_state(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """An edit after capture shows in the digest; a deleted reply is omitted."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    leaders = channel_id(slack, "leaders")
+    prompt = slack.messages(leaders)[0].ts
+    kept, _ = await driver.post_message(
+        ALICE, leaders, "Claude: first draft of the text", thread_ts=prompt
+    )
+    gone, _ = await driver.post_message(
+        BOB, leaders, "Gemini: this one will be deleted", thread_ts=prompt
+    )
+    await settle(bot)
+    await driver.edit_message(leaders, kept.ts, "Claude: the corrected text, surprised by its tone")
+    await driver.delete_message(leaders, gone.ts)
+    await settle(bot)
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    text = all_text(digest_messages(slack))
+    assert "corrected text" in text
+    assert "first draft" not in text
+    assert "will be deleted" not in text
+
+
+async def test_three_hundred_experiments_are_all_counted_and_split_within_limits(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """A huge week is split over the main post and thread replies, each within Slack's limits; nothing dropped."""
+    ritual = await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    tools = ["Copilot", "Claude", "Cursor", "Gemini", "ChatGPT"]
+    async with store.transaction() as conn:
+        for n in range(300):
+            exp = Experiment(
+                id=new_id(),
+                team_id="T0LOL",
+                user_id=(ALICE, BOB, CHEN)[n % 3],
+                source=Source.COMMAND,
+                summary=f"experiment number {n} " + "with a long description " * 12,
+                created_at=MONDAY_0800_UTC,
+                updated_at=MONDAY_0800_UTC,
+                week="2026-W48",
+                tool=tools[n % 5],
+                outcome=Outcome.FAILED if n % 2 else Outcome.WORKED,
+                failure=f"failure {n}" if n % 2 else "",
+                failure_mode=FailureMode.CONFIDENT_WRONG if n % 2 else None,
+                surprise=f"surprise {n}" if n % 3 == 0 else "",
+                ritual_id=ritual.id,
+                permalink=f"https://learning-out-loud.slack.com/archives/C1/p{n}",
+            )
+            await repo.insert_experiment(conn, exp, source_key=f"bulk:{n}")
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    messages = digest_messages(slack)
+    assert len(messages) > 1
+    main, *replies = messages
+    assert all(reply.thread_ts == main.ts for reply in replies)
+    assert "*300 experiments*" in all_text([main])
+    text = all_text(messages)
+    for n in range(300):
+        if n % 2:
+            assert f"failure {n}" in text
+        if n % 3 == 0:
+            assert f"surprise {n}" in text
+    assert all(len(m.blocks) <= 50 for m in messages)
+    assert f"Part 1 of {len(messages)}" in all_text([main])
+    assert [c for c in slack.calls("chat.postMessage") if not c.ok] == []
+
+
+async def test_archived_digest_channel_tells_the_admin_and_keeps_the_digest(
+    bot: Runtime,
+    driver: SlackDriver,
+    slack: FakeSlack,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The channel is archived: a clear log line, one DM to the ritual's creator; posted later on retry."""
+    await a_week_of_sharing(bot, driver, slack, clock)
+    digest = channel_id(slack, "ai-digest")
+    slack.archive_channel(digest)
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    await tick(bot, clock, FRIDAY_1600_BERLIN + timedelta(minutes=5))
+    assert "digest part not posted" in caplog.text
+    assert "is_archived" in caplog.text
+    notices = [
+        m
+        for m in slack.messages(slack.dm_channel(ADMIN).id)
+        if "could not be posted" in json.dumps(m.blocks)
+    ]  # type: ignore[union-attr]
+    assert len(notices) == 1
+    slack.ws.channels[digest].is_archived = False
+    assert bot.deps is not None
+    assert bot.client is not None
+    ritual = leaders_ritual(slack)
+    result = await digests.post_digest(bot.deps, bot.client, ritual, WeekId.parse("2026-W48"))
+    assert (result.failed, result.posted) == (None, 1)
+    assert len(digest_messages(slack)) == 1
+
+
+async def test_a_post_that_fails_half_way_resumes_without_duplicates(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """The main post goes out, then Slack fails; the next run posts only the missing parts, in the thread."""
+    ritual = await install(
+        bot, leaders_ritual(slack, dm=False, reminder_weekday=None, reminder_at=None)
+    )
+    await tick(bot, clock, MONDAY_0800_UTC)
+    async with store.transaction() as conn:
+        for n in range(200):
+            exp = Experiment(
+                id=new_id(),
+                team_id="T0LOL",
+                user_id=ALICE,
+                source=Source.COMMAND,
+                summary=f"n{n}",
+                created_at=MONDAY_0800_UTC,
+                updated_at=MONDAY_0800_UTC,
+                week="2026-W48",
+                tool="Claude",
+                failure=f"failure {n} " + "detail " * 40,
+                ritual_id=ritual.id,
+            )
+            await repo.insert_experiment(conn, exp, source_key=f"bulk:{n}")
+    slack.fail_next(
+        "chat.postMessage", status=500, times=3, after=1
+    )  # part 1 lands; part 2 exhausts the SDK's retries
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    assert len(digest_messages(slack)) == 1
+    await tick(bot, clock, FRIDAY_1600_BERLIN + timedelta(seconds=30))
+    messages = digest_messages(slack)
+    main, *rest = messages
+    assert len(rest) >= 2
+    assert all(m.thread_ts == main.ts for m in rest)
+    keys = posted(slack, "digest")
+    assert len(keys) == len(set(keys)) == len(messages)
+    text = all_text(messages)
+    assert all(f"failure {n} " in text for n in range(200))
+
+
+async def test_quiet_week_gets_an_encouraging_post_or_none(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """No entries: a short, kind post; a ritual that opted out posts nothing."""
+    await install(bot, leaders_ritual(slack))
+    await install(bot, leaders_ritual(slack, id="r-silent", name="Silent", quiet_week_post=False))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    [message] = digest_messages(slack)
+    assert "A quiet week" in all_text([message])
+    assert "Leaders" in all_text([message])
+
+
+async def test_digest_missed_while_down_is_posted_on_return(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Down at 16:00 Friday, back at 19:00: the digest goes out once."""
+    await a_week_of_sharing(bot, driver, slack, clock)
+    await tick(bot, clock, FRIDAY_1600_BERLIN + timedelta(hours=3))
+    await tick(bot, clock, FRIDAY_1600_BERLIN + timedelta(hours=4))
+    assert len(digest_messages(slack)) == 1
+
+
+async def test_operator_previews_and_posts_from_the_cli(
+    bot: Runtime,
+    driver: SlackDriver,
+    slack: FakeSlack,
+    clock: FakeClock,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    """`digest --preview` prints without posting; `--post` posts once; `--force` posts again."""
+    await a_week_of_sharing(bot, driver, slack, clock)
+    code, out, err = await cli(
+        slack, database_url, tmp_path, "digest", "Leaders", "--week", "2026-W48", "--preview"
+    )
+    assert code == 0, err
+    assert "Learning Out Loud · Leaders · 2026-W48" in out
+    assert "it invented a CLI flag <!channel>" in out  # the terminal shows the text as written
+    assert digest_messages(slack) == []
+    assert (
+        await cli(
+            slack, database_url, tmp_path, "digest", "Leaders", "--week", "2026-W48", "--post"
+        )
+    )[0] == 0
+    assert (
+        await cli(
+            slack, database_url, tmp_path, "digest", "Leaders", "--week", "2026-W48", "--post"
+        )
+    )[0] == 0
+    assert len(digest_messages(slack)) == 1
+    await cli(
+        slack,
+        database_url,
+        tmp_path,
+        "digest",
+        "Leaders",
+        "--week",
+        "2026-W48",
+        "--post",
+        "--force",
+    )
+    assert len(digest_messages(slack)) == 2
+    code, _, err = await cli(
+        slack, database_url, tmp_path, "digest", "Leaders", "--week", "2026-W54", "--preview"
+    )
+    assert code == 2
+    assert "2026 has no ISO week 54" in err
