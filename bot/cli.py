@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.config import Config, ConfigError, StoreConfig
+from bot.demo import run_demo
 from bot.deps import system_clock
 from bot.logs import configure_logging
 from bot.operator import add_ritual_commands, run_digest, run_prompt_now, run_rituals
@@ -57,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--include-private", action="store_true", help="include entries their authors kept private"
     )
     add_ritual_commands(commands)
+    demo = commands.add_parser(
+        "demo", help="run a whole ritual week against the local Slack emulator"
+    )
+    demo.add_argument(
+        "--output",
+        type=Path,
+        default=Path("demo-output"),
+        help="where to write the digest JSON and HTML",
+    )
     return parser
 
 
@@ -68,6 +78,9 @@ def load_config(kind: type[C]) -> C:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return the process exit code."""
     args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        configure_logging("WARNING")
+        return asyncio.run(run_demo(args.output))
     try:
         if args.command in SLACK_COMMANDS:
             config = load_config(Config)

@@ -162,7 +162,8 @@ MARKER_RULES: tuple[MarkerRule, ...] = (
         "right content in a shape that broke the next step",
     ),
     MarkerRule(
-        r"only did half|truncated|skipped (?:some|part|the rest)|incomplete|partial(?:ly)?|left out|stopped halfway",
+        r"only did half|truncated|silently (?:skipped|dropped|ignored|missed)|skipped (?:some|part|the rest|the last)"
+        r"|dropped (?:some|the last|rows|items)|incomplete|partial(?:ly)?|left out|stopped halfway",
         "failure_mode",
         FailureMode.SILENTLY_PARTIAL,
         "silently did only part of the job",
@@ -209,7 +210,8 @@ _NEGATION = re.compile(
     r"\b(?:no|not|never|without|didn't|don't|doesn't|wasn't|isn't|zero|nothing)\b(?:\W+\w+){0,3}\W*$",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+# Sentences, and the two halves of "it did X, but it did Y", are told apart.
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|,\s+but\s+")
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,8 @@ def infer(text: str, draft: Draft) -> Parsed:
             mode = FailureMode(rule.value)
             reasons.append(f'Failure mode: {mode.label} (you wrote "{quoted}")')
             inferred.append("failure_mode")
+            if not failure:
+                failure = _sentence_at(text, match.start())
         elif rule.field == "outcome":
             failed |= rule.value == Outcome.FAILED
             worked |= rule.value == Outcome.WORKED

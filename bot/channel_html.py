@@ -1,0 +1,80 @@
+"""Render a channel's messages as a small static HTML page (the demo's picture of Slack)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+_LINK = re.compile(r"&lt;(https?://[^|&]+)\|([^&]+)&gt;")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
+_CODE = re.compile(r"`([^`\n]+)`")
+
+STYLE = """
+body { font-family: -apple-system, 'Segoe UI', Roboto, sans-serif; background: #f8f8f8; margin: 0; }
+main { max-width: 760px; margin: 24px auto; background: #fff; border: 1px solid #ddd; border-radius: 8px; }
+h1 { font-size: 18px; padding: 14px 20px; margin: 0; border-bottom: 1px solid #ddd; }
+.msg { padding: 12px 20px; border-bottom: 1px solid #f0f0f0; }
+.who { font-weight: 700; } .when { color: #888; font-size: 12px; margin-left: 6px; }
+.reply { margin-left: 36px; border-left: 3px solid #e8e8e8; }
+.header { font-size: 17px; font-weight: 700; margin: 6px 0; }
+.section { margin: 6px 0; white-space: pre-wrap; line-height: 1.45; }
+.context { color: #666; font-size: 12px; margin: 4px 0; white-space: pre-wrap; }
+.button { display: inline-block; border: 1px solid #ccc; border-radius: 4px; padding: 3px 10px; margin-right: 6px; font-size: 13px; }
+code { background: #f4f4f4; border-radius: 3px; padding: 0 3px; }
+"""
+
+
+def mrkdwn_to_html(text: str) -> str:
+    """Turn Slack mrkdwn (already escaped by the bot) into safe HTML."""
+    # The bot's text is escaped for Slack (&amp; &lt; &gt;); undo that, then escape for HTML.
+    plain = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    out = html.escape(plain, quote=False)
+    out = _LINK.sub(lambda m: f'<a href="{html.escape(m.group(1))}">{m.group(2)}</a>', out)
+    out = _CODE.sub(r"<code>\1</code>", out)
+    out = _BOLD.sub(r"<b>\1</b>", out)
+    return _ITALIC.sub(r"<i>\1</i>", out)
+
+
+def _block_html(block: Mapping[str, Any]) -> str:
+    kind = block.get("type")
+    if kind == "header":
+        return f'<div class="header">{html.escape(str(block["text"]["text"]))}</div>'
+    if kind == "section":
+        return f'<div class="section">{mrkdwn_to_html(str((block.get("text") or {}).get("text", "")))}</div>'
+    if kind == "context":
+        parts = " ".join(mrkdwn_to_html(str(e.get("text", ""))) for e in block.get("elements", []))
+        return f'<div class="context">{parts}</div>'
+    if kind == "actions":
+        buttons = "".join(
+            f'<span class="button">{html.escape(str((e.get("text") or {}).get("text", "")))}</span>'
+            for e in block.get("elements", [])
+        )
+        return f"<div>{buttons}</div>"
+    if kind == "divider":
+        return "<hr>"
+    return ""
+
+
+def channel_page(title: str, messages: Iterable[Mapping[str, Any]]) -> str:
+    """A whole page: each message with its author, time and blocks (or text)."""
+    rows = []
+    for message in messages:
+        blocks = message.get("blocks") or []
+        body = (
+            "".join(_block_html(b) for b in blocks)
+            if blocks
+            else f'<div class="section">{mrkdwn_to_html(str(message.get("text", "")))}</div>'
+        )
+        css = "msg reply" if message.get("is_reply") else "msg"
+        who = html.escape(str(message.get("who", "")))
+        when = html.escape(str(message.get("when", "")))
+        rows.append(
+            f'<div class="{css}"><span class="who">{who}</span><span class="when">{when}</span>{body}</div>'
+        )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><main><h1>{html.escape(title)}</h1>{''.join(rows)}</main></body></html>\n"
+    )
