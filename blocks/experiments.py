@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from core.text import escape_mrkdwn, truncate
-
 from blocks.ids import Action
 from core.model import Experiment
+from core.text import escape_mrkdwn, truncate
 
 Block = dict[str, Any]
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from core.schedule import Weekday
-
 from blocks.ids import View
 from core.rituals import (
     DEFAULT_PROMPT,
@@ -20,6 +18,7 @@ from core.rituals import (
     Problem,
     Ritual,
 )
+from core.schedule import Weekday
 
 Block = dict[str, Any]
 

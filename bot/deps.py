@@ -11,9 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from core.tools import DEFAULT_CATALOGUE, ToolCatalogue
-
 from bot.inflight import InFlight
+from core.tools import DEFAULT_CATALOGUE, ToolCatalogue
 from storage.db import Database
 
 Clock = Callable[[], datetime]

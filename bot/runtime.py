@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
-from core.tools import DEFAULT_CATALOGUE, ToolCatalogue, load_catalogue
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -23,6 +22,7 @@ from bot.deps import Clock, Deps, system_clock
 from bot.scheduler import Scheduler
 from bot.server import build_web_app
 from bot.slack_client import build_client
+from core.tools import DEFAULT_CATALOGUE, ToolCatalogue, load_catalogue
 from storage.db import Database
 from storage.migrate import migrate
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
-from core.weeks import WeekId
-
 from bot.deps import Deps
 from core.model import Draft, Experiment, Source
+from core.weeks import WeekId
 from storage import experiments as repo
 from storage.db import new_id
 from storage.events import claim_event

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
-from core.weeks import WeekId
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.experiments import context, describe_experiment, safe, section
 from bot.deps import Deps
 from core.model import Experiment
+from core.weeks import WeekId
 from storage import experiments as repo
 from storage import rituals as ritual_repo
 from storage import sends

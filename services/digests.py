@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from core.weeks import WeekId
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.digest import DigestMessage, digest_as_json, digest_messages
@@ -24,6 +23,7 @@ from bot.deps import Deps
 from core.digest import Digest, build_digest
 from core.model import Experiment
 from core.rituals import Ritual
+from core.weeks import WeekId
 from services.people import look_up
 from services.sending import Outgoing, deliver
 from storage import digests as store

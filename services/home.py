@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from core.weeks import WeekId
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.home import home_view
 from bot.deps import Deps
 from core.streaks import count_streak
+from core.weeks import WeekId
 from services.people import look_up
 from storage import experiments as repo
 from storage.profiles import get_profile

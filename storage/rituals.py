@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
-from core.schedule import Weekday
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.rituals import AudienceKind, Ritual
+from core.schedule import Weekday
 from storage.db import from_db_time, to_db_time
 
 _COLUMNS = (
