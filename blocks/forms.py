@@ -38,11 +38,13 @@ class FormMetadata:
     channel_id: str | None = None  # where `/tried` was typed, to answer there
     ritual_id: str | None = None  # set when opened from a prompt: the entry answers it
     week: str | None = None
+    prompt_ts: str | None = None  # that prompt's message, in `channel_id`
+
+    _KEYS = ("e", "c", "r", "w", "p")
 
     def dump(self) -> str:
-        return json.dumps(
-            {"e": self.experiment_id, "c": self.channel_id, "r": self.ritual_id, "w": self.week}
-        )
+        values = (self.experiment_id, self.channel_id, self.ritual_id, self.week, self.prompt_ts)
+        return json.dumps(dict(zip(self._KEYS, values, strict=True)))
 
     @classmethod
     def load(cls, raw: str | None) -> FormMetadata:
@@ -52,7 +54,7 @@ class FormMetadata:
             return cls()
         if not isinstance(data, dict):
             return cls()
-        fields = [data.get(key) for key in ("e", "c", "r", "w")]
+        fields = [data.get(key) for key in cls._KEYS]
         if not all(value is None or isinstance(value, str) for value in fields):
             return cls()
         return cls(*fields)

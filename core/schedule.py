@@ -18,6 +18,8 @@ from enum import IntEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from core.weeks import WeekId
+
 Missed = Literal["due", "late_within_grace", "too_late", "future"]
 
 
@@ -64,3 +66,13 @@ def classify_missed(instant: datetime, *, now: datetime, grace: timedelta) -> Mi
     if late == timedelta(0):
         return "due"
     return "late_within_grace" if late <= grace else "too_late"
+
+
+def next_weekly(weekday: int, at: time, tz: ZoneInfo, *, after: datetime) -> datetime:
+    """The first instant strictly after `after` at that weekday and local time."""
+    week = WeekId.of(after, tz)
+    for candidate in (week, week.next()):
+        instant = resolve_local(candidate.date_of(weekday), at, tz)
+        if instant > after:
+            return instant
+    return resolve_local(week.shift(2).date_of(weekday), at, tz)

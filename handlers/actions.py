@@ -103,13 +103,18 @@ async def on_delete(
 async def on_open_form(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
-    """Open an empty experiment form (the prompt's "Share an experiment" button)."""
+    """Open an empty experiment form (the prompt's "Share an experiment" button, or Home's)."""
     await ack()
     act = BlockAction.parse(body, action)
-    await client.views_open(
-        trigger_id=act.trigger_id,
-        view=experiment_modal(metadata=FormMetadata(channel_id=act.channel_id)),
+    # From a prompt, the button carries its ritual and week, and the entry answers that prompt.
+    occurrence = parse_occurrence_value(act.value)
+    metadata = FormMetadata(
+        channel_id=act.channel_id,
+        ritual_id=occurrence[0] if occurrence else None,
+        week=occurrence[1] if occurrence else None,
+        prompt_ts=act.message_ts if occurrence else None,
     )
+    await client.views_open(trigger_id=act.trigger_id, view=experiment_modal(metadata=metadata))
 
 
 async def on_skip_week(

@@ -77,7 +77,15 @@ async def on_experiment_form(
         log.info("captured experiment id=%s user=%s source=form", exp.id, sub.user_id)
         await _confirm(client, exp, meta, ())
         await attach_and_echo(
-            deps, client, exp, author_name=person.name, ritual_id=meta.ritual_id, week=meta.week
+            deps,
+            client,
+            exp,
+            author_name=person.name,
+            ritual_id=meta.ritual_id,
+            week=meta.week,
+            prompt=(meta.channel_id, meta.prompt_ts)
+            if meta.channel_id and meta.prompt_ts
+            else None,
         )
 
 

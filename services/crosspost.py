@@ -2,7 +2,8 @@
 
 A shared (not private) entry is attached to the current occurrence of a ritual that asked the
 person this week, so it counts as their answer (no reminder), and the bot posts a copy in the
-prompt's thread: the person's own DM thread when they were asked by DM, else the channel's.
+prompt's thread: the thread of the prompt whose button opened the form; else the person's own DM
+thread when they were asked by DM; else the channel's.
 Someone in no ritual's audience simply has their entry stored.
 """
 
@@ -59,19 +60,24 @@ async def attach_and_echo(
     author_name: str,
     ritual_id: str | None = None,
     week: str | None = None,
+    prompt: tuple[str, str] | None = None,
 ) -> Send | None:
     """Attach a shared entry to this week's ritual and post its copy in the prompt's thread."""
     if exp.private:
         return None
-    prompt = await _target(deps, exp, ritual_id, week)
-    if prompt is None or prompt.channel_id is None or prompt.ts is None:
+    chosen = None
+    if prompt is not None:  # the form was opened from this prompt: answer in its thread
+        async with deps.db.transaction() as conn:
+            chosen = await sends.find_prompt(conn, *prompt)
+    prompt_send = chosen or await _target(deps, exp, ritual_id, week)
+    if prompt_send is None or prompt_send.channel_id is None or prompt_send.ts is None:
         return None
     async with deps.db.transaction() as conn:
-        await repo.set_occurrence(conn, exp.id, prompt.ritual_id, prompt.week)
+        await repo.set_occurrence(conn, exp.id, prompt_send.ritual_id, prompt_send.week)
     try:
         posted = await client.chat_postMessage(
-            channel=prompt.channel_id,
-            thread_ts=prompt.ts,
+            channel=prompt_send.channel_id,
+            thread_ts=prompt_send.ts,
             blocks=[
                 section(describe_experiment(exp)),
                 context(f"Shared by {safe(author_name, 80)} with `/tried`"),
@@ -83,7 +89,7 @@ async def attach_and_echo(
         log.warning(
             "could not post the copy experiment=%s error=%s", exp.id, exc.response.get("error")
         )
-        return prompt
+        return prompt_send
     link = None
     try:
         found = await client.chat_getPermalink(
@@ -98,5 +104,10 @@ async def attach_and_echo(
         await repo.set_echo(conn, exp.id, str(posted["channel"]), str(posted["ts"]))
         if link:
             await repo.set_permalink(conn, exp.id, link)
-    log.info("posted copy experiment=%s ritual=%s week=%s", exp.id, prompt.ritual_id, prompt.week)
-    return prompt
+    log.info(
+        "posted copy experiment=%s ritual=%s week=%s",
+        exp.id,
+        prompt_send.ritual_id,
+        prompt_send.week,
+    )
+    return prompt_send

@@ -512,3 +512,65 @@ async def test_killed_mid_fan_out_and_restarted_prompts_everyone_once(
         await second.stop()
     keys = posted(slack, "prompt")
     assert sorted(keys) == sorted(f"prompt:r-leaders:2026-W48:{u}" for u in people)
+
+
+async def test_share_button_on_the_prompt_opens_the_form_for_that_week(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """ "Share an experiment" opens the same form as /tried; what is saved answers that week's prompt."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    leaders = channel_id(slack, "leaders")
+    prompt = slack.messages(leaders)[0]
+    await driver.block_action(
+        BOB, "experiment_open_form", "r-leaders|2026-W48", channel_id=leaders, message_ts=prompt.ts
+    )
+    await settle(bot)
+    view_id = driver.last_view(BOB, "experiment_form")
+    values = {
+        "tool": {"tool": {"type": "plain_text_input", "value": "Perplexity"}},
+        "summary": {"summary": {"type": "plain_text_input", "value": "researched three vendors"}},
+    }
+    await driver.view_submission(BOB, view_id, values)
+    await settle(bot)
+    [exp] = await stored(store, BOB)
+    assert (exp.tool, exp.source, exp.ritual_id, exp.week) == (
+        "Perplexity",
+        Source.FORM,
+        "r-leaders",
+        "2026-W48",
+    )
+    assert "researched three vendors" in json.dumps(slack.thread(leaders, prompt.ts)[-1].blocks)
+
+
+@pytest.mark.parametrize("kind", [AudienceKind.CHANNEL, AudienceKind.USERGROUP])
+async def test_audience_from_a_channel_or_a_user_group(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, kind: AudienceKind
+) -> None:
+    """A channel's members or a user group's members are asked; bots (the app itself) are not."""
+    slack.add_usergroup("S0LEADS", [ALICE, CHEN])
+    source = channel_id(slack, "leaders") if kind is AudienceKind.CHANNEL else "S0LEADS"
+    await install(
+        bot, leaders_ritual(slack, audience_kind=kind, audience=(source,), prompt_channel_id=None)
+    )
+    await tick(bot, clock, MONDAY_0800_UTC)
+    expected = (ALICE, BOB, CHEN, DANA, ADMIN) if kind is AudienceKind.CHANNEL else (ALICE, CHEN)
+    assert sorted(posted(slack, "prompt")) == sorted(
+        f"prompt:r-leaders:2026-W48:{u}" for u in expected
+    )
+
+
+async def test_admins_see_rituals_on_their_home_tab(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """An admin's Home lists rituals with the next prompt and digest; others' Home does not."""
+    await install(bot, leaders_ritual(slack))
+    clock.set(datetime(2026, 11, 24, 12, tzinfo=UTC))
+    await driver.app_home_opened(ADMIN)
+    await driver.app_home_opened(ALICE)
+    await settle(bot)
+    admin_home = json.dumps(slack.ws.views[f"home:{ADMIN}"].view)
+    assert "*Leaders* (active)" in admin_home
+    assert "Next prompt: Mon 30 Nov 09:00 (Europe/Berlin)" in admin_home
+    assert "Next digest: Fri 27 Nov 16:00 Europe/Berlin" in admin_home
+    assert "Rituals" not in json.dumps(slack.ws.views[f"home:{ALICE}"].view)
