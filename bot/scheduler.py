@@ -16,10 +16,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps, system_clock
 from services.ritual_runs import run_due
+from storage.events import forget_events_before
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
+EVENT_CLAIMS_KEPT = timedelta(days=1)
 
 
 class Scheduler:
@@ -43,10 +45,19 @@ class Scheduler:
         except Exception:
             log.exception("scheduled run failed; retrying at the next tick")
             return
+        await self._prune()
         if any(report.sent.values()) or report.skipped_late:
             log.info(
                 "scheduled run sent=%s skipped_late=%d", dict(report.sent), report.skipped_late
             )
+
+    async def _prune(self) -> None:
+        """Drop event claims older than Slack's retry window (about five minutes; a day is kept)."""
+        try:
+            async with self._deps.db.transaction() as conn:
+                await forget_events_before(conn, self._deps.clock() - EVENT_CLAIMS_KEPT)
+        except Exception:
+            log.exception("pruning event claims failed")
 
     def start(self) -> None:
         """Begin ticking, with a first run at once (catch-up after downtime)."""

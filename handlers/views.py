@@ -20,7 +20,7 @@ from core.model import Experiment, Source
 from core.rituals import describe_schedule
 from handlers.payloads import ViewSubmission
 from services import capture
-from services.crosspost import attach_and_echo
+from services.crosspost import attach_and_echo, refresh_copy
 from services.home import publish_home
 from services.people import look_up
 from services.ritual_setup import create_ritual, may_administer
@@ -60,6 +60,7 @@ async def on_experiment_form(
         exp = await capture.edit_experiment(deps, meta.experiment_id, sub.user_id, draft)
         log.info("edited experiment id=%s user=%s", exp.id, sub.user_id)
         await _confirm(client, exp, meta, ())
+        await refresh_copy(deps, client, exp, author_name=(await look_up(client, sub.user_id)).name)
         return
     await ack()
     async with deps.db.transaction() as conn:

@@ -10,6 +10,7 @@ Someone in no ritual's audience simply has their entry stored.
 from __future__ import annotations
 
 import logging
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
@@ -18,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from blocks.experiments import context, describe_experiment, safe, section
 from bot.deps import Deps
 from core.model import Experiment
+from core.text import escape_mrkdwn
 from core.weeks import WeekId
 from storage import experiments as repo
 from storage import rituals as ritual_repo
@@ -25,6 +27,42 @@ from storage import sends
 from storage.sends import Send, SendKind, SendStatus
 
 log = logging.getLogger(__name__)
+
+
+def copy_blocks(exp: Experiment, author_name: str) -> list[dict[str, Any]]:
+    """The bot's copy of an entry in a prompt's thread: the entry, credited by name (no ping)."""
+    return [
+        section(describe_experiment(exp)),
+        context(f"Shared by {safe(author_name, 80)} with `/tried`"),
+    ]
+
+
+def copy_text(exp: Experiment) -> str:
+    return f"An experiment shared with /tried: {escape_mrkdwn(exp.tool or '')}"
+
+
+async def refresh_copy(
+    deps: Deps, client: AsyncWebClient, exp: Experiment, *, author_name: str
+) -> None:
+    """Keep the thread copy in step with an edit: updated, or removed when now private."""
+    if not (exp.echo_channel_id and exp.echo_ts):
+        return
+    try:
+        if exp.private:
+            await client.chat_delete(channel=exp.echo_channel_id, ts=exp.echo_ts)
+            async with deps.db.transaction() as conn:
+                await repo.clear_echo(conn, exp.id)
+        else:
+            await client.chat_update(
+                channel=exp.echo_channel_id,
+                ts=exp.echo_ts,
+                blocks=copy_blocks(exp, author_name),
+                text=copy_text(exp),
+            )
+    except SlackApiError as exc:
+        log.warning(
+            "could not refresh the copy experiment=%s error=%s", exp.id, exc.response.get("error")
+        )
 
 
 async def _target(
@@ -78,11 +116,8 @@ async def attach_and_echo(
         posted = await client.chat_postMessage(
             channel=prompt_send.channel_id,
             thread_ts=prompt_send.ts,
-            blocks=[
-                section(describe_experiment(exp)),
-                context(f"Shared by {safe(author_name, 80)} with `/tried`"),
-            ],
-            text=f"An experiment shared with /tried: {exp.tool or ''}",
+            blocks=copy_blocks(exp, author_name),
+            text=copy_text(exp),
             unfurl_links=False,
         )
     except SlackApiError as exc:

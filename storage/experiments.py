@@ -118,6 +118,14 @@ async def set_echo(conn: AsyncConnection, experiment_id: str, channel_id: str, t
     )
 
 
+async def clear_echo(conn: AsyncConnection, experiment_id: str) -> None:
+    """Forget the thread copy of an experiment (it was deleted)."""
+    await conn.execute(
+        text("UPDATE experiments SET echo_channel_id = NULL, echo_ts = NULL WHERE id = :id"),
+        {"id": experiment_id},
+    )
+
+
 async def set_permalink(conn: AsyncConnection, experiment_id: str, permalink: str) -> None:
     """Remember the link to the message an experiment came from."""
     await conn.execute(

@@ -574,3 +574,57 @@ async def test_admins_see_rituals_on_their_home_tab(
     assert "Next prompt: Mon 30 Nov 09:00 (Europe/Berlin)" in admin_home
     assert "Next digest: Fri 27 Nov 16:00 Europe/Berlin" in admin_home
     assert "Rituals" not in json.dumps(slack.ws.views[f"home:{ALICE}"].view)
+
+
+async def test_editing_an_entry_updates_its_copy_in_the_thread(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """An Edit changes the bot's copy in the prompt thread; making it private removes the copy."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    await driver.slash_command(CHEN, "Claude: first words")
+    await settle(bot)
+    [exp] = await stored(store, CHEN)
+    dm = slack.dm_channel(CHEN)
+    assert dm is not None
+    assert "first words" in json.dumps(dm.find(exp.echo_ts).blocks)  # type: ignore[union-attr, arg-type]
+    await driver.block_action(CHEN, "experiment_edit", exp.id)
+    await settle(bot)
+    edited = {
+        "tool": {"tool": {"type": "plain_text_input", "value": "Claude"}},
+        "summary": {"summary": {"type": "plain_text_input", "value": "better words"}},
+    }
+    await driver.view_submission(CHEN, driver.last_view(CHEN, "experiment_form"), edited)
+    await settle(bot)
+    assert "better words" in json.dumps(dm.find(exp.echo_ts).blocks)  # type: ignore[union-attr, arg-type]
+    await driver.block_action(CHEN, "experiment_edit", exp.id)
+    await settle(bot)
+    private = edited | {
+        "private": {"private": {"type": "checkboxes", "selected_options": [{"value": "private"}]}}
+    }
+    await driver.view_submission(CHEN, driver.last_view(CHEN, "experiment_form"), private)
+    await settle(bot)
+    assert dm.find(exp.echo_ts) is None  # type: ignore[arg-type]
+
+
+async def test_start_up_sends_a_prompt_missed_while_down(
+    slack: FakeSlack, clock: FakeClock, database_url: str
+) -> None:
+    """With the real scheduler on, a bot started 20 minutes after 09:00 sends the prompt at once."""
+    setup = Runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
+    await setup.start()
+    await install(setup, leaders_ritual(slack, dm=False))
+    await setup.stop()
+    clock.set(MONDAY_0800_UTC + timedelta(minutes=20))
+    runtime = Runtime(
+        bot_config(slack, database_url), clock=clock
+    )  # scheduling on, as in production
+    await runtime.start()
+    try:
+        for _ in range(200):
+            if posted(slack, "prompt"):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await runtime.stop()
+    assert posted(slack, "prompt") == [f"prompt:r-leaders:2026-W48:{channel_id(slack, 'leaders')}"]
