@@ -60,9 +60,10 @@ def describe_experiment(exp: Experiment, *, limit: int = 600) -> str:
     parts = [f"{tool}: {safe(exp.summary, limit)}"]
     if exp.work:
         parts.append(f"_Work:_ {safe(exp.work, limit // 2)}")
-    if exp.surprise:
+    # Inferred from a one-sentence entry, the surprise or failure can be the summary itself.
+    if exp.surprise and exp.surprise != exp.summary:
         parts.append(f"_Surprise:_ {safe(exp.surprise, limit // 2)}")
-    if exp.failure:
+    if exp.failure and exp.failure != exp.summary:
         parts.append(f"_Failed:_ {safe(exp.failure, limit // 2)}")
     return "\n".join(parts)
 

@@ -7,7 +7,17 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-_LINK = re.compile(r"&lt;(https?://[^|&]+)\|([^&]+)&gt;")
+_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+_EMOJI = re.compile(r":([a-z0-9_+-]+):")
+EMOJI = {
+    "bulb": "💡",
+    "warning": "⚠️",
+    "wave": "👋",
+    "memo": "📝",
+    "fire": "🔥",
+    "white_check_mark": "✅",
+    "lock": "🔒",
+}
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -29,13 +39,28 @@ code { background: #f4f4f4; border-radius: 3px; padding: 0 3px; }
 
 def mrkdwn_to_html(text: str) -> str:
     """Turn Slack mrkdwn (already escaped by the bot) into safe HTML."""
-    # The bot's text is escaped for Slack (&amp; &lt; &gt;); undo that, then escape for HTML.
-    plain = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    out = html.escape(plain, quote=False)
-    out = _LINK.sub(lambda m: f'<a href="{html.escape(m.group(1))}">{m.group(2)}</a>', out)
+    out: list[str] = []
+    position = 0
+    for link in _LINK.finditer(text):  # links first: their URLs hold `&` and `_` of their own
+        out.append(_inline(text[position : link.start()]))
+        url = html.escape(_unescape(link.group(1)))
+        out.append(f'<a href="{url}">{_inline(link.group(2))}</a>')
+        position = link.end()
+    out.append(_inline(text[position:]))
+    return "".join(out)
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _inline(text: str) -> str:
+    """Escape for HTML, then render code, bold, italics and a few emoji."""
+    out = html.escape(_unescape(text), quote=False)
     out = _CODE.sub(r"<code>\1</code>", out)
     out = _BOLD.sub(r"<b>\1</b>", out)
-    return _ITALIC.sub(r"<i>\1</i>", out)
+    out = _ITALIC.sub(r"<i>\1</i>", out)
+    return _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), out)
 
 
 def _block_html(block: Mapping[str, Any]) -> str:
@@ -71,6 +96,11 @@ def channel_page(title: str, messages: Iterable[Mapping[str, Any]]) -> str:
         css = "msg reply" if message.get("is_reply") else "msg"
         who = html.escape(str(message.get("who", "")))
         when = html.escape(str(message.get("when", "")))
+        reactions = " ".join(
+            EMOJI.get(name, f":{name}:") for name in message.get("reactions") or []
+        )
+        if reactions:
+            body += f'<div class="context">{html.escape(reactions)}</div>'
         rows.append(
             f'<div class="{css}"><span class="who">{who}</span><span class="when">{when}</span>{body}</div>'
         )

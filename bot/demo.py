@@ -334,6 +334,7 @@ def _rows(slack: FakeSlack, messages: list[Message]) -> list[dict[str, Any]]:
                 "blocks": message.blocks,
                 "text": message.text,
                 "is_reply": bool(message.thread_ts and message.thread_ts != message.ts),
+                "reactions": list(message.reactions),
             }
         )
     return rows
