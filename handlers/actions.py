@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -17,6 +18,7 @@ from blocks.prompts import parse_occurrence_value
 from blocks.replies import notice_blocks
 from bot.deps import Deps
 from bot.inflight import tracked
+from core.model import Experiment
 from handlers.payloads import BlockAction
 from services import capture
 from services.privacy import forget_person
@@ -53,16 +55,10 @@ async def on_edit(
     """Open the form filled with the person's own experiment."""
     await ack()
     act = BlockAction.parse(body, action)
-    try:
-        exp = await capture.own_experiment(deps, act.value, act.user_id)
-    except capture.NotYours:
-        log.warning(
-            "refused edit of another person's entry user=%s experiment=%s", act.user_id, act.value
-        )
-        await _tell(respond, NOT_YOURS)
-        return
-    except capture.NotFound:
-        await _tell(respond, GONE)
+    exp = await _as_owner(
+        respond, act, "edit", capture.own_experiment(deps, act.value, act.user_id)
+    )
+    if exp is None:
         return
     await client.views_open(
         trigger_id=act.trigger_id,
@@ -83,16 +79,10 @@ async def on_delete(
     """Delete the person's own experiment, and the bot's copy of it in a thread."""
     await ack()
     act = BlockAction.parse(body, action)
-    try:
-        exp = await capture.delete_own_experiment(deps, act.value, act.user_id)
-    except capture.NotYours:
-        log.warning(
-            "refused delete of another person's entry user=%s experiment=%s", act.user_id, act.value
-        )
-        await _tell(respond, NOT_YOURS)
-        return
-    except capture.NotFound:
-        await _tell(respond, GONE)
+    exp = await _as_owner(
+        respond, act, "delete", capture.delete_own_experiment(deps, act.value, act.user_id)
+    )
+    if exp is None:
         return
     if exp.echo_channel_id and exp.echo_ts:
         await client.chat_delete(channel=exp.echo_channel_id, ts=exp.echo_ts)
@@ -174,6 +164,25 @@ async def on_unknown_action(ack: AsyncAck, body: dict[str, Any]) -> None:
     await ack()
     ids = [a.get("action_id") for a in body.get("actions", [])]
     log.warning("unknown action ids=%s user=%s", ids, (body.get("user") or {}).get("id"))
+
+
+async def _as_owner(
+    respond: AsyncRespond, act: BlockAction, verb: str, work: Awaitable[Experiment]
+) -> Experiment | None:
+    """Run work on the person's own entry; tell them, and return None, when it is not theirs or gone."""
+    try:
+        return await work
+    except capture.NotYours:
+        log.warning(
+            "refused %s of another person's entry user=%s experiment=%s",
+            verb,
+            act.user_id,
+            act.value,
+        )
+        await _tell(respond, NOT_YOURS)
+    except capture.NotFound:
+        await _tell(respond, GONE)
+    return None
 
 
 async def _tell(respond: AsyncRespond, text: str) -> None:

@@ -124,12 +124,10 @@ async def _save_entry(
         return
     result = parse.parse_quick_entry(text, deps.catalogue)
     draft = result.draft if not private else _as_private(result.draft)
-    async with deps.db.transaction() as conn:
-        profile = await get_profile(conn, cmd.team_id, cmd.user_id)
-    person = await look_up(client, cmd.user_id, profile)
+    author, person = await capture.identify(deps, client, cmd.team_id, cmd.user_id)
     exp, _new = await capture.record_experiment(
         deps,
-        capture.Author(team_id=cmd.team_id, user_id=cmd.user_id, tz=person.tz),
+        author,
         draft,
         capture.Origin(
             source=Source.COMMAND, source_key=f"cmd:{cmd.trigger_id}", channel_id=cmd.channel_id

@@ -25,7 +25,7 @@ from services.home import publish_home
 from services.people import look_up
 from services.ritual_setup import create_ritual, may_administer
 from storage.db import new_id
-from storage.profiles import get_profile, save_profile
+from storage.profiles import save_profile
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +63,10 @@ async def on_experiment_form(
         await refresh_copy(deps, client, exp, author_name=(await look_up(client, sub.user_id)).name)
         return
     await ack()
-    async with deps.db.transaction() as conn:
-        profile = await get_profile(conn, sub.team_id, sub.user_id)
-    person = await look_up(client, sub.user_id, profile)
+    author, person = await capture.identify(deps, client, sub.team_id, sub.user_id)
     exp, new = await capture.record_experiment(
         deps,
-        capture.Author(team_id=sub.team_id, user_id=sub.user_id, tz=person.tz),
+        author,
         draft,
         capture.Origin(
             source=Source.FORM, source_key=f"view:{sub.view_id}", channel_id=meta.channel_id

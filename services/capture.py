@@ -9,9 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.deps import Deps
 from core.model import Draft, Experiment, Source
 from core.weeks import WeekId
+from services.people import Person, look_up
 from storage import experiments as repo
 from storage.db import new_id
 from storage.events import claim_event
@@ -47,6 +51,16 @@ class Origin:
     ritual_id: str | None = None
     week: str | None = None  # the occurrence's week; else the author's local ISO week
     event_id: str | None = None  # the Events API envelope, claimed with the insert
+
+
+async def identify(
+    deps: Deps, client: AsyncWebClient, team_id: str, user_id: str
+) -> tuple[Author, Person]:
+    """Who is sharing: their time zone from their profile's override, else from Slack."""
+    async with deps.db.transaction() as conn:
+        profile = await get_profile(conn, team_id, user_id)
+    person = await look_up(client, user_id, profile)
+    return Author(team_id=team_id, user_id=user_id, tz=person.tz), person
 
 
 async def record_experiment(
@@ -90,10 +104,8 @@ async def record_experiment(
     return exp, True
 
 
-async def own_experiment(deps: Deps, experiment_id: str, user_id: str) -> Experiment:
-    """Return the person's own experiment, or raise NotFound / NotYours."""
-    async with deps.db.transaction() as conn:
-        exp = await repo.get_experiment(conn, experiment_id)
+async def _fetch_own(conn: AsyncConnection, experiment_id: str, user_id: str) -> Experiment:
+    exp = await repo.get_experiment(conn, experiment_id)
     if exp is None:
         raise NotFound(experiment_id)
     if exp.user_id != user_id:
@@ -101,14 +113,16 @@ async def own_experiment(deps: Deps, experiment_id: str, user_id: str) -> Experi
     return exp
 
 
+async def own_experiment(deps: Deps, experiment_id: str, user_id: str) -> Experiment:
+    """Return the person's own experiment, or raise NotFound / NotYours."""
+    async with deps.db.transaction() as conn:
+        return await _fetch_own(conn, experiment_id, user_id)
+
+
 async def edit_experiment(deps: Deps, experiment_id: str, user_id: str, draft: Draft) -> Experiment:
     """Apply a person's edits to their own experiment."""
     async with deps.db.transaction() as conn:
-        exp = await repo.get_experiment(conn, experiment_id)
-        if exp is None:
-            raise NotFound(experiment_id)
-        if exp.user_id != user_id:
-            raise NotYours(experiment_id)
+        exp = await _fetch_own(conn, experiment_id, user_id)
         edited = replace(
             exp,
             updated_at=deps.clock(),
@@ -128,11 +142,7 @@ async def edit_experiment(deps: Deps, experiment_id: str, user_id: str, draft: D
 async def delete_own_experiment(deps: Deps, experiment_id: str, user_id: str) -> Experiment:
     """Delete the person's own experiment and return what was deleted."""
     async with deps.db.transaction() as conn:
-        exp = await repo.get_experiment(conn, experiment_id)
-        if exp is None:
-            raise NotFound(experiment_id)
-        if exp.user_id != user_id:
-            raise NotYours(experiment_id)
+        exp = await _fetch_own(conn, experiment_id, user_id)
         await repo.delete_experiment(conn, experiment_id)
     return exp
 

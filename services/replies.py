@@ -16,10 +16,8 @@ from bot.deps import Deps
 from core.capture import parse_reply
 from core.model import MAX_FIELD_CHARS, Experiment, Source
 from services import capture
-from services.people import look_up
 from storage import experiments as repo
 from storage.events import claim_event
-from storage.profiles import get_profile
 from storage.sends import find_prompt
 
 log = logging.getLogger(__name__)
@@ -106,9 +104,7 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         # Kept whole rather than cut: the thread holds the original, and the digest truncates visibly.
         log.info("long reply captured whole user=%s length=%d", reply.user_id, len(text))
     parsed = parse_reply(text, deps.catalogue)
-    async with deps.db.transaction() as conn:
-        profile = await get_profile(conn, reply.team_id, reply.user_id)
-    person = await look_up(client, reply.user_id, profile)
+    author, _person = await capture.identify(deps, client, reply.team_id, reply.user_id)
     origin = capture.Origin(
         source=Source.THREAD,
         source_key=message_key(reply.channel_id, reply.ts),
@@ -118,7 +114,6 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         week=prompt.week,
         event_id=reply.event_id or None,
     )
-    author = capture.Author(team_id=reply.team_id, user_id=reply.user_id, tz=person.tz)
     try:
         exp, new = await capture.record_experiment(deps, author, parsed.draft, origin)
     except capture.AlreadyProcessed:

@@ -175,14 +175,26 @@ async def _prompts(
         pending |= await _dm_prompts(
             deps, client, ritual, week, members, now=now, grace=grace, report=report, force=force
         )
+    await _close_stage(deps, ritual, week, SendKind.PROMPT, "prompts", pending=pending, now=now)
+
+
+async def _close_stage(
+    deps: Deps,
+    ritual: Ritual,
+    week: WeekId,
+    kind: SendKind,
+    stage: str,
+    *,
+    pending: bool,
+    now: datetime,
+) -> None:
+    """Mark a stage done once nothing is still to come and no send of it is unfinished."""
+    if pending:
+        return
     async with deps.db.transaction() as conn:
-        unfinished = [
-            s
-            for s in await sends.list_sends(conn, ritual.id, str(week), SendKind.PROMPT)
-            if s.status in (SendStatus.CLAIMED, SendStatus.RETRY)
-        ]
-        if not pending and not unfinished:
-            await repo.mark_stage_done(conn, ritual.id, str(week), "prompts", now=now)
+        records = await sends.list_sends(conn, ritual.id, str(week), kind)
+        if not any(s.status in (SendStatus.CLAIMED, SendStatus.RETRY) for s in records):
+            await repo.mark_stage_done(conn, ritual.id, str(week), stage, now=now)
 
 
 async def _dm_prompts(
@@ -313,14 +325,7 @@ async def _reminders(
 
     found = await audience.people(deps, client, ritual.team_id, to_remind)
     await asyncio.gather(*(one(person, profile) for person, profile in found))
-    async with deps.db.transaction() as conn:
-        unfinished = [
-            s
-            for s in await sends.list_sends(conn, ritual.id, str(week), SendKind.REMINDER)
-            if s.status in (SendStatus.CLAIMED, SendStatus.RETRY)
-        ]
-        if not pending and not unfinished:
-            await repo.mark_stage_done(conn, ritual.id, str(week), "reminders", now=now)
+    await _close_stage(deps, ritual, week, SendKind.REMINDER, "reminders", pending=pending, now=now)
 
 
 async def _digest(

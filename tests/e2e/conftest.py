@@ -7,6 +7,7 @@ Everything talks over HTTP on 127.0.0.1. The bot's clock and the emulator's cloc
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -120,3 +121,36 @@ async def settle(bot: Runtime) -> None:
 
 def tmp_db_url(tmp_path: Path, name: str = "bot.db") -> str:
     return f"sqlite+aiosqlite:///{tmp_path / name}"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bot_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
+    """The environment an operator would give `python -m bot`, pointed at the emulator."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": database_url,
+        "HOST": "127.0.0.1",
+        "PORT": "0",
+    }
+
+
+async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
+    """Run `python -m bot …` without blocking the test's event loop; return code, stdout, stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    return int(process.returncode or 0), out.decode(), err.decode()

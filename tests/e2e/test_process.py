@@ -14,25 +14,14 @@ from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from storage import experiments as repo
 from storage.db import Database
-from tests.e2e.conftest import ALICE, SECRET
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.conftest import ALICE, SECRET, bot_env
 
 
 async def test_the_process_serves_and_stops_cleanly_on_sigterm(
     slack: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
     """The bot starts, takes a signed /tried, and on SIGTERM finishes its work, closes, and exits 0."""
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(ROOT),
-        "SLACK_BOT_TOKEN": slack.token,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "DATABASE_URL": database_url,
-        "HOST": "127.0.0.1",
-        "PORT": "0",
-    }
+    env = bot_env(slack, database_url)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +10,7 @@ from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from storage.db import Database
 from storage.rituals import list_rituals
-from tests.e2e.conftest import ADMIN, ALICE, BOB, SECRET, channel_id, settle
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.conftest import ADMIN, ALICE, BOB, bot_env, channel_id, run_cli, settle
 
 
 def setup_values(slack: FakeSlack, **overrides: Any) -> dict[str, dict[str, Any]]:
@@ -111,27 +107,8 @@ async def test_admin_sets_up_a_ritual_with_the_modal(
 
 
 async def cli(slack: FakeSlack, database_url: str, cwd: Path, *args: str) -> tuple[int, str, str]:
-    """Run `python -m bot …` against the emulator, without blocking its event loop."""
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(ROOT),
-        "SLACK_BOT_TOKEN": slack.token,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "DATABASE_URL": database_url,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    return int(process.returncode or 0), out.decode(), err.decode()
+    """Run `python -m bot …` against the emulator."""
+    return await run_cli(bot_env(slack, database_url), cwd, *args)
 
 
 async def test_operators_manage_rituals_from_the_cli(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +15,7 @@ from fakeslack.server import FakeSlack
 from storage import experiments as repo
 from storage.db import Database
 from storage.profiles import get_profile
-from tests.e2e.conftest import ALICE, BOB, channel_id, settle
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.conftest import ALICE, BOB, ROOT, channel_id, run_cli, settle
 
 
 async def entries(store: Database, user: str = ALICE) -> list[Any]:
@@ -225,29 +221,13 @@ async def test_export_for_operators(
     await driver.slash_command(ALICE, "private Gemini: private one")
     await settle(bot)
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url}
-    rows = list(
-        csv.DictReader(io.StringIO(await run_cli(env, tmp_path, "export", "--format", "csv")))
+    code, shared, err = await run_cli(env, tmp_path, "export", "--format", "csv")
+    assert code == 0, err
+    assert [r["tool"] for r in csv.DictReader(io.StringIO(shared))] == ["Claude"]
+    _, everything, _ = await run_cli(
+        env, tmp_path, "export", "--format", "json", "--include-private"
     )
-    assert [r["tool"] for r in rows] == ["Claude"]
-    everything = await run_cli(env, tmp_path, "export", "--format", "json", "--include-private")
     assert sorted(r["tool"] for r in json.loads(everything)) == ["Claude", "Gemini"]
-
-
-async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> str:
-    """Run `python -m bot …` without blocking the loop the bot is serving on; return stdout."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    return out.decode()
 
 
 async def test_tried_from_a_channel_the_bot_is_not_in_still_confirms(
