@@ -205,3 +205,38 @@ async def _get(bot: Runtime, path: str) -> tuple[int, str]:
         session.get(f"http://127.0.0.1:{bot.port}{path}") as response,
     ):
         return response.status, await response.text()
+
+
+async def test_a_failing_listener_tells_the_person_and_logs_a_reference(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An error inside a listener reaches the one error handler: a log line with context, a private apology."""
+    slack.fail_next("views.open", error="internal_error")
+    await driver.slash_command(ALICE, "")
+    await settle(bot)
+    [apology] = slack.ephemerals(ALICE)
+    assert "Something went wrong on our side" in apology.text
+    reference = re.search(r"reference `([0-9a-f]{8})`", apology.text)
+    assert reference is not None
+    assert (
+        f"listener failed ref={reference.group(1)} kind=command user={ALICE} what=/tried"
+        in caplog.text
+    )
+
+
+async def test_help_lists_every_subcommand(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack
+) -> None:
+    """`/tried help` explains each way to use the command."""
+    await driver.slash_command(ALICE, "help")
+    await settle(bot)
+    shown = json.dumps(slack.ephemerals(ALICE)[-1].blocks)
+    for usage in (
+        "/tried list",
+        "/tried undo",
+        "/tried private",
+        "/tried profile",
+        "/tried forget-me",
+        "/tried setup",
+    ):
+        assert usage in shown
