@@ -116,7 +116,8 @@ async def _prompts(
     async with deps.db.transaction() as conn:
         if await repo.stage_done(conn, ritual.id, str(week), "prompts"):
             return
-        started = await repo.occurrence_audience(conn, ritual.id, str(week)) is not None
+        asked = await repo.occurrence_audience(conn, ritual.id, str(week))
+    started = asked is not None
     fixed = _instant(ritual, week, ZoneInfo(ritual.tz))
     if not force and not ritual.per_person_tz and _before_creation(ritual, fixed):
         return
@@ -147,17 +148,15 @@ async def _prompts(
                 week,
             )
         return
-    if started:
-        async with deps.db.transaction() as conn:
-            members = await repo.occurrence_audience(conn, ritual.id, str(week)) or ()
+    if asked is not None:
+        members = asked
     else:
         resolved = await audience.audience_ids(client, ritual)
         async with deps.db.transaction() as conn:
             members = await repo.ensure_occurrence(conn, ritual.id, str(week), resolved, now=now)
     pending = False
-    if ritual.prompt_channel_id and (
-        force or (now >= fixed and not _before_creation(ritual, fixed))
-    ):
+    channel_due = force or (now >= fixed and not _before_creation(ritual, fixed))
+    if ritual.prompt_channel_id and channel_due:
         out = Outgoing(
             kind=SendKind.PROMPT,
             ritual_id=ritual.id,
@@ -169,8 +168,10 @@ async def _prompts(
         )
         if await deliver(deps, client, out) is not None:
             report.sent[SendKind.PROMPT] += 1
-    elif ritual.prompt_channel_id:
-        pending = True
+    elif ritual.prompt_channel_id and now < fixed:
+        pending = (
+            True  # per-person mode: the channel's moment (in the ritual's zone) is still to come
+        )
     if ritual.dm:
         pending |= await _dm_prompts(
             deps, client, ritual, week, members, now=now, grace=grace, report=report, force=force
