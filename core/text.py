@@ -17,9 +17,6 @@ import re
 ZWJ = "\u2060"  # word joiner: invisible, breaks Slack's @-keyword matching
 _BARE = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
-_MENTION = re.compile(
-    r"<(![a-z]+(?:\^[A-Z0-9]+)?(?:\|[^>]*)?|@[UW][A-Z0-9]+(?:\|[^>]*)?|#C[A-Z0-9]+(?:\|[^>]*)?)>"
-)
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -39,20 +36,3 @@ def truncate(text: str, limit: int, *, marker: str = "…") -> str:
     if cut and "\ud800" <= cut[-1] <= "\udbff":
         cut = cut[:-1]
     return cut + marker
-
-
-def plain_excerpt(text: str, limit: int) -> str:
-    """One line of text: whitespace collapsed, truncated to `limit`."""
-    return truncate(" ".join(text.split()), limit)
-
-
-def quote(text: str) -> str:
-    """Escape the text and render it as a mrkdwn blockquote."""
-    return "\n".join("&gt; " + line for line in escape_mrkdwn(text).splitlines() or [""])
-
-
-def find_mentions(text: str) -> list[str]:
-    """List the mention tokens in raw Slack text (`<!channel>`, `<@U1>`, bare `@here`…)."""
-    found = [f"<{m.group(1)}>" for m in _MENTION.finditer(text)]
-    found.extend(m.group(0) for m in _BARE.finditer(text))
-    return found

@@ -48,11 +48,6 @@ class MessageEvent:
     subtype: str | None
     bot_id: str | None
 
-    @property
-    def is_thread_reply(self) -> bool:
-        # A parent with replies has thread_ts == ts; a reply's thread_ts names its parent.
-        return self.thread_ts is not None and self.thread_ts != self.ts
-
     @classmethod
     def parse(cls, event: dict[str, Any], *, team_id: str) -> MessageEvent:
         return cls(
