@@ -88,6 +88,18 @@ def _instant(ritual: Ritual, week: WeekId, zone: ZoneInfo, *, reminder: bool = F
     return resolve_local(week.date_of(int(ritual.weekday)), ritual.at, zone)
 
 
+def _earliest(ritual: Ritual, week: WeekId, *, reminder: bool = False) -> datetime:
+    """The first moment anyone could be due: in per-person mode, where the day starts first."""
+    zone = EARLIEST_ZONE if ritual.per_person_tz else ZoneInfo(ritual.tz)
+    return _instant(ritual, week, zone, reminder=reminder)
+
+
+async def _send(deps: Deps, client: AsyncWebClient, out: Outgoing, report: RunReport) -> None:
+    """Deliver one message (claimed first) and count it when this run posted it."""
+    if await deliver(deps, client, out) is not None:
+        report.sent[out.kind] += 1
+
+
 def _before_creation(ritual: Ritual, instant: datetime) -> bool:
     """Moments before the ritual existed are not owed: nothing is sent or skipped for them."""
     return ritual.created_at is not None and instant < ritual.created_at
@@ -108,9 +120,7 @@ async def _prompts(
     report: RunReport,
     force: bool = False,
 ) -> None:
-    earliest = _instant(
-        ritual, week, EARLIEST_ZONE if ritual.per_person_tz else ZoneInfo(ritual.tz)
-    )
+    earliest = _earliest(ritual, week)
     if not force and now < earliest:
         return
     async with deps.db.transaction() as conn:
@@ -166,8 +176,7 @@ async def _prompts(
             blocks=prompt_blocks(ritual, str(week)),
             text=prompt_text(ritual),
         )
-        if await deliver(deps, client, out) is not None:
-            report.sent[SendKind.PROMPT] += 1
+        await _send(deps, client, out, report)
     elif ritual.prompt_channel_id and now < fixed:
         pending = (
             True  # per-person mode: the channel's moment (in the ritual's zone) is still to come
@@ -248,8 +257,7 @@ async def _dm_prompts(
             text=prompt_text(ritual),
         )
         async with gate:
-            if await deliver(deps, client, out) is not None:
-                report.sent[SendKind.PROMPT] += 1
+            await _send(deps, client, out, report)
 
     found = await audience.people(deps, client, ritual.team_id, members)
     await asyncio.gather(*(one(person, profile) for person, profile in found))
@@ -267,9 +275,7 @@ async def _reminders(
     report: RunReport,
 ) -> None:
     """Nudge, once, by DM, those who neither answered nor skipped; never in the channel."""
-    earliest = _instant(
-        ritual, week, EARLIEST_ZONE if ritual.per_person_tz else ZoneInfo(ritual.tz), reminder=True
-    )
+    earliest = _earliest(ritual, week, reminder=True)
     if now < earliest:
         return
     async with deps.db.transaction() as conn:
@@ -321,8 +327,7 @@ async def _reminders(
             thread_ts=thread_ts,
         )
         async with gate:
-            if await deliver(deps, client, out) is not None:
-                report.sent[SendKind.REMINDER] += 1
+            await _send(deps, client, out, report)
 
     found = await audience.people(deps, client, ritual.team_id, to_remind)
     await asyncio.gather(*(one(person, profile) for person, profile in found))
