@@ -83,6 +83,12 @@ class Config(StoreConfig):
     bot_admins: tuple[str, ...] = ()
     tool_catalogue_file: Path | None = None
     missed_send_grace_hours: float = Field(default=6.0, ge=0)
+    # The optional language model: off unless all three are set (see `_llm_all_or_none`).
+    llm_api_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+    # Capture waits for the model after the ack, so a few seconds at most.
+    llm_timeout_seconds: float = Field(default=4.0, gt=0, le=10)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -105,6 +111,13 @@ class Config(StoreConfig):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("llm_api_url")
+    @classmethod
+    def _llm_url_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL, the base before /chat/completions")
+        return value.rstrip("/") if value is not None else None
+
     @field_validator("bot_admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:
@@ -118,6 +131,28 @@ class Config(StoreConfig):
         if self.slack_app_token is None and self.slack_signing_secret is None:
             raise ValueError("SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set")
         return self
+
+    @model_validator(mode="after")
+    def _llm_all_or_none(self) -> Config:
+        # Half a configuration is a typo, not a choice: say which variable is missing.
+        given = {
+            "LLM_API_URL": self.llm_api_url,
+            "LLM_API_KEY": self.llm_api_key,
+            "LLM_MODEL": self.llm_model,
+        }
+        missing = [name for name, value in given.items() if value is None]
+        if 0 < len(missing) < len(given):
+            named = [name for name, value in given.items() if value is not None]
+            verb = "is" if len(missing) == 1 else "are"
+            raise ValueError(
+                f"{' and '.join(missing)} {verb} required when {' and '.join(named)} "
+                f"{'is' if len(named) == 1 else 'are'} set (the language model needs all three)"
+            )
+        return self
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.llm_api_url is not None
 
     @property
     def socket_mode(self) -> bool:

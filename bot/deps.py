@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from bot.inflight import InFlight
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue
+from services.llm import LanguageModel
 from storage.db import Database
 
 Clock = Callable[[], datetime]
@@ -30,3 +31,4 @@ class Deps:
     catalogue: ToolCatalogue = DEFAULT_CATALOGUE
     admins: frozenset[str] = frozenset()
     inflight: InFlight = field(default_factory=InFlight)
+    llm: LanguageModel | None = None  # the optional language model; None when not configured

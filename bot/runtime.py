@@ -23,6 +23,7 @@ from bot.scheduler import Scheduler
 from bot.server import build_web_app
 from bot.slack_client import build_client
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue, load_catalogue
+from services.llm import LanguageModel
 from storage.db import Database
 from storage.migrate import migrate
 
@@ -61,6 +62,7 @@ class Runtime:
             clock=self.clock,
             catalogue=self._catalogue(),
             admins=frozenset(self.config.bot_admins),
+            llm=self._language_model(),
         )
         secret = self.config.slack_signing_secret
         self.app = build_app(
@@ -99,6 +101,8 @@ class Runtime:
             await self.deps.inflight.wait(DRAIN_SECONDS)
         if self._session is not None:
             await self._session.close()
+        if self.deps is not None and self.deps.llm is not None:
+            await self.deps.llm.close()
         if self.db is not None:
             await self.db.close()
         log.info("stopped")
@@ -107,6 +111,18 @@ class Runtime:
         path = self.config.tool_catalogue_file
         return (
             DEFAULT_CATALOGUE if path is None else load_catalogue(path.read_text(encoding="utf-8"))
+        )
+
+    def _language_model(self) -> LanguageModel | None:
+        config = self.config
+        if config.llm_api_url is None or config.llm_api_key is None or config.llm_model is None:
+            return None  # off by default; the config refuses one or two of the three
+        log.info("language model on model=%s", config.llm_model)
+        return LanguageModel(
+            base_url=config.llm_api_url,
+            api_key=config.llm_api_key.get_secret_value(),
+            model=config.llm_model,
+            timeout=config.llm_timeout_seconds,
         )
 
 

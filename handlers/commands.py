@@ -28,6 +28,7 @@ from services import capture
 from services.crosspost import attach_and_echo
 from services.people import look_up
 from services.ritual_setup import may_administer
+from services.understanding import understand
 from storage.profiles import get_profile
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,10 @@ async def _save_entry(
             f"Not saved: {problem.length:,} characters, limit {MAX_FIELD_CHARS:,}",
         )
         return
-    result = parse.parse_quick_entry(text, deps.catalogue)
+    # A private entry is never sent to the language model: `understand` returns it as parsed.
+    result = await understand(
+        deps, text, parse.parse_quick_entry(text, deps.catalogue), private=private
+    )
     draft = result.draft if not private else _as_private(result.draft)
     author, person = await capture.identify(deps, client, cmd.team_id, cmd.user_id)
     exp, _new = await capture.record_experiment(

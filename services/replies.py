@@ -16,6 +16,7 @@ from bot.deps import Deps
 from core.capture import parse_reply
 from core.model import MAX_FIELD_CHARS, Experiment, Source
 from services import capture
+from services.understanding import understand
 from storage import experiments as repo
 from storage.events import claim_event
 from storage.sends import find_prompt
@@ -103,7 +104,7 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
     if len(text) > MAX_FIELD_CHARS:
         # Kept whole rather than cut: the thread holds the original, and the digest truncates visibly.
         log.info("long reply captured whole user=%s length=%d", reply.user_id, len(text))
-    parsed = parse_reply(text, deps.catalogue)
+    parsed = await understand(deps, text, parse_reply(text, deps.catalogue), private=False)
     author, _person = await capture.identify(deps, client, reply.team_id, reply.user_id)
     origin = capture.Origin(
         source=Source.THREAD,
