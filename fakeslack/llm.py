@@ -7,7 +7,8 @@
   what was sent, and that nothing was.
 - What it answers is set by the test: `reply_with(content)` (any text as the message content:
   good JSON, fenced JSON, prose, wrong labels), `fail(status)` (429 with Retry-After, 500, …),
-  or `hang()` (never answers until the server stops, longer than any timeout).
+  `hang()` (never answers until the server stops, longer than any timeout), or
+  `refuse_json_mode()` (400 to a request with `response_format`, as some servers answer).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class FakeLLM:
         self._content = json.dumps({"chatter": False})
         self._status = 200
         self._hang = False
+        self._json_mode = True
         self._release = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
@@ -44,6 +46,10 @@ class FakeLLM:
     def fail(self, status: int) -> None:
         """Answer every request with this HTTP status and an OpenAI-shaped error body."""
         self._status, self._hang = status, False
+
+    def refuse_json_mode(self) -> None:
+        """Answer 400 to any request that asks for `response_format`."""
+        self._json_mode = False
 
     def hang(self) -> None:
         """Hold every request open until the server stops."""
@@ -79,6 +85,8 @@ class FakeLLM:
         self.requests.append(body)
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return _error(401, "invalid_api_key", "Incorrect API key provided.")
+        if "response_format" in body and not self._json_mode:
+            return _error(400, "invalid_request_error", "response_format is not supported.")
         if self._hang:
             await self._release.wait()
             return _error(503, "shutting_down", "The server is stopping.")
