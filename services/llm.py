@@ -59,7 +59,8 @@ class LanguageModel:
         if self._json_mode:
             body["response_format"] = {"type": "json_object"}
         try:
-            async with self._open().post(self.url, json=body) as response:
+            # No redirects: the key goes to the configured URL and nowhere else.
+            async with self._open().post(self.url, json=body, allow_redirects=False) as response:
                 if response.status == 400 and self._json_mode:
                     self._json_mode = False
                     raise ModelUnavailable("HTTP 400; JSON mode turned off for later requests")
