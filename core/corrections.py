@@ -1,6 +1,6 @@
 """The author's one-tap corrections of what the bot understood, and how they outrank inference.
 
-Rules (documented in docs/capture-rules.md, "Confirming what was understood"):
+Rules (documented in docs/confirmations.md):
 - "It failed" sets the outcome to failed; the failure mode stays as it was.
 - "It worked" sets the outcome to worked and clears the failure mode and the "what failed"
   text, so the digest no longer counts the entry as a failure.

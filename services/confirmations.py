@@ -1,6 +1,6 @@
 """Showing a person what the bot understood from their words, and storing their corrections.
 
-Rules (the why is in docs/capture-rules.md, "Confirming what was understood"):
+Rules (the why is in docs/confirmations.md):
 - After a reply in a prompt's thread is captured, its author, and only its author, gets one
   private summary in that thread (`chat.postEphemeral` with the parent's `thread_ts`): tool,
   outcome, failure mode, surprise, with one-tap corrections. None when the person turned
