@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from blocks.experiments import Block, button, context, describe_experiment, safe, section
+from blocks.experiments import Block, button, context, safe, section
 from blocks.ids import Action
 from core.model import Experiment, FailureMode, Source
 from core.text import escape_mrkdwn, truncate
@@ -63,6 +63,16 @@ def describe_understanding(
     )
 
 
+def _what_was_said(exp: Experiment) -> str:
+    """The entry's own words; the tool and the surprise are in the summary lines below."""
+    parts = [safe(exp.summary, 600)]
+    if exp.work:
+        parts.append(f"_Work:_ {safe(exp.work, 300)}")
+    if exp.failure and exp.failure != exp.summary:
+        parts.append(f"_Failed:_ {safe(exp.failure, 300)}")
+    return "\n".join(parts)
+
+
 def _failure_mode_menu(exp: Experiment) -> dict[str, Any]:
     options = [
         {"text": {"type": "plain_text", "text": mode.label}, "value": mode_value(exp.id, mode)}
@@ -98,7 +108,7 @@ def understanding_blocks(
         ]
     else:
         blocks = [
-            section(SAVED_HEADING + "\n" + describe_experiment(exp)),
+            section(SAVED_HEADING + "\n" + _what_was_said(exp)),
             section(describe_understanding(exp, confirmed, model=model)),
         ]
         if exp.private:
