@@ -19,7 +19,7 @@ from storage import confirmations
 from storage import experiments as repo
 from storage.db import Database
 from tests.e2e.conftest import ALICE, BOB, FakeClock, channel_id, settle
-from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, tick
+from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, prompts_to, tick
 from tests.e2e.test_tried import form
 
 WORKED_WELL = "Claude drafted the board memo and it worked well."
@@ -299,3 +299,16 @@ async def test_a_change_in_the_form_is_confirmed_too(
     await settle(bot)
     exp, _ = await only_entry(store)
     assert exp.outcome is Outcome.MIXED
+
+
+async def test_a_reply_to_a_dm_prompt_is_summarised_in_that_dm_thread(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Asked by DM, answered in the DM's thread: the summary comes in that thread."""
+    await prompted(bot, slack, clock)
+    [dm_prompt] = prompts_to(slack, ALICE)
+    dm = slack.open_im(ALICE).id
+    await driver.post_message(ALICE, dm, WORKED_WELL, thread_ts=dm_prompt.ts)
+    await settle(bot)
+    [summary] = summaries(slack)
+    assert (summary.channel, summary.thread_ts) == (dm, dm_prompt.ts)
