@@ -245,7 +245,7 @@ def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str
 
 
 def profile_modal(profile: Profile) -> dict[str, Any]:
-    """The `/tried profile` form: job function, time zone override, DM prompts, pause."""
+    """The `/tried profile` form: job function, time zone override, DM prompts, pause, summaries."""
     dm_element: dict[str, Any] = {
         "type": "checkboxes",
         "action_id": Field.DM_PROMPTS.value,
@@ -253,6 +253,13 @@ def profile_modal(profile: Profile) -> dict[str, Any]:
     }
     if profile.dm_prompts:
         dm_element["initial_options"] = dm_element["options"]
+    summaries_element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": Field.REPLY_SUMMARIES.value,
+        "options": [_option("After each reply, show me privately what the bot understood", "on")],
+    }
+    if profile.reply_summaries:
+        summaries_element["initial_options"] = summaries_element["options"]
     pause_element: dict[str, Any] = {"type": "datepicker", "action_id": Field.PAUSED_UNTIL.value}
     if profile.paused_until is not None:
         pause_element["initial_date"] = profile.paused_until.isoformat()
@@ -284,6 +291,13 @@ def profile_modal(profile: Profile) -> dict[str, Any]:
             "label": {"type": "plain_text", "text": "Pause my prompts until (vacation)"},
             "element": pause_element,
         },
+        {
+            "type": "input",
+            "block_id": Field.REPLY_SUMMARIES.value,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Reply summaries"},
+            "element": summaries_element,
+        },
     ]
     return {
         "type": "modal",
@@ -293,6 +307,14 @@ def profile_modal(profile: Profile) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": blocks,
     }
+
+
+def _ticked(values: dict[str, Any], field: Field) -> bool:
+    """Whether a one-option "on" checkbox was ticked."""
+    return any(
+        option.get("value") == "on"
+        for option in _value(values, field).get("selected_options") or []
+    )
 
 
 def read_profile_form(
@@ -318,10 +340,7 @@ def read_profile_form(
     if errors:
         return None, errors
     job = (_value(values, Field.JOB_FUNCTION).get("selected_option") or {}).get("value")
-    dm = any(
-        option.get("value") == "on"
-        for option in _value(values, Field.DM_PROMPTS).get("selected_options") or []
-    )
+    dm = _ticked(values, Field.DM_PROMPTS)
     return (
         Profile(
             team_id=team_id,
@@ -330,6 +349,7 @@ def read_profile_form(
             tz_override=tz or None,
             dm_prompts=dm,
             paused_until=paused,
+            reply_summaries=_ticked(values, Field.REPLY_SUMMARIES),
         ),
         {},
     )

@@ -85,7 +85,13 @@ def home_view(
 def _describe_profile(profile: Profile, tz_name: str) -> str:
     job = profile.job_function.label if profile.job_function else "not set"
     dm = "on" if profile.dm_prompts else "off"
-    parts = [f"Job function: {job}", f"Time zone: {tz_name}", f"DM prompts: {dm}"]
+    summaries = "on" if profile.reply_summaries else "off"
+    parts = [
+        f"Job function: {job}",
+        f"Time zone: {tz_name}",
+        f"DM prompts: {dm}",
+        f"Reply summaries: {summaries}",
+    ]
     if profile.paused_until is not None:
         parts.append(f"Prompts paused until {profile.paused_until:%a %d %b}")
     return " · ".join(parts)

@@ -17,6 +17,11 @@ class Action(StrEnum):
     FORGET_ME_CONFIRM = "forget_me_confirm"
     FORGET_ME_CANCEL = "forget_me_cancel"
     OPEN_PROFILE = "profile_open"
+    # One-tap corrections under "here is what I understood" (blocks/confirm.py).
+    CORRECT_FAILED = "correct_failed"
+    CORRECT_WORKED = "correct_worked"
+    CORRECT_SURPRISED = "correct_surprised"
+    CORRECT_FAILURE_MODE = "correct_failure_mode"
 
 
 class View(StrEnum):
@@ -40,3 +45,4 @@ class Field(StrEnum):
     TZ_OVERRIDE = "tz_override"
     DM_PROMPTS = "dm_prompts"
     PAUSED_UNTIL = "paused_until"
+    REPLY_SUMMARIES = "reply_summaries"

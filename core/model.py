@@ -144,3 +144,4 @@ class Profile:
     tz_override: str | None = None  # an IANA zone that wins over the one Slack reports
     dm_prompts: bool = True
     paused_until: date | None = None  # no prompts or reminders up to and including this day
+    reply_summaries: bool = True  # show privately what was understood from each captured reply

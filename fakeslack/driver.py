@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from fakeslack.server import FakeSlack
-from fakeslack.state import Message
+from fakeslack.state import Ephemeral, Message
 
 
 @dataclass(frozen=True)
@@ -266,18 +266,42 @@ class SlackDriver:
         channel_id: str | None = None,
         message_ts: str | None = None,
         block_id: str = "actions",
+        ephemeral: Ephemeral | None = None,
+        selected_option: dict[str, Any] | None = None,
         **options: Any,
     ) -> Reply:
-        """Click a button in a message (or an ephemeral one, when no `message_ts`)."""
+        """Click a button in a message (or an ephemeral one, when no `message_ts`).
+
+        With `ephemeral`, the click comes from that ephemeral message, and the payload's response
+        URL replaces or deletes it. With `selected_option`, the element is a static select menu
+        and this is the option chosen.
+        """
         ws = self.slack.ws
+        if ephemeral is not None:
+            channel_id, message_ts = ephemeral.channel, ephemeral.ts
         channel = channel_id or self.slack.open_im(user_id).id
         container: dict[str, Any] = {
             "type": "message",
             "channel_id": channel,
-            "is_ephemeral": message_ts is None,
+            "is_ephemeral": message_ts is None or ephemeral is not None,
         }
         if message_ts:
             container["message_ts"] = message_ts
+        if ephemeral is not None and ephemeral.thread_ts:
+            container["thread_ts"] = ephemeral.thread_ts
+        element: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": block_id,
+            "action_ts": self.slack.next_ts(),
+        }
+        if selected_option is not None:
+            element |= {"type": "static_select", "selected_option": selected_option}
+        else:
+            element |= {
+                "type": "button",
+                "text": {"type": "plain_text", "text": action_id},
+                "value": value,
+            }
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user_id, "username": user_id, "name": user_id, "team_id": ws.team_id},
@@ -292,23 +316,44 @@ class SlackDriver:
                 "id": channel,
                 "name": ws.channels[channel].name if channel in ws.channels else "",
             },
-            "response_url": self.slack.issue_response_url(channel, user_id, message_ts),
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": block_id,
-                    "text": {"type": "plain_text", "text": action_id},
-                    "value": value,
-                    "type": "button",
-                    "action_ts": self.slack.next_ts(),
-                }
-            ],
+            "response_url": self.slack.issue_response_url(
+                channel, user_id, message_ts, ephemeral=ephemeral is not None
+            ),
+            "actions": [element],
         }
-        if message_ts and channel in ws.channels:
+        # Slack sends the whole message only for one in the conversation, not an ephemeral one.
+        if message_ts and ephemeral is None and channel in ws.channels:
             found = ws.channels[channel].find(message_ts)
             if found is not None:
                 payload["message"] = found.as_slack()
         return await self._interactive(payload, **options)
+
+    async def tap(
+        self, user_id: str, ephemeral: Ephemeral, action_id: str, *, option: str | None = None
+    ) -> Reply:
+        """Use an element of an ephemeral message as shown: a button, or a menu's `option` (label)."""
+        for block in ephemeral.blocks or []:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                if element.get("action_id") != action_id:
+                    continue
+                block_id = str(block.get("block_id", "actions"))
+                if option is None:
+                    return await self.block_action(
+                        user_id,
+                        action_id,
+                        str(element.get("value", "")),
+                        ephemeral=ephemeral,
+                        block_id=block_id,
+                    )
+                [chosen] = [o for o in element["options"] if o["text"]["text"] == option]
+                return await self.block_action(
+                    user_id,
+                    action_id,
+                    ephemeral=ephemeral,
+                    block_id=block_id,
+                    selected_option=chosen,
+                )
+        raise LookupError(f"no {action_id} in that ephemeral message")
 
     async def view_submission(
         self, user_id: str, view_id: str, values: dict[str, dict[str, Any]], **options: Any

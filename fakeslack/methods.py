@@ -165,12 +165,20 @@ def chat_post_ephemeral(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any
         raise SlackError("user_not_in_channel")
     _bot_sees(slack, channel)
     _check_text_and_blocks(args)
-    slack.ws.ephemerals.append(
-        Ephemeral(
-            channel.id, user, str(args.get("text") or ""), args.get("blocks"), "chat.postEphemeral"
-        )
+    # `thread_ts` shows it in a thread (https://api.slack.com/methods/chat.postEphemeral); Slack
+    # asks for the parent's ts and shows it only in a thread that already exists.
+    thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
+    ephemeral = Ephemeral(
+        channel.id,
+        user,
+        str(args.get("text") or ""),
+        args.get("blocks"),
+        "chat.postEphemeral",
+        ts=slack.next_ts(),
+        thread_ts=thread_ts,
     )
-    return {"message_ts": slack.next_ts()}
+    slack.ws.ephemerals.append(ephemeral)
+    return {"message_ts": ephemeral.ts}
 
 
 def chat_get_permalink(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,9 @@
 - API errors are HTTP 200 with `{"ok": false, "error": …}`; rate limits are HTTP 429 with
   `Retry-After`; injected faults can answer 5xx. Every call is recorded in `calls`.
 - `response_url`s and trigger ids are handed out by the emulator itself, so `respond()` and
-  `views.open` work against it.
+  `views.open` work against it. An action's response URL from an ephemeral message replaces or
+  deletes that ephemeral message (`replace_original`, `delete_original`), the only way an app
+  can change one (https://api.slack.com/messaging/modifying#ephemeral).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class ResponseUrl:
     message_ts: str | None
     issued: float
     uses: int = 0
+    ephemeral: bool = False  # `message_ts` names an ephemeral message of `user`
 
 
 class FakeSlack:
@@ -187,10 +190,16 @@ class FakeSlack:
             raise SlackError("expired_trigger_id")
         return found[1]
 
-    def issue_response_url(self, channel: str, user: str, message_ts: str | None = None) -> str:
+    def issue_response_url(
+        self, channel: str, user: str, message_ts: str | None = None, *, ephemeral: bool = False
+    ) -> str:
         key = uuid.uuid4().hex
         self._responses[key] = ResponseUrl(
-            channel=channel, user=user, message_ts=message_ts, issued=self.clock()
+            channel=channel,
+            user=user,
+            message_ts=message_ts,
+            issued=self.clock(),
+            ephemeral=ephemeral,
         )
         return f"{self.url}/response/{key}"
 
@@ -371,6 +380,9 @@ class FakeSlack:
         body = await request.json()
         args = body if isinstance(body, dict) else {}
         self.ws.calls.append(Call("response_url", args, True, None, 200))
+        if target.ephemeral and (args.get("replace_original") or args.get("delete_original")):
+            self._change_ephemeral(target, args)
+            return web.Response(text="ok")
         channel = self.ws.channels.get(target.channel)
         if args.get("delete_original") and target.message_ts and channel is not None:
             original = channel.find(target.message_ts)
@@ -400,6 +412,22 @@ class FakeSlack:
                     str(args.get("text", "")),
                     args.get("blocks"),
                     "response_url",
+                    ts=self.next_ts(),
                 )
             )
         return web.Response(text="ok")
+
+    def _change_ephemeral(self, target: ResponseUrl, args: dict[str, Any]) -> None:
+        for ephemeral in self.ws.ephemerals:
+            if (ephemeral.channel, ephemeral.user, ephemeral.ts) == (
+                target.channel,
+                target.user,
+                target.message_ts,
+            ):
+                if args.get("delete_original"):
+                    self.ws.ephemerals.remove(ephemeral)
+                else:
+                    ephemeral.text = str(args.get("text", ""))
+                    ephemeral.blocks = args.get("blocks")
+                    ephemeral.replaced += 1
+                return

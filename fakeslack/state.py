@@ -133,11 +133,16 @@ class Channel:
 
 @dataclass
 class Ephemeral:
+    """A message only `user` sees; an action's `response_url` can replace or delete it."""
+
     channel: str
     user: str
     text: str
     blocks: list[dict[str, Any]] | None
     source: str  # "chat.postEphemeral" or "response_url"
+    ts: str = ""
+    thread_ts: str | None = None  # shown in this thread (chat.postEphemeral's `thread_ts`)
+    replaced: int = 0  # how many times a response_url replaced it
 
 
 @dataclass

@@ -15,7 +15,7 @@ import re
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from handlers import actions, commands, events, views
+from handlers import actions, commands, corrections, events, views
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ def register_all(app: AsyncApp) -> None:
     """Register every listener, the catch-alls last."""
     commands.register(app)
     events.register(app)
+    corrections.register(app)  # before `actions`, whose catch-all takes any action left
     actions.register(app)
     views.register(app)
     app.command(re.compile(".*"))(on_unknown_command)

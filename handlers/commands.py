@@ -15,7 +15,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from blocks.experiments import confirmation_blocks, confirmation_text, list_blocks
+from blocks.confirm import understanding_blocks, understanding_text
+from blocks.experiments import list_blocks
 from blocks.forms import FormMetadata, experiment_modal, profile_modal
 from blocks.replies import forget_me_blocks, help_blocks, notice_blocks, too_long_blocks
 from blocks.setup import ritual_modal
@@ -138,7 +139,10 @@ async def _save_entry(
         ),
     )
     log.info("captured experiment id=%s user=%s source=command", exp.id, cmd.user_id)
-    await _private(respond, confirmation_blocks(exp, result.reasons), confirmation_text(exp))
+    # The same one-tap corrections as under a captured reply (handlers/corrections.py).
+    await _private(
+        respond, understanding_blocks(exp, reasons=result.reasons), understanding_text(exp)
+    )
     await attach_and_echo(deps, client, exp, author_name=person.name)
 
 

@@ -43,7 +43,13 @@ async def on_message(
         )
         if inner.bot_id is None:
             await replies.follow_edit(
-                deps, event_id=event_id, channel_id=inner.channel_id, ts=inner.ts, text=inner.text
+                deps,
+                event_id=event_id,
+                channel_id=inner.channel_id,
+                ts=inner.ts,
+                text=inner.text,
+                client=client,
+                thread_ts=inner.thread_ts,
             )
         return
     if subtype == "message_deleted":

@@ -82,7 +82,9 @@ class BlockAction:
             or _str((body.get("user") or {}).get("team_id")),
             user_id=_str((body.get("user") or {}).get("id")),
             action_id=_str(action.get("action_id")),
-            value=_str(action.get("value")),
+            # A button carries `value`; a select menu, the value of the option chosen.
+            value=_str(action.get("value"))
+            or _str((action.get("selected_option") or {}).get("value")),
             trigger_id=_str(body.get("trigger_id")),
             channel_id=_str(channel.get("id") or channel.get("channel_id")) or None,
             message_ts=_str(container.get("message_ts")) or None,

@@ -19,7 +19,7 @@ from bot.inflight import tracked
 from core.model import Experiment, Source
 from core.rituals import describe_schedule
 from handlers.payloads import ViewSubmission
-from services import capture
+from services import capture, confirmations
 from services.crosspost import attach_and_echo, refresh_copy
 from services.home import publish_home
 from services.people import look_up
@@ -49,7 +49,7 @@ async def on_experiment_form(
     meta = FormMetadata.load(sub.private_metadata)
     if meta.experiment_id is not None:
         try:
-            await capture.own_experiment(deps, meta.experiment_id, sub.user_id)
+            before = await capture.own_experiment(deps, meta.experiment_id, sub.user_id)
         except (capture.NotYours, capture.NotFound):
             await ack(
                 response_action="errors",
@@ -58,6 +58,7 @@ async def on_experiment_form(
             return
         await ack()
         exp = await capture.edit_experiment(deps, meta.experiment_id, sub.user_id, draft)
+        await confirmations.confirm_form_edit(deps, before, exp)
         log.info("edited experiment id=%s user=%s", exp.id, sub.user_id)
         await _confirm(client, exp, meta, ())
         await refresh_copy(deps, client, exp, author_name=(await look_up(client, sub.user_id)).name)

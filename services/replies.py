@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from core.capture import parse_reply
 from core.model import MAX_FIELD_CHARS, Experiment, Source
-from services import capture
+from services import capture, confirmations
 from services.understanding import understand
 from storage import experiments as repo
 from storage.events import claim_event
@@ -32,9 +32,20 @@ def message_key(channel_id: str, ts: str) -> str:
 
 
 async def follow_edit(
-    deps: Deps, *, event_id: str, channel_id: str, ts: str, text: str
+    deps: Deps,
+    *,
+    event_id: str,
+    channel_id: str,
+    ts: str,
+    text: str,
+    client: AsyncWebClient | None = None,
+    thread_ts: str | None = None,
 ) -> Experiment | None:
-    """Re-read an edited reply into its experiment; None when the message was never captured."""
+    """Re-read an edited reply into its experiment; None when the message was never captured.
+
+    Fields the author confirmed are kept. With a client, an edit that changed what was
+    understood sends the author a fresh summary in the reply's thread (`thread_ts`).
+    """
     async with deps.db.transaction() as conn:
         if not await claim_event(conn, event_id, "message_changed", now=deps.clock()):
             return None
@@ -53,8 +64,11 @@ async def follow_edit(
             outcome=draft.outcome or exp.outcome,
             failure_mode=draft.failure_mode or exp.failure_mode,
         )
+        edited = await confirmations.keep_confirmed(conn, exp, edited)
         await repo.update_experiment(conn, edited)
     log.info("followed edit experiment=%s", exp.id)
+    if client is not None:
+        await confirmations.after_edit(deps, client, exp, edited, thread_ts=thread_ts)
     return edited
 
 
@@ -130,6 +144,7 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         prompt.week,
     )
     await _acknowledge(deps, client, exp)
+    await confirmations.show_understanding(deps, client, exp, thread_ts=reply.thread_ts)
     return exp
 
 

@@ -1,4 +1,4 @@
-"""People's profiles: job function, time zone override, DM prompts, pause."""
+"""People's profiles: job function, time zone override, DM prompts, pause, reply summaries."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ async def get_profile(conn: AsyncConnection, team_id: str, user_id: str) -> Prof
     row = (
         await conn.execute(
             text(
-                "SELECT job_function, tz_override, dm_prompts, paused_until FROM profiles"
+                "SELECT job_function, tz_override, dm_prompts, paused_until, reply_summaries"
+                " FROM profiles"
                 " WHERE team_id = :team AND user_id = :user"
             ),
             {"team": team_id, "user": user_id},
@@ -31,6 +32,7 @@ async def get_profile(conn: AsyncConnection, team_id: str, user_id: str) -> Prof
         tz_override=row[1],
         dm_prompts=bool(row[2]),
         paused_until=date.fromisoformat(row[3]) if row[3] else None,
+        reply_summaries=bool(row[4]),
     )
 
 
@@ -43,15 +45,17 @@ async def save_profile(conn: AsyncConnection, profile: Profile, *, now: datetime
         "tz": profile.tz_override,
         "dm": 1 if profile.dm_prompts else 0,
         "paused": profile.paused_until.isoformat() if profile.paused_until else None,
+        "summaries": 1 if profile.reply_summaries else 0,
         "at": to_db_time(now),
     }
     await conn.execute(
         text(
             "INSERT INTO profiles (team_id, user_id, job_function, tz_override, dm_prompts,"
-            " paused_until, created_at, updated_at)"
-            " VALUES (:team, :user, :job, :tz, :dm, :paused, :at, :at)"
+            " paused_until, reply_summaries, created_at, updated_at)"
+            " VALUES (:team, :user, :job, :tz, :dm, :paused, :summaries, :at, :at)"
             " ON CONFLICT (team_id, user_id) DO UPDATE SET job_function = :job,"
-            " tz_override = :tz, dm_prompts = :dm, paused_until = :paused, updated_at = :at"
+            " tz_override = :tz, dm_prompts = :dm, paused_until = :paused,"
+            " reply_summaries = :summaries, updated_at = :at"
         ),
         params,
     )

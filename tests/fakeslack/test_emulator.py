@@ -235,6 +235,32 @@ async def test_response_url_posts_ephemerally(slack: FakeSlack) -> None:
     assert (seen.text, seen.source) == ("only you", "response_url")
 
 
+async def test_an_ephemeral_in_a_thread_is_replaced_through_its_actions_response_url(
+    slack: FakeSlack,
+) -> None:
+    """`thread_ts` is kept; a click's response URL replaces, then deletes, that ephemeral only."""
+    general = cid(slack, "general")
+    parent = slack.user_posts("U1", general, "a thread")
+    api = client(slack)
+    sent = await api.chat_postEphemeral(
+        channel=general, user="U1", text="first", thread_ts=parent.ts
+    )
+    await api.chat_postEphemeral(channel=general, user="U1", text="another")
+    shown, other = slack.ephemerals("U1")
+    assert (shown.ts, shown.thread_ts, other.thread_ts) == (sent["message_ts"], parent.ts, None)
+    url = slack.issue_response_url(general, "U1", shown.ts, ephemeral=True)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, json={"text": "second", "replace_original": True}) as response:
+            assert response.status == 200
+        assert [(e.text, e.replaced) for e in slack.ephemerals("U1")] == [
+            ("second", 1),
+            ("another", 0),
+        ]
+        async with http.post(url, json={"delete_original": True}) as response:
+            assert response.status == 200
+    assert [e.text for e in slack.ephemerals("U1")] == ["another"]
+
+
 def test_signatures_match_slacks_verifier() -> None:
     """The driver's signature is the one slack_sdk's verifier expects."""
     body = urlencode({"command": "/tried", "text": "Claude: hi"})

@@ -5,8 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from blocks.forms import FormMetadata, experiment_modal, read_experiment_form, read_profile_form
-from core.model import Draft, FailureMode, JobFunction, Outcome
+from blocks.forms import (
+    FormMetadata,
+    experiment_modal,
+    profile_modal,
+    read_experiment_form,
+    read_profile_form,
+)
+from core.model import Draft, FailureMode, JobFunction, Outcome, Profile
 
 
 def submitted(**fields: Any) -> dict[str, Any]:
@@ -18,7 +24,7 @@ def submitted(**fields: Any) -> dict[str, Any]:
                 "type": "static_select",
                 "selected_option": {"value": value} if value else None,
             }
-        elif name in {"private", "dm_prompts"}:
+        elif name in {"private", "dm_prompts", "reply_summaries"}:
             entry = {"type": "checkboxes", "selected_options": [{"value": value}] if value else []}
         elif name == "paused_until":
             entry = {"type": "datepicker", "selected_date": value}
@@ -110,9 +116,24 @@ def test_profile_form_reads_and_validates_time_zone() -> None:
         profile.tz_override,
         profile.dm_prompts,
         profile.paused_until,
+        profile.reply_summaries,
     ) == (
         JobFunction.LEGAL,
         "Europe/Berlin",
         True,
         date(2026, 12, 31),
+        False,  # not ticked
     )
+
+
+def test_reply_summaries_are_on_by_default_and_read_back() -> None:
+    """The profile form ticks reply summaries for a new person, and reads the box back."""
+    modal = profile_modal(Profile(team_id="T", user_id="U"))
+    [box] = [b for b in modal["blocks"] if b["block_id"] == "reply_summaries"]
+    assert box["element"]["initial_options"] == box["element"]["options"]
+    off = profile_modal(Profile(team_id="T", user_id="U", reply_summaries=False))
+    [box] = [b for b in off["blocks"] if b["block_id"] == "reply_summaries"]
+    assert "initial_options" not in box["element"]
+    profile, _ = read_profile_form(submitted(reply_summaries="on"), team_id="T", user_id="U")
+    assert profile is not None
+    assert profile.reply_summaries
