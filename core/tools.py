@@ -11,8 +11,9 @@ Rules:
 - A known model is matched by its name, with or without its product's name in front ("Opus 4"
   is "Claude Opus 4"). A *family* (a regular expression per product) catches versions the
   catalogue does not list yet ("GPT-6", "Claude 4.7 Haiku"); they are displayed with the casing
-  of the catalogue's own names ("gpt-4o" is "GPT-4o", "claude 3.7 sonnet" is "Claude 3.7 Sonnet")
-  and, for a product whose models all carry its name, with the product's name in front.
+  of the catalogue's own names ("gpt-4o" is "GPT-4o", "claude 3.7 sonnet" is "Claude 3.7 Sonnet"),
+  with spaces for a product whose listed models have no hyphens ("claude-4-7-haiku" is "Claude
+  4.7 Haiku") and, for a product whose models all carry its name, with that name in front.
 - A product with no models or families of its own (GitHub Copilot, Cursor) runs other vendors'
   models: it takes a model named right after it ("Copilot with GPT-4.1"). A product with its
   own models takes only those.
@@ -80,6 +81,7 @@ class ToolCatalogue:
     )
     _casing: dict[str, str] = field(init=False, repr=False, compare=False)
     _prefixed: frozenset[str] = field(init=False, repr=False, compare=False)
+    _spaced: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_key: dict[str, str] = {}
@@ -93,10 +95,13 @@ class ToolCatalogue:
                 phrases.append((name, product, None))
             _learn_casing(casing, product)
         prefixed: set[str] = set()
+        spaced: set[str] = set()
         for product, names in self.models.items():
             product_key = _key(product)
             if names and all(_key(n).startswith(product_key) for n in names):
                 prefixed.add(product)
+            if names and not any("-" in n or "_" in n for n in names):
+                spaced.add(product)
             for name in names:
                 _learn_casing(casing, name)
                 model_by_key.setdefault(_key(name), (product, name))
@@ -119,6 +124,7 @@ class ToolCatalogue:
         object.__setattr__(self, "_patterns", tuple(patterns))
         object.__setattr__(self, "_casing", casing)
         object.__setattr__(self, "_prefixed", frozenset(prefixed))
+        object.__setattr__(self, "_spaced", frozenset(spaced))
 
     # ---- the product only (kept for callers that need no model) --------------------------
 
@@ -282,6 +288,9 @@ class ToolCatalogue:
         known = self._model_by_key.get(_key(tidy))
         if known is not None:
             return known[1]
+        if product in self._spaced:  # "claude-4-7-haiku" as "Claude 4.7 Haiku"
+            tidy = re.sub(r"(?<=\d)[-_](?=\d+(?:[^\dbmk]|$))", ".", tidy, flags=re.I)
+            tidy = re.sub(r"[-_]+", " ", tidy)
         shown = re.sub(r"[A-Za-z0-9]+", lambda m: self._case(m.group(0)), tidy)
         if product in self._prefixed and not _key(shown).startswith(_key(product)):
             shown = f"{product} {shown}"
@@ -476,9 +485,9 @@ DEFAULT_CATALOGUE = from_config(
             r"claude[- ]?\d+(?:[.-]\d+)?[- ](?:opus|sonnet|haiku)",
             r"(?:claude[- ])?(?:opus|sonnet|haiku)[- ]?\d+(?:[.-]\d+)?",
         ],
-        "Gemini": [r"gemini[- ]?\d+(?:\.\d+)?(?:[- ](?:pro|flash(?:[- ]lite)?|ultra|nano))?"],
-        "Llama": [r"llama[- ]?\d+(?:\.\d+)?(?:[- ](?:scout|maverick|behemoth))?(?:[- ]\d+b)?"],
-        "Grok": [r"grok[- ]?\d+(?:\.\d+)?(?:[- ](?:mini|heavy|fast))?"],
+        "Gemini": [r"gemini[- ]?\d+(?:[.-]\d+)?(?:[- ](?:pro|flash(?:[- ]lite)?|ultra|nano))?"],
+        "Llama": [r"llama[- ]?\d+(?:[.-]\d+)?(?:[- ](?:scout|maverick|behemoth))?(?:[- ]\d+b)?"],
+        "Grok": [r"grok[- ]?\d+(?:[.-]\d+)?(?:[- ](?:mini|heavy|fast))?"],
         "Mistral": [r"mistral[- ](?:large|medium|small)(?:[- ]\d+(?:\.\d+)?)?"],
         "DeepSeek": [r"deepseek[- ]?[rv]\d+(?:\.\d+)?"],
     },
