@@ -76,7 +76,8 @@ class ToolCatalogue:
     families: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # product -> regexes
     _by_key: dict[str, str] = field(init=False, repr=False, compare=False)
     _model_by_key: dict[str, tuple[str, str]] = field(init=False, repr=False, compare=False)
-    _patterns: tuple[tuple[re.Pattern[str], str, str | None], ...] = field(
+    # (pattern, product, model or None, or "" for a family; a word the text must contain first)
+    _patterns: tuple[tuple[re.Pattern[str], str, str | None, str], ...] = field(
         init=False, repr=False, compare=False
     )
     _casing: dict[str, str] = field(init=False, repr=False, compare=False)
@@ -87,7 +88,7 @@ class ToolCatalogue:
         by_key: dict[str, str] = {}
         model_by_key: dict[str, tuple[str, str]] = {}
         casing: dict[str, str] = {}
-        patterns: list[tuple[re.Pattern[str], str, str | None]] = []
+        patterns: list[tuple[re.Pattern[str], str, str | None, str]] = []
         phrases: list[tuple[str, str, str | None]] = []  # (typed form, product, model)
         for product, aliases in self.tools.items():
             for name in (product, *aliases):
@@ -114,11 +115,12 @@ class ToolCatalogue:
         for name, product, model in phrases:
             if len(_key(name)) >= 2:
                 regex = _WORD_BEFORE + _loose(name) + _WORD_AFTER
-                patterns.append((re.compile(regex, re.IGNORECASE), product, model))
+                needle = re.split(r"[^a-z0-9]+", name.lower().strip(" -_."))[0]
+                patterns.append((re.compile(regex, re.IGNORECASE), product, model, needle))
         for product, regexes in self.families.items():
             for regex in regexes:
                 compiled = re.compile(_WORD_BEFORE + "(?:" + regex + ")" + _WORD_AFTER, re.I)
-                patterns.append((compiled, product, ""))  # "": a model, displayed from the match
+                patterns.append((compiled, product, "", ""))  # "": a model named by the match
         object.__setattr__(self, "_by_key", by_key)
         object.__setattr__(self, "_model_by_key", model_by_key)
         object.__setattr__(self, "_patterns", tuple(patterns))
@@ -220,7 +222,10 @@ class ToolCatalogue:
 
     def _mentions(self, text: str) -> list[_Mention]:
         found: list[_Mention] = []
-        for pattern, product, model in self._patterns:
+        lowered = text.lower()
+        for pattern, product, model, needle in self._patterns:
+            if needle not in lowered:  # a plain substring test skips most patterns cheaply
+                continue
             for match in pattern.finditer(text):
                 name = model
                 if model == "":
@@ -256,7 +261,7 @@ class ToolCatalogue:
         known = self._model_by_key.get(_key(tidy))
         if known is not None:
             return ToolRef(*known)
-        for pattern, product, model in self._patterns:
+        for pattern, product, model, _needle in self._patterns:
             if model is not None and pattern.fullmatch(tidy):
                 return ToolRef(product, model or self._display(product, tidy))
         return None
@@ -479,7 +484,7 @@ DEFAULT_CATALOGUE = from_config(
     families={
         "ChatGPT": [
             r"gpt[- ]?\d+(?:\.\d+)?o?(?:[- ](?:mini|nano|turbo|pro))?",
-            r"o[1-9](?:[- ](?:mini|pro))?",
+            r"o(?:1|[3-9])(?:[- ](?:mini|pro))?",  # no "o2": a word of its own
         ],
         "Claude": [
             r"claude[- ]?\d+(?:[.-]\d+)?[- ](?:opus|sonnet|haiku)",
