@@ -103,7 +103,8 @@ class Draft:
     # What was inferred rather than typed into a field, for the confirmation to show
     # (e.g. ("tool", "outcome")).
     inferred: tuple[str, ...] = field(default=())
-    # The model or version behind the tool, when typed apart from it (the form's field).
+    # The model or version behind the tool when stated apart from it: the form's field, or a
+    # parser that read one. When None, the service reads it from the tool's name or the text.
     model: str | None = None
 
 
