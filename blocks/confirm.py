@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from blocks.experiments import Block, button, context, safe, section
+from blocks.experiments import Block, button, context, safe, section, tool_label
 from blocks.ids import Action
 from core.model import Experiment, FailureMode, Source
 from core.text import escape_mrkdwn, truncate
@@ -43,13 +43,9 @@ def _line(label: str, value: str, field: str, confirmed: frozenset[str]) -> str:
     return f"*{label}:* {value}" + (YOURS if field in confirmed else "")
 
 
-def describe_understanding(
-    exp: Experiment, confirmed: frozenset[str] = frozenset(), *, model: str | None = None
-) -> str:
+def describe_understanding(exp: Experiment, confirmed: frozenset[str] = frozenset()) -> str:
     """Tool (and model), outcome, failure mode and surprise, one line each, as mrkdwn."""
-    tool = f"{safe(exp.tool, 80)}" if exp.tool else "none named"
-    if model:
-        tool += f" · model {safe(model, 80)}"
+    tool = safe(tool_label(exp), 170) if exp.tool else "none named"
     outcome = exp.outcome.label if exp.outcome else "not sure"
     mode = exp.failure_mode.label if exp.failure_mode else "none"
     surprise = f"“{safe(exp.surprise, SURPRISE_SHOWN)}”" if exp.surprise else "none noted"
@@ -93,7 +89,6 @@ def understanding_blocks(
     exp: Experiment,
     confirmed: frozenset[str] = frozenset(),
     *,
-    model: str | None = None,
     reasons: Sequence[str] = (),
 ) -> list[Block]:
     """The private summary of what was understood, with the corrections one tap away.
@@ -103,13 +98,11 @@ def understanding_blocks(
     """
     from_reply = exp.source is Source.THREAD
     if from_reply:
-        blocks = [
-            section(REPLY_HEADING + "\n" + describe_understanding(exp, confirmed, model=model))
-        ]
+        blocks = [section(REPLY_HEADING + "\n" + describe_understanding(exp, confirmed))]
     else:
         blocks = [
             section(SAVED_HEADING + "\n" + _what_was_said(exp)),
-            section(describe_understanding(exp, confirmed, model=model)),
+            section(describe_understanding(exp, confirmed)),
         ]
         if exp.private:
             blocks.append(context(":lock: Private: never in a digest or a channel."))

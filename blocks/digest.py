@@ -18,6 +18,7 @@ from typing import Any
 
 from blocks.experiments import Block, context, safe, section
 from core.digest import Digest, Totals, tool_of
+from core.drift import WINDOW_WEEKS, Drift
 from core.model import Experiment
 
 MAX_BLOCKS = 45
@@ -60,13 +61,15 @@ def _headline(d: Digest) -> str:
 
 
 def _surprise(exp: Experiment, names: Mapping[str, str]) -> str:
-    return f"• *{safe(tool_of(exp), 80)}*: {safe(exp.surprise, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_link(exp)}"
+    tool = f"{tool_of(exp)} ({exp.model})" if exp.model else tool_of(exp)
+    return f"• *{safe(tool, 170)}*: {safe(exp.surprise, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_link(exp)}"
 
 
 def _failure(exp: Experiment, names: Mapping[str, str]) -> str:
+    model = f"({safe(exp.model, 80)}) " if exp.model else ""
     mode = f"[{exp.failure_mode.label}] " if exp.failure_mode else ""
     what = exp.failure or exp.summary
-    return f"• {mode}{safe(what, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_link(exp)}"
+    return f"• {model}{mode}{safe(what, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_link(exp)}"
 
 
 def digest_units(d: Digest, names: Mapping[str, str]) -> list[Block]:
@@ -106,12 +109,13 @@ def digest_units(d: Digest, names: Mapping[str, str]) -> list[Block]:
             )
             lines.append(f"• {safe(tool, 80)}, failures by job function: {parts}")
         units.extend(_chunked(lines))
-    if d.rising or d.first_tried:
+    if d.rising or d.first_tried or d.drift:
         lines = ["*What changed*"]
         lines.extend(
             f"• {safe(r.tool, 80)}: {r.this_week} failures this week vs {r.trailing_average:.1f}/week over the previous 4 weeks"
             for r in d.rising
         )
+        lines.extend(_drift(drift) for drift in d.drift)
         if d.first_tried:
             lines.append(
                 "• First tried this week: " + ", ".join(safe(tool, 80) for tool in d.first_tried)
@@ -126,6 +130,16 @@ def digest_units(d: Digest, names: Mapping[str, str]) -> list[Block]:
         )
     units.extend(_chunked(credit.split("\n")))
     return units
+
+
+def _drift(drift: Drift) -> str:
+    """One "since the update" line, always with its numbers."""
+    return (
+        f"• {safe(drift.tool, 80)} since {safe(drift.model, 80)} first appeared ({drift.since}): "
+        f"{drift.after.failures} of {drift.after.entries} failed ({drift.after_rate:.0%}); "
+        f"in the {WINDOW_WEEKS} weeks before, {drift.before.failures} of {drift.before.entries}"
+        f" ({drift.before_rate:.0%})"
+    )
 
 
 def _chunked(lines: list[str], limit: int = 2900) -> list[Block]:

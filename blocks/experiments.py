@@ -54,9 +54,16 @@ def button(text: str, action: Action, value: str, *, style: str | None = None) -
     return element
 
 
+def tool_label(exp: Experiment) -> str:
+    """The tool as a person reads it, with its model when one was named: "ChatGPT (GPT-5)"."""
+    if exp.tool is None:
+        return ""
+    return f"{exp.tool} ({exp.model})" if exp.model else exp.tool
+
+
 def describe_experiment(exp: Experiment, *, limit: int = 600) -> str:
     """Render an experiment as mrkdwn: tool, what happened, and the labelled details."""
-    tool = f"*{safe(exp.tool, 80)}*" if exp.tool else "*(no tool named)*"
+    tool = f"*{safe(tool_label(exp), 170)}*" if exp.tool else "*(no tool named)*"
     parts = [f"{tool}: {safe(exp.summary, limit)}"]
     if exp.work:
         parts.append(f"_Work:_ {safe(exp.work, limit // 2)}")
@@ -102,9 +109,9 @@ def confirmation_blocks(exp: Experiment, reasons: Sequence[str]) -> list[Block]:
 
 def confirmation_text(exp: Experiment) -> str:
     """The notification fallback for a confirmation."""
-    tool = exp.tool or "an experiment"
+    tool = tool_label(exp) or "an experiment"
     return (
-        f"Saved: {truncate(escape_mrkdwn(tool), 80)}: {truncate(escape_mrkdwn(exp.summary), 200)}"
+        f"Saved: {truncate(escape_mrkdwn(tool), 170)}: {truncate(escape_mrkdwn(exp.summary), 200)}"
     )
 
 

@@ -134,6 +134,13 @@ def experiment_modal(
             placeholder="e.g. ChatGPT, GitHub Copilot, Claude",
         ),
         _text_input(
+            Field.MODEL,
+            "Which model or version? (if you know)",
+            initial=(draft.model or "") if draft else "",
+            max_length=MAX_TOOL_CHARS,
+            placeholder="e.g. GPT-5, Claude Sonnet 4.5, Gemini 2.5 Pro",
+        ),
+        _text_input(
             Field.WORK,
             "What real work was it for?",
             initial=draft.work if draft else "",
@@ -205,11 +212,14 @@ def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str
     """Read a submitted form into a draft, or return the field errors to show in the modal."""
     errors: dict[str, str] = {}
     tool = " ".join(_text(values, Field.TOOL).split())
+    model = " ".join(_text(values, Field.MODEL).split())
     summary = _text(values, Field.SUMMARY)
     if not tool:
         errors[Field.TOOL.value] = "Name the tool you tried."
     elif len(tool) > MAX_TOOL_CHARS:
         errors[Field.TOOL.value] = f"Keep the tool's name under {MAX_TOOL_CHARS} characters."
+    if len(model) > MAX_TOOL_CHARS:
+        errors[Field.MODEL.value] = f"Keep the model's name under {MAX_TOOL_CHARS} characters."
     if not summary:
         errors[Field.SUMMARY.value] = "Say what happened, even in a few words."
     texts = {
@@ -232,6 +242,7 @@ def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str
     return (
         Draft(
             tool=tool,
+            model=model or None,
             work=texts[Field.WORK],
             summary=texts[Field.SUMMARY],
             surprise=texts[Field.SURPRISE],

@@ -34,6 +34,7 @@ class Field(StrEnum):
     """Form inputs: each is used both as the block_id and the action_id of its input."""
 
     TOOL = "tool"
+    MODEL = "model"
     WORK = "work"
     SUMMARY = "summary"
     SURPRISE = "surprise"

@@ -19,6 +19,8 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from core.tools import CatalogueError, load_catalogue
+
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/learning-out-loud.db"
 
@@ -117,6 +119,19 @@ class Config(StoreConfig):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL, the base before /chat/completions")
         return value.rstrip("/") if value is not None else None
+
+    @field_validator("tool_catalogue_file")
+    @classmethod
+    def _catalogue_readable(cls, value: Path | None) -> Path | None:
+        # Read once here so a bad line stops start-up naming the variable, not mid-request.
+        if value is not None:
+            try:
+                load_catalogue(value.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise ValueError(f"cannot read {value}: {exc.strerror}") from None
+            except CatalogueError as exc:
+                raise ValueError(f"{value}: {exc}") from None
+        return value
 
     @field_validator("bot_admins", mode="before")
     @classmethod

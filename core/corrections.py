@@ -23,7 +23,7 @@ from core.model import MAX_FIELD_CHARS, Experiment, FailureMode, Outcome
 
 # The fields inference fills in and a person can confirm. Re-reading a message also sets the
 # summary and the work, but those are the person's own words, never a guess about them.
-CONFIRMABLE: tuple[str, ...] = ("tool", "outcome", "failure_mode", "surprise", "failure")
+CONFIRMABLE: tuple[str, ...] = ("tool", "model", "outcome", "failure_mode", "surprise", "failure")
 
 
 class Tap(StrEnum):
@@ -84,4 +84,4 @@ def changed_fields(before: Experiment, after: Experiment) -> frozenset[str]:
 
 def understood(exp: Experiment) -> tuple[object, ...]:
     """What the summary shows of an experiment: when this changes, the summary is worth resending."""
-    return (exp.tool, exp.outcome, exp.failure_mode, exp.surprise)
+    return (exp.tool, exp.model, exp.outcome, exp.failure_mode, exp.surprise)

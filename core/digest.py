@@ -9,6 +9,9 @@ Rules (documented in docs/digest.md):
   `RISING_FACTOR` times its average over the four weeks before (a week with none counts as 0).
   The numbers are shown with the claim.
 - *First tried*: a tool named this week that no earlier experiment named.
+- Tools are products: the model behind a tool ("GPT-5" behind "ChatGPT") never splits a group.
+- *Since the update*: a product's failure rate since a new model first appeared, against the
+  weeks before (rules in `core.drift`), claimed only with enough entries on both sides.
 - *Credit*: everyone who shared, by name; first-time sharers are welcomed. Nobody is listed for
   not sharing: participation appears only as a share of the people asked.
 """
@@ -19,6 +22,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from core.drift import Drift
 from core.model import Experiment, FailureMode, JobFunction, Outcome
 
 RISING_MIN = 2
@@ -90,6 +94,7 @@ class Digest:
     first_time: tuple[str, ...]
     asked: int | None  # how many people the ritual asked, when known
     asked_who_shared: int  # of those, how many shared (guests are not counted)
+    drift: tuple[Drift, ...] = ()
 
     @property
     def quiet(self) -> bool:
@@ -113,6 +118,7 @@ def build_digest(
     known_tools: frozenset[str],
     prior_sharers: frozenset[str],
     audience: Sequence[str] | None = None,
+    drift: Sequence[Drift] = (),
 ) -> Digest:
     """Summarise one week of shared experiments for one ritual."""
     shared = sorted((e for e in experiments if not e.private), key=lambda e: (e.created_at, e.id))
@@ -150,6 +156,7 @@ def build_digest(
         asked_who_shared=len(
             [u for u in sharers if audience_set is not None and u in audience_set]
         ),
+        drift=tuple(drift),
     )
 
 

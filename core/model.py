@@ -103,6 +103,9 @@ class Draft:
     # What was inferred rather than typed into a field, for the confirmation to show
     # (e.g. ("tool", "outcome")).
     inferred: tuple[str, ...] = field(default=())
+    # The model or version behind the tool when stated apart from it: the form's field, or a
+    # parser that read one. When None, the service reads it from the tool's name or the text.
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ class Experiment:
     echo_channel_id: str | None = None
     echo_ts: str | None = None
     ritual_id: str | None = None
+    # The model or version behind `tool` ("GPT-5" behind "ChatGPT"), when one was named.
+    model: str | None = None
 
 
 @dataclass(frozen=True)

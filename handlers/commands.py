@@ -135,7 +135,10 @@ async def _save_entry(
         author,
         draft,
         capture.Origin(
-            source=Source.COMMAND, source_key=f"cmd:{cmd.trigger_id}", channel_id=cmd.channel_id
+            source=Source.COMMAND,
+            source_key=f"cmd:{cmd.trigger_id}",
+            channel_id=cmd.channel_id,
+            text=text,
         ),
     )
     log.info("captured experiment id=%s user=%s source=command", exp.id, cmd.user_id)

@@ -51,6 +51,8 @@ class Origin:
     ritual_id: str | None = None
     week: str | None = None  # the occurrence's week; else the author's local ISO week
     event_id: str | None = None  # the Events API envelope, claimed with the insert
+    # The message as typed: a model named in a `Tool:` prefix ("GPT-5: …") is read from here.
+    text: str = ""
 
 
 async def identify(
@@ -61,6 +63,20 @@ async def identify(
         profile = await get_profile(conn, team_id, user_id)
     person = await look_up(client, user_id, profile)
     return Author(team_id=team_id, user_id=user_id, tz=person.tz), person
+
+
+def tool_and_model(deps: Deps, draft: Draft, text: str = "") -> tuple[str | None, str | None]:
+    """The product and model to store: from the draft's tool and model, else from its text.
+
+    The text is searched only for a model of the product already named (or, with no product,
+    for a model that names both), in the order: the message as typed, what happened, the work,
+    what failed, the surprise.
+    """
+    texts = (text, draft.summary, draft.work, draft.failure, draft.surprise)
+    ref = deps.catalogue.refine(draft.tool, draft.model, texts)
+    if ref is None:
+        return (deps.catalogue.normalise(draft.tool) if draft.tool else None), None
+    return ref.product, ref.model
 
 
 async def record_experiment(
@@ -75,6 +91,7 @@ async def record_experiment(
         if existing is not None:
             return existing, False
         profile = await get_profile(conn, author.team_id, author.user_id)
+        tool, model = tool_and_model(deps, draft, origin.text)
         exp = Experiment(
             id=new_id(),
             team_id=author.team_id,
@@ -84,7 +101,8 @@ async def record_experiment(
             created_at=now,
             updated_at=now,
             week=origin.week or str(WeekId.of(now, author.tz)),
-            tool=deps.catalogue.normalise(draft.tool) if draft.tool else None,
+            tool=tool,
+            model=model,
             work=draft.work,
             surprise=draft.surprise,
             failure=draft.failure,
@@ -123,10 +141,12 @@ async def edit_experiment(deps: Deps, experiment_id: str, user_id: str, draft: D
     """Apply a person's edits to their own experiment."""
     async with deps.db.transaction() as conn:
         exp = await _fetch_own(conn, experiment_id, user_id)
+        tool, model = tool_and_model(deps, draft)
         edited = replace(
             exp,
             updated_at=deps.clock(),
-            tool=deps.catalogue.normalise(draft.tool) if draft.tool else None,
+            tool=tool,
+            model=model,
             work=draft.work,
             summary=draft.summary,
             surprise=draft.surprise,

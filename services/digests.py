@@ -17,16 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from blocks.digest import DigestMessage, digest_as_json, digest_messages
 from bot.deps import Deps
 from core.digest import Digest, build_digest
+from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
 from core.rituals import Ritual
 from core.weeks import WeekId
 from services.people import look_up
 from services.sending import Outgoing, deliver
 from storage import digests as store
+from storage import drift as drift_store
 from storage import experiments as repo
 from storage import rituals as ritual_repo
 from storage import sends
@@ -58,6 +61,7 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
         found = await repo.list_for_weeks(conn, ritual.team_id, weeks)
         audiences = {w: await ritual_repo.occurrence_audience(conn, ritual.id, w) for w in weeks}
         known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
+        drift = await _drift(deps, conn, ritual.team_id, week)
     by_week: dict[str, list[Experiment]] = {w: [] for w in weeks}
     for exp in found:
         if _belongs(exp, ritual, audiences.get(exp.week)):
@@ -71,8 +75,24 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
         known_tools=known_tools,
         prior_sharers=prior_sharers,
         audience=audiences.get(str(week)),
+        drift=drift,
     )
     return digest, list(digest.sharers)
+
+
+async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) -> list[Drift]:
+    """The team's "since the update" comparisons for the digest's week, counted in SQL."""
+    first, last = counted_weeks(week)
+    return list(
+        find_drift(
+            week=week,
+            first_seen=await drift_store.model_first_weeks(conn, team_id, until=str(week)),
+            tallies=await drift_store.weekly_tallies(
+                conn, team_id, first=str(first), last=str(last)
+            ),
+            same_model=deps.catalogue.model_key,
+        )
+    )
 
 
 async def render(

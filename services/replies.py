@@ -7,14 +7,14 @@ retried delivery is applied once and a delivery that failed half-way is applied 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from core.capture import parse_reply
-from core.model import MAX_FIELD_CHARS, Experiment, Source
+from core.model import MAX_FIELD_CHARS, Draft, Experiment, Source
 from services import capture, confirmations
 from services.understanding import understand
 from storage import experiments as repo
@@ -53,10 +53,12 @@ async def follow_edit(
         if exp is None:
             return None
         draft = parse_reply(text, deps.catalogue).draft
+        tool, model = _edited_tool(deps, exp, draft, text)
         edited = repo.with_edits(
             exp,
             now=deps.clock(),
-            tool=deps.catalogue.normalise(draft.tool) if draft.tool else exp.tool,
+            tool=tool,
+            model=model,
             work=draft.work or exp.work,
             summary=draft.summary,
             surprise=draft.surprise,
@@ -70,6 +72,17 @@ async def follow_edit(
     if client is not None:
         await confirmations.after_edit(deps, client, exp, edited, thread_ts=thread_ts)
     return edited
+
+
+def _edited_tool(
+    deps: Deps, exp: Experiment, draft: Draft, text: str
+) -> tuple[str | None, str | None]:
+    """The edited product and model; an edit that names no tool keeps the stored ones, unless
+    the new text names another model of that product."""
+    if draft.tool is None and exp.tool is not None:
+        tool, model = capture.tool_and_model(deps, replace(draft, tool=exp.tool), text)
+        return tool, model or exp.model
+    return capture.tool_and_model(deps, draft, text)
 
 
 async def follow_delete(
@@ -128,6 +141,7 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         ritual_id=prompt.ritual_id,
         week=prompt.week,
         event_id=reply.event_id or None,
+        text=text,
     )
     try:
         exp, new = await capture.record_experiment(deps, author, parsed.draft, origin)

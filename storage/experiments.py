@@ -16,7 +16,7 @@ from storage.db import from_db_time, to_db_time
 _COLUMNS = (
     "id, team_id, user_id, source, tool, work, summary, surprise, failure, outcome,"
     " failure_mode, job_function, is_private, channel_id, message_ts, permalink,"
-    " echo_channel_id, echo_ts, ritual_id, week, created_at, updated_at"
+    " echo_channel_id, echo_ts, ritual_id, week, created_at, updated_at, model"
 )
 
 
@@ -27,6 +27,7 @@ def _params(exp: Experiment) -> dict[str, Any]:
         "user_id": exp.user_id,
         "source": exp.source.value,
         "tool": exp.tool,
+        "model": exp.model,
         "work": exp.work,
         "summary": exp.summary,
         "surprise": exp.surprise,
@@ -52,6 +53,7 @@ def _from_row(row: RowMapping) -> Experiment:
         user_id=row["user_id"],
         source=Source(row["source"]),
         tool=row["tool"],
+        model=row["model"],
         work=row["work"],
         summary=row["summary"],
         surprise=row["surprise"],
@@ -86,10 +88,10 @@ async def insert_experiment(conn: AsyncConnection, exp: Experiment, *, source_ke
             "INSERT INTO experiments (id, team_id, user_id, source, source_key, tool, work,"
             " summary, surprise, failure, outcome, failure_mode, job_function, is_private,"
             " channel_id, message_ts, permalink, ritual_id, week, created_at,"
-            " updated_at) VALUES (:id, :team_id, :user_id, :source, :source_key, :tool, :work,"
+            " updated_at, model) VALUES (:id, :team_id, :user_id, :source, :source_key, :tool, :work,"
             " :summary, :surprise, :failure, :outcome, :failure_mode, :job_function, :is_private,"
             " :channel_id, :message_ts, :permalink, :ritual_id, :week,"
-            " :created_at, :updated_at) ON CONFLICT (source_key) DO NOTHING"
+            " :created_at, :updated_at, :model) ON CONFLICT (source_key) DO NOTHING"
         ),
         params,
     )
@@ -100,7 +102,7 @@ async def update_experiment(conn: AsyncConnection, exp: Experiment) -> None:
     """Overwrite the editable fields of a stored experiment."""
     await conn.execute(
         text(
-            "UPDATE experiments SET tool = :tool, work = :work, summary = :summary,"
+            "UPDATE experiments SET tool = :tool, model = :model, work = :work, summary = :summary,"
             " surprise = :surprise, failure = :failure, outcome = :outcome,"
             " failure_mode = :failure_mode, job_function = :job_function,"
             " is_private = :is_private, permalink = :permalink, updated_at = :updated_at"

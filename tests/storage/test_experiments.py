@@ -108,3 +108,16 @@ async def test_claim_rolls_back_with_failed_work(db: Database) -> None:
         pass
     async with db.transaction() as conn:
         assert await claim_event(conn, "Ev2", "message", now=NOW)
+
+
+async def test_the_model_is_stored_apart_from_the_tool(db: Database) -> None:
+    """Product and model round-trip as two fields; an edit can change or clear the model."""
+    exp = make_experiment(tool="ChatGPT", model="GPT-5")
+    async with db.transaction() as conn:
+        await repo.insert_experiment(conn, exp, source_key="cmd:model")
+        assert await repo.get_experiment(conn, exp.id) == exp
+        cleared = repo.with_edits(exp, now=NOW + timedelta(hours=1), model=None)
+        await repo.update_experiment(conn, cleared)
+        stored = await repo.get_experiment(conn, exp.id)
+    assert stored is not None
+    assert (stored.tool, stored.model) == ("ChatGPT", None)

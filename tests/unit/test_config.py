@@ -89,3 +89,16 @@ def test_lists_and_urls_are_normalised() -> None:
 def test_store_commands_need_no_slack_settings() -> None:
     """`migrate` and `export` run with only a database URL."""
     assert StoreConfig.from_env({"DATABASE_URL": "sqlite:///x.db"}).database_url == "sqlite:///x.db"
+
+
+def test_a_broken_tool_catalogue_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
+    """A family that is not a regular expression is reported at start-up, with its line."""
+    good = tmp_path / "good.txt"
+    good.write_text("Acme: acme\nAcme [models]: Acme 2\n", encoding="utf-8")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Acme: acme\nAcme [family]: acme(\n", encoding="utf-8")
+    assert Config.from_env({**VALID, "TOOL_CATALOGUE_FILE": str(good)}).tool_catalogue_file == good
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({**VALID, "TOOL_CATALOGUE_FILE": str(bad)})
+    assert str(caught.value).startswith("TOOL_CATALOGUE_FILE")
+    assert "line 2" in str(caught.value)

@@ -25,11 +25,15 @@ def elements(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_a_reply_summary_lists_what_was_understood_and_marks_what_is_yours() -> None:
     """Tool and model, outcome, failure mode and surprise; confirmed fields say so."""
     exp = experiment(
-        tool="Claude", outcome=Outcome.FAILED, failure_mode=FailureMode.REFUSED, surprise="fast"
+        tool="Claude",
+        model="Claude Opus 4",
+        outcome=Outcome.FAILED,
+        failure_mode=FailureMode.REFUSED,
+        surprise="fast",
     )
-    text = describe_understanding(exp, frozenset({"outcome"}), model="opus")
+    text = describe_understanding(exp, frozenset({"outcome"}))
     assert text.splitlines() == [
-        "*Tool:* Claude · model opus",
+        "*Tool:* Claude (Claude Opus 4)",
         "*Outcome:* Failed _(yours)_",
         "*Failure mode:* Refused or over-cautious",
         "*Surprise:* “fast”",

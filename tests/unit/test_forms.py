@@ -137,3 +137,14 @@ def test_reply_summaries_are_on_by_default_and_read_back() -> None:
     profile, _ = read_profile_form(submitted(reply_summaries="on"), team_id="T", user_id="U")
     assert profile is not None
     assert profile.reply_summaries
+
+
+def test_the_model_field_is_optional_and_bounded() -> None:
+    """An empty model is None; a model longer than a tool's name is refused on its field."""
+    draft, _ = read_experiment_form(submitted(tool="ChatGPT", model="  GPT-5 ", summary="ok"))
+    empty, _ = read_experiment_form(submitted(tool="ChatGPT", model="", summary="ok"))
+    _, errors = read_experiment_form(submitted(tool="ChatGPT", model="x" * 81, summary="ok"))
+    assert draft is not None
+    assert empty is not None
+    assert (draft.model, empty.model) == ("GPT-5", None)
+    assert set(errors) == {"model"}
