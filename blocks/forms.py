@@ -24,6 +24,7 @@ from core.model import (
     Outcome,
     Profile,
 )
+from core.text import strip_controls
 
 Block = dict[str, Any]
 
@@ -198,7 +199,7 @@ def _value(values: dict[str, Any], field: Field) -> dict[str, Any]:
 
 
 def _text(values: dict[str, Any], field: Field) -> str:
-    return str(_value(values, field).get("value") or "").strip()
+    return strip_controls(str(_value(values, field).get("value") or "")).strip()
 
 
 def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str, str]]:

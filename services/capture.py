@@ -2,6 +2,8 @@
 
 Every capture carries a `source_key` that names what it came from (a message, a view, a
 command's trigger), so a retried event or a doubled submission is stored once.
+Control characters (NUL and the rest of C0 but newline and tab) never reach the database: the
+edges strip them before parsing, and every draft is stripped again here before it is stored.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.deps import Deps
 from core.model import Draft, Experiment, Source
+from core.text import strip_controls
 from core.weeks import WeekId
 from services.people import Person, look_up
 from storage import experiments as repo
@@ -63,11 +66,24 @@ async def identify(
     return Author(team_id=team_id, user_id=user_id, tz=person.tz), person
 
 
+def without_controls(draft: Draft) -> Draft:
+    """The draft with control characters stripped from every text field."""
+    return replace(
+        draft,
+        tool=strip_controls(draft.tool) if draft.tool is not None else None,
+        work=strip_controls(draft.work),
+        summary=strip_controls(draft.summary),
+        surprise=strip_controls(draft.surprise),
+        failure=strip_controls(draft.failure),
+    )
+
+
 async def record_experiment(
     deps: Deps, author: Author, draft: Draft, origin: Origin
 ) -> tuple[Experiment, bool]:
     """Store a new experiment; return it and whether it was new (False for a repeat)."""
     now = deps.clock()
+    draft = without_controls(draft)
     async with deps.db.transaction() as conn:
         if origin.event_id and not await claim_event(conn, origin.event_id, "message", now=now):
             raise AlreadyProcessed(origin.event_id)
@@ -121,6 +137,7 @@ async def own_experiment(deps: Deps, experiment_id: str, user_id: str) -> Experi
 
 async def edit_experiment(deps: Deps, experiment_id: str, user_id: str, draft: Draft) -> Experiment:
     """Apply a person's edits to their own experiment."""
+    draft = without_controls(draft)
     async with deps.db.transaction() as conn:
         exp = await _fetch_own(conn, experiment_id, user_id)
         edited = replace(

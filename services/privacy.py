@@ -1,4 +1,9 @@
-"""Data rights: forget a person entirely, and export experiments for operators."""
+"""Data rights: forget a person entirely, and export experiments for operators.
+
+Export rules: CSV cells that a spreadsheet would read as a formula (starting with `=`, `+`, `-`,
+`@`, tab or carriage return) get a leading single quote, and every field is quoted, as OWASP
+recommends against CSV injection. JSON is data for programs and is left exactly as stored.
+"""
 
 from __future__ import annotations
 
@@ -105,6 +110,15 @@ def _row(exp: Experiment) -> dict[str, Any]:
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text: formula-leading values get a leading quote."""
+    cell = str(value)
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def render_export(experiments: Sequence[Experiment], fmt: str) -> str:
     """Render experiments as CSV (one row each, a header first) or as a JSON array."""
     rows = [_row(exp) for exp in experiments]
@@ -113,7 +127,9 @@ def render_export(experiments: Sequence[Experiment], fmt: str) -> str:
     if fmt != "csv":
         raise ValueError(f"unknown export format {fmt!r}")
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: neutralise_cell(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue()

