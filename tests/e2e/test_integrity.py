@@ -7,13 +7,12 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
 
 from bot.runtime import Runtime
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from storage.db import Database
-from tests.e2e.conftest import ALICE, BOB, FakeClock, ROOT, channel_id, run_cli, settle
+from tests.e2e.conftest import ALICE, ROOT, FakeClock, channel_id, run_cli, settle
 from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, tick
 from tests.e2e.test_tried import entries, form
 
