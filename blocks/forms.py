@@ -78,6 +78,8 @@ def _text_input(
         "max_length": max_length,
     }
     if initial:
+        # Slack refuses a longer initial value; a longer stored text is kept whole when the field
+        # comes back as shown (`core.model.keep_untouched`).
         element["initial_value"] = initial[:max_length]
     if placeholder:
         element["placeholder"] = {"type": "plain_text", "text": placeholder}

@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.deps import Deps
-from core.model import Draft, Experiment, Source
+from core.model import Draft, Experiment, Source, keep_untouched
 from core.text import strip_controls
 from core.weeks import WeekId
 from services.people import Person, look_up
@@ -136,7 +136,7 @@ async def own_experiment(deps: Deps, experiment_id: str, user_id: str) -> Experi
 
 
 async def edit_experiment(deps: Deps, experiment_id: str, user_id: str, draft: Draft) -> Experiment:
-    """Apply a person's edits to their own experiment."""
+    """Apply a person's edits to their own experiment (long text left as shown stays whole)."""
     draft = without_controls(draft)
     async with deps.db.transaction() as conn:
         exp = await _fetch_own(conn, experiment_id, user_id)
@@ -144,10 +144,10 @@ async def edit_experiment(deps: Deps, experiment_id: str, user_id: str, draft: D
             exp,
             updated_at=deps.clock(),
             tool=deps.catalogue.normalise(draft.tool) if draft.tool else None,
-            work=draft.work,
-            summary=draft.summary,
-            surprise=draft.surprise,
-            failure=draft.failure,
+            work=keep_untouched(exp.work, draft.work),
+            summary=keep_untouched(exp.summary, draft.summary),
+            surprise=keep_untouched(exp.surprise, draft.surprise),
+            failure=keep_untouched(exp.failure, draft.failure),
             outcome=draft.outcome,
             failure_mode=draft.failure_mode,
             private=draft.private,

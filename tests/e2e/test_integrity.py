@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from bot.runtime import Runtime
 from fakeslack.driver import SlackDriver
@@ -91,3 +92,61 @@ async def test_csv_export_neutralises_formulas(
     assert all(line.startswith('"') for line in out.splitlines())  # every field quoted
     _, as_json, _ = await run_cli(env, tmp_path, "export", "--format", "json")
     assert json.loads(as_json)[0]["work"] == "+1+1"  # JSON is data, not a spreadsheet: unchanged
+
+
+# ---- the form never shortens text the person did not touch -------------------------------
+
+
+def as_shown(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The values Slack submits for a modal nobody typed into: every field as it was shown."""
+    values: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        element = block.get("element") or {}
+        action = element.get("action_id")
+        if block.get("type") != "input" or action is None:
+            continue
+        kind = element["type"]
+        if kind == "plain_text_input":
+            state: dict[str, Any] = {"value": element.get("initial_value") or None}
+        elif kind == "static_select":
+            state = {"selected_option": element.get("initial_option")}
+        elif kind == "checkboxes":
+            state = {"selected_options": element.get("initial_options", [])}
+        else:
+            continue
+        values[block["block_id"]] = {action: {"type": kind, **state}}
+    return values
+
+
+async def test_changing_the_tool_of_a_long_reply_keeps_its_whole_text(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """A 5,000-character reply, its tool changed through the form: the text stays 5,000 long."""
+    leaders, prompt = await prompt_thread(bot, slack, clock)
+    story = " ".join(f"step {n} went fine." for n in range(400))[:5000]
+    await driver.post_message(ALICE, leaders, f"Claude: {story}", thread_ts=prompt)
+    await settle(bot)
+    [before] = await entries(store)
+    assert len(before.summary) > 3000
+    await driver.block_action(ALICE, "experiment_edit", before.id)
+    await settle(bot)
+    view_id = driver.last_view(ALICE, "experiment_form")
+    shown = slack.ws.views[view_id].view
+    assert all(
+        len(b["element"].get("initial_value", "")) <= 3000
+        for b in shown["blocks"]
+        if b.get("element", {}).get("type") == "plain_text_input"
+    )
+    values = as_shown(shown)
+    values["tool"]["tool"]["value"] = "Gemini"
+    reply = await driver.view_submission(ALICE, view_id, values)
+    assert reply.status == 200
+    await settle(bot)
+    [after] = await entries(store)
+    assert after.tool == "Gemini"
+    assert (after.summary, after.work, after.surprise, after.failure) == (
+        before.summary,
+        before.work,
+        before.surprise,
+        before.failure,
+    )
