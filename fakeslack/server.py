@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -37,6 +38,17 @@ class Fault:
     after: int  # calls still let through before this fault
     status: int
     error: str
+
+
+@dataclass
+class Hold:
+    """Calls of one method kept waiting until released: Slack slow at the worst moment."""
+
+    arrived: asyncio.Event
+    released: asyncio.Event
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -67,6 +79,7 @@ class FakeSlack:
         self.ws = workspace or Workspace()
         self.limits = RateLimits(clock=rate_clock, enabled=rate_limits, scale=rate_scale)
         self._faults: dict[str, list[Fault]] = {}
+        self._holds: dict[str, Hold] = {}
         self._triggers: dict[str, tuple[float, str]] = {}
         self._responses: dict[str, ResponseUrl] = {}
         self._last_ts = 0.0
@@ -215,6 +228,16 @@ class FakeSlack:
             [Fault(after if i == 0 else 0, status, error or "internal_error") for i in range(times)]
         )
 
+    def hold(self, method: str) -> Hold:
+        """Keep every call of `method` waiting until the hold is released.
+
+        `hold.arrived` is set when the first call is waiting, so a test can act while the bot is
+        in the middle of something (an event arriving during a capture, for instance).
+        """
+        hold = Hold(arrived=asyncio.Event(), released=asyncio.Event())
+        self._holds[method] = hold
+        return hold
+
     # ---- what a person does in Slack -----------------------------------------------------
 
     def user_posts(
@@ -333,6 +356,10 @@ class FakeSlack:
             return self._record(method, args, {"ok": False, "error": "not_authed"}, 200)
         if token not in self.ws.tokens:
             return self._record(method, args, {"ok": False, "error": "invalid_auth"}, 200)
+        hold = self._holds.get(method)
+        if hold is not None:
+            hold.arrived.set()
+            await hold.released.wait()
         faults = self._faults.get(method)
         if faults and faults[0].after > 0:
             faults[0].after -= 1

@@ -2,12 +2,16 @@
 
 Every capture carries a `source_key` that names what it came from (a message, a view, a
 command's trigger), so a retried event or a doubled submission is stored once.
+A message captured from Slack is checked, in the same transaction as its insert, against what
+is known to have happened to it (`storage.message_changes`): a deleted message is not captured,
+and an edit that arrived first is applied. So events may arrive in any order.
 Control characters (NUL and the rest of C0 but newline and tab) never reach the database: the
 edges strip them before parsing, and every draft is stripped again here before it is stored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
@@ -20,6 +24,7 @@ from core.text import strip_controls
 from core.weeks import WeekId
 from services.people import Person, look_up
 from storage import experiments as repo
+from storage import message_changes
 from storage.db import new_id
 from storage.events import claim_event
 from storage.profiles import get_profile
@@ -35,6 +40,10 @@ class NotFound(Exception):
 
 class AlreadyProcessed(Exception):
     """This Events API envelope was handled before (Slack retried it)."""
+
+
+class Withdrawn(Exception):
+    """The message was deleted before it could be captured."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,8 @@ class Origin:
     ritual_id: str | None = None
     week: str | None = None  # the occurrence's week; else the author's local ISO week
     event_id: str | None = None  # the Events API envelope, claimed with the insert
+    # How to read the message's text again, for an edit that arrived before the capture.
+    revise: Callable[[str], Draft] | None = None
 
 
 async def identify(
@@ -90,33 +101,63 @@ async def record_experiment(
         existing = await repo.get_by_source_key(conn, origin.source_key)
         if existing is not None:
             return existing, False
-        profile = await get_profile(conn, author.team_id, author.user_id)
-        exp = Experiment(
-            id=new_id(),
-            team_id=author.team_id,
-            user_id=author.user_id,
-            source=origin.source,
-            summary=draft.summary,
-            created_at=now,
-            updated_at=now,
-            week=origin.week or str(WeekId.of(now, author.tz)),
-            tool=deps.catalogue.normalise(draft.tool) if draft.tool else None,
-            work=draft.work,
-            surprise=draft.surprise,
-            failure=draft.failure,
-            outcome=draft.outcome,
-            failure_mode=draft.failure_mode,
-            job_function=profile.job_function,
-            private=draft.private,
-            channel_id=origin.channel_id,
-            message_ts=origin.message_ts,
-            permalink=origin.permalink,
-            ritual_id=origin.ritual_id,
-        )
-        created = await repo.insert_experiment(conn, exp, source_key=origin.source_key)
-        if not created:  # another delivery got in between the check and the insert
-            again = await repo.get_by_source_key(conn, origin.source_key)
-            return (again or exp), False
+        withdrawn, draft = await _latest_version(conn, draft, origin)
+        # The event stays claimed when the message was withdrawn: there is nothing left to do.
+        stored = None if withdrawn else await _insert(conn, deps, author, draft, origin)
+    if stored is None:
+        raise Withdrawn(origin.source_key)
+    return stored
+
+
+async def _latest_version(
+    conn: AsyncConnection, draft: Draft, origin: Origin
+) -> tuple[bool, Draft]:
+    """Whether the message was deleted already, and the draft of its newest known text."""
+    if origin.channel_id is None or origin.message_ts is None:
+        return False, draft
+    change = await message_changes.get_change(conn, origin.channel_id, origin.message_ts)
+    if change is None:
+        return False, draft
+    if change.deleted:
+        return True, draft
+    if change.pending_text is not None and origin.revise is not None:
+        await message_changes.take_pending(conn, origin.channel_id, origin.message_ts)
+        return False, without_controls(origin.revise(change.pending_text))
+    return False, draft
+
+
+async def _insert(
+    conn: AsyncConnection, deps: Deps, author: Author, draft: Draft, origin: Origin
+) -> tuple[Experiment, bool]:
+    """Insert a new experiment, unless another delivery stored its source meanwhile."""
+    now = deps.clock()
+    profile = await get_profile(conn, author.team_id, author.user_id)
+    exp = Experiment(
+        id=new_id(),
+        team_id=author.team_id,
+        user_id=author.user_id,
+        source=origin.source,
+        summary=draft.summary,
+        created_at=now,
+        updated_at=now,
+        week=origin.week or str(WeekId.of(now, author.tz)),
+        tool=deps.catalogue.normalise(draft.tool) if draft.tool else None,
+        work=draft.work,
+        surprise=draft.surprise,
+        failure=draft.failure,
+        outcome=draft.outcome,
+        failure_mode=draft.failure_mode,
+        job_function=profile.job_function,
+        private=draft.private,
+        channel_id=origin.channel_id,
+        message_ts=origin.message_ts,
+        permalink=origin.permalink,
+        ritual_id=origin.ritual_id,
+    )
+    created = await repo.insert_experiment(conn, exp, source_key=origin.source_key)
+    if not created:  # another delivery got in between the check and the insert
+        again = await repo.get_by_source_key(conn, origin.source_key)
+        return (again or exp), False
     return exp, True
 
 

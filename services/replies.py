@@ -15,8 +15,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from core.capture import parse_reply
 from core.model import MAX_FIELD_CHARS, Experiment, Source
+from core.text import strip_controls
 from services import capture
 from storage import experiments as repo
+from storage import message_changes
 from storage.events import claim_event
 from storage.sends import find_prompt
 
@@ -30,20 +32,61 @@ def message_key(channel_id: str, ts: str) -> str:
     return f"msg:{channel_id}:{ts}"
 
 
+# ---- edits and deletions, in whatever order they arrive ------------------------------------
+#
+# Slack does not promise that a message's events arrive in order: a `message_deleted` or
+# `message_changed` can come before the message itself (a retried delivery), or while it is
+# being captured. Both are written down by message in `storage.message_changes`, and the capture
+# checks them in the transaction of its insert (`services.capture`): a deletion always wins, and
+# the newest edit by Slack's `edited.ts` wins.
+
+
 async def follow_edit(
-    deps: Deps, *, event_id: str, channel_id: str, ts: str, text: str
+    deps: Deps,
+    *,
+    event_id: str,
+    channel_id: str,
+    ts: str,
+    text: str,
+    edited_ts: str,
+    user_id: str = "",
+    thread_ts: str | None = None,
 ) -> Experiment | None:
-    """Re-read an edited reply into its experiment; None when the message was never captured."""
+    """Apply an edit to its experiment, if it is the newest; keep it when not captured yet."""
+    text = strip_controls(text)
+    now = deps.clock()
     async with deps.db.transaction() as conn:
-        if not await claim_event(conn, event_id, "message_changed", now=deps.clock()):
+        if not await claim_event(conn, event_id, "message_changed", now=now):
+            return None
+        change = await message_changes.get_change(conn, channel_id, ts)
+        if change is not None and (
+            change.deleted or not message_changes.is_newer(edited_ts, change.edited_ts)
+        ):
+            log.info("ignored an edit older than what is known channel=%s ts=%s", channel_id, ts)
             return None
         exp = await repo.get_by_source_key(conn, message_key(channel_id, ts))
         if exp is None:
+            # Not captured (yet): keep the text only for a reply in a prompt's thread, the one
+            # kind of message a capture may still come for.
+            in_prompt_thread = (
+                thread_ts is not None
+                and thread_ts != ts
+                and await find_prompt(conn, channel_id, thread_ts) is not None
+            )
+            await message_changes.record_edit(
+                conn,
+                channel_id,
+                ts,
+                edited_ts=edited_ts,
+                pending_text=text if in_prompt_thread else None,
+                user_id=(user_id or None) if in_prompt_thread else None,
+                now=now,
+            )
             return None
         draft = parse_reply(text, deps.catalogue).draft
         edited = repo.with_edits(
             exp,
-            now=deps.clock(),
+            now=now,
             tool=deps.catalogue.normalise(draft.tool) if draft.tool else exp.tool,
             work=draft.work or exp.work,
             summary=draft.summary,
@@ -53,6 +96,9 @@ async def follow_edit(
             failure_mode=draft.failure_mode or exp.failure_mode,
         )
         await repo.update_experiment(conn, edited)
+        await message_changes.record_edit(
+            conn, channel_id, ts, edited_ts=edited_ts, pending_text=None, user_id=None, now=now
+        )
     log.info("followed edit experiment=%s", exp.id)
     return edited
 
@@ -60,10 +106,12 @@ async def follow_edit(
 async def follow_delete(
     deps: Deps, *, event_id: str, channel_id: str, ts: str
 ) -> Experiment | None:
-    """Remove the experiment captured from a deleted message; None when there was none."""
+    """Remove the experiment of a deleted message, and make sure it is never captured after."""
+    now = deps.clock()
     async with deps.db.transaction() as conn:
-        if not await claim_event(conn, event_id, "message_deleted", now=deps.clock()):
+        if not await claim_event(conn, event_id, "message_deleted", now=now):
             return None
+        await message_changes.mark_deleted(conn, channel_id, ts, now=now)
         exp = await repo.get_by_source_key(conn, message_key(channel_id, ts))
         if exp is None:
             return None
@@ -113,11 +161,15 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         ritual_id=prompt.ritual_id,
         week=prompt.week,
         event_id=reply.event_id or None,
+        revise=lambda edited: parse_reply(edited, deps.catalogue).draft,
     )
     try:
         exp, new = await capture.record_experiment(deps, author, parsed.draft, origin)
     except capture.AlreadyProcessed:
         log.info("retried event ignored event_id=%s", reply.event_id)
+        return None
+    except capture.Withdrawn:
+        log.info("reply deleted before it was captured event_id=%s", reply.event_id)
         return None
     if not new:
         return exp

@@ -150,3 +150,113 @@ async def test_changing_the_tool_of_a_long_reply_keeps_its_whole_text(
         before.surprise,
         before.failure,
     )
+
+
+# ---- events applied in any order ---------------------------------------------------------
+
+
+async def test_a_delete_that_arrives_before_its_message_wins(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """`message_deleted` first, then the message itself (a retried delivery): nothing is stored."""
+    leaders, prompt = await prompt_thread(bot, slack, clock)
+    message = slack.user_posts(ALICE, leaders, "Claude: posted by mistake", thread_ts=prompt)
+    original = driver.message_event(leaders, message)
+    await driver.event(driver.delete_event(leaders, message.ts))
+    await settle(bot)
+    await driver.event(original, retry_num=1)
+    await settle(bot)
+    assert await entries(store) == []
+    assert not slack.calls("reactions.add")
+
+
+async def test_an_original_redelivered_after_its_delete_stays_deleted(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Captured, deleted, then the original arrives again under a new envelope: still gone."""
+    leaders, prompt = await prompt_thread(bot, slack, clock)
+    message, _ = await driver.post_message(ALICE, leaders, "Claude: soon deleted", thread_ts=prompt)
+    original = driver.message_event(leaders, message)
+    await settle(bot)
+    assert len(await entries(store)) == 1
+    await driver.delete_message(leaders, message.ts)
+    await settle(bot)
+    await driver.event(original)
+    await settle(bot)
+    assert await entries(store) == []
+
+
+async def test_a_delete_during_capture_wins(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """The delete arrives while the reply is being captured (Slack slow to answer): nothing stays."""
+    leaders, prompt = await prompt_thread(bot, slack, clock)
+    hold = slack.hold("users.info")
+    message, _ = await driver.post_message(ALICE, leaders, "Claude: oops", thread_ts=prompt)
+    await hold.arrived.wait()
+    await driver.event(driver.delete_event(leaders, message.ts))
+    hold.release()
+    await settle(bot)
+    assert await entries(store) == []
+
+
+async def test_an_edit_that_arrives_before_its_message_is_applied(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """`message_changed` first, then the original message: the edited text is what is stored."""
+    leaders, prompt = await prompt_thread(bot, slack, clock)
+    message = slack.user_posts(ALICE, leaders, "Claude: first words", thread_ts=prompt)
+    original = driver.message_event(leaders, message)
+    await driver.event(driver.edit_event(leaders, message.ts, "Claude: second thoughts"))
+    await settle(bot)
+    await driver.event(original)
+    await settle(bot)
+    [exp] = await entries(store)
+    assert "second thoughts" in exp.summary
+
+
+async def test_an_edit_during_capture_is_applied(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """An edit 0.3 s after posting, while the reply is still being captured, is not lost."""
+    leaders, prompt = await prompt_thread(bot, slack, clock)
+    hold = slack.hold("users.info")
+    message, _ = await driver.post_message(ALICE, leaders, "Claude: typo hre", thread_ts=prompt)
+    await hold.arrived.wait()
+    await driver.event(driver.edit_event(leaders, message.ts, "Claude: typo here, fixed"))
+    hold.release()
+    await settle(bot)
+    [exp] = await entries(store)
+    assert "typo here, fixed" in exp.summary
+
+
+async def test_the_newest_edit_wins_whatever_order_edits_arrive_in(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Two edits delivered newest first: the older one, arriving last, changes nothing."""
+    leaders, prompt = await prompt_thread(bot, slack, clock)
+    message, _ = await driver.post_message(ALICE, leaders, "Claude: version one", thread_ts=prompt)
+    await settle(bot)
+    older = driver.edit_event(leaders, message.ts, "Claude: version two")
+    newer = driver.edit_event(leaders, message.ts, "Claude: version three")
+    await driver.event(newer)
+    await settle(bot)
+    await driver.event(older)
+    await settle(bot)
+    [exp] = await entries(store)
+    assert "version three" in exp.summary
+
+
+async def test_an_edit_after_a_delete_does_not_bring_it_back(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Delete, then a late edit of the same message, then the original: nothing is stored."""
+    leaders, prompt = await prompt_thread(bot, slack, clock)
+    message = slack.user_posts(ALICE, leaders, "Claude: short-lived", thread_ts=prompt)
+    original = driver.message_event(leaders, message)
+    edit = driver.edit_event(leaders, message.ts, "Claude: edited then deleted")
+    await driver.event(driver.delete_event(leaders, message.ts))
+    await driver.event(edit)
+    await driver.event(original)
+    await settle(bot)
+    assert await entries(store) == []
