@@ -1,4 +1,7 @@
-"""Rendered digests, kept per ritual and week (first writer wins)."""
+"""Digest layouts, kept per ritual and week: which keyed lines go in which part, never text.
+
+The first writer wins, except that a layout may be replaced while its main post is not out.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,20 @@ from storage.db import to_db_time
 
 
 async def keep_parts(
-    conn: AsyncConnection, ritual_id: str, week: str, parts: list[dict[str, Any]], *, now: datetime
+    conn: AsyncConnection,
+    ritual_id: str,
+    week: str,
+    parts: list[dict[str, Any]],
+    *,
+    now: datetime,
+    replace: bool = False,
 ) -> list[dict[str, Any]]:
-    """Store the rendered parts unless some are stored already; return the stored ones."""
+    """Store the parts unless some are stored already (or `replace`); return the stored ones."""
+    if replace:
+        await conn.execute(
+            text("UPDATE digests SET parts = :parts WHERE ritual_id = :ritual AND week = :week"),
+            {"ritual": ritual_id, "week": week, "parts": json.dumps(parts)},
+        )
     await conn.execute(
         text(
             "INSERT INTO digests (ritual_id, week, parts, created_at) VALUES (:ritual, :week, :parts, :at)"

@@ -6,14 +6,29 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from bot.runtime import Runtime
+from core.model import Experiment, Source
+from core.weeks import WeekId
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
+from fakeslack.state import Message
+from services import digests
+from storage import experiments as repo
 from storage.db import Database
-from tests.e2e.conftest import ALICE, ROOT, FakeClock, channel_id, run_cli, settle
+from tests.e2e.conftest import ALICE, BOB, DANA, ROOT, FakeClock, channel_id, run_cli, settle
+from tests.e2e.test_digest import (
+    FRIDAY_1600_BERLIN,
+    a_week_of_sharing,
+    all_text,
+    digest_messages,
+)
 from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, tick
 from tests.e2e.test_tried import entries, form
 
@@ -260,3 +275,177 @@ async def test_an_edit_after_a_delete_does_not_bring_it_back(
     await driver.event(original)
     await settle(bot)
     assert await entries(store) == []
+
+
+# ---- a stored digest never posts what changed since it was rendered ----------------------
+
+
+def reply_of(slack: FakeSlack, channel: str, user: str) -> Message:
+    return next(m for m in slack.messages(channel) if m.user == user and m.thread_ts)
+
+
+async def make_private_through_the_form(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, store: Database, user: str
+) -> None:
+    """The person opens Edit on their entry and ticks "Keep private"."""
+    [exp] = await entries(store, user)
+    await driver.block_action(user, "experiment_edit", exp.id)
+    await settle(bot)
+    view_id = driver.last_view(user, "experiment_form")
+    values = as_shown(slack.ws.views[view_id].view)
+    values["private"]["private"]["selected_options"] = [{"value": "private"}]
+    await driver.view_submission(user, view_id, values)
+    await settle(bot)
+
+
+async def forget_me(bot: Runtime, driver: SlackDriver, user: str) -> None:
+    await driver.slash_command(user, "forget-me")
+    await settle(bot)
+    await driver.block_action(user, "forget_me_confirm", "confirm")
+    await settle(bot)
+
+
+async def test_a_digest_kept_after_a_failed_post_shows_only_what_is_still_shared(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """The post fails; then a reply is deleted, one made private, an author forgets themselves.
+
+    The retry posts none of them, and credits none of their authors.
+    """
+    await a_week_of_sharing(bot, driver, slack, clock)
+    digest_channel = channel_id(slack, "ai-digest")
+    leaders = channel_id(slack, "leaders")
+    slack.archive_channel(digest_channel)
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    assert digest_messages(slack) == []
+    await driver.delete_message(leaders, reply_of(slack, leaders, BOB).ts)
+    await make_private_through_the_form(bot, driver, slack, store, DANA)
+    await forget_me(bot, driver, ALICE)
+    slack.ws.channels[digest_channel].is_archived = False
+    assert bot.deps is not None
+    assert bot.client is not None
+    result = await digests.post_digest(
+        bot.deps, bot.client, leaders_ritual(slack), WeekId.parse("2026-W48")
+    )
+    assert result.failed is None
+    text = all_text(digest_messages(slack))
+    assert "Chen Chao" in text
+    for gone in ("org chart", "Bob Brown", "silently", "Dana Diaz", "CLI flag", "Alice Adams"):
+        assert gone not in text, gone
+    assert "*1 experiment* shared by *1 person*" in text
+
+
+async def test_a_digest_resumed_half_way_leaves_out_what_was_deleted_since(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Part 1 is out, part 2 fails; an entry of a later part is deleted; the rest follows without it.
+
+    Parts already posted stay as they are, and the numbering stays that of the main post.
+    """
+    ritual = await install(
+        bot, leaders_ritual(slack, dm=False, reminder_weekday=None, reminder_at=None)
+    )
+    await tick(bot, clock, MONDAY_0800_UTC)
+    async with store.transaction() as conn:
+        for n in range(200):
+            exp = Experiment(
+                id=f"bulk{n:03d}",
+                team_id="T0LOL",
+                user_id=ALICE,
+                source=Source.COMMAND,
+                summary=f"n{n}",
+                created_at=MONDAY_0800_UTC,
+                updated_at=MONDAY_0800_UTC,
+                week="2026-W48",
+                tool="Claude",
+                failure=f"failure {n} " + "detail " * 40,
+                ritual_id=ritual.id,
+            )
+            await repo.insert_experiment(conn, exp, source_key=f"bulk:{n}")
+    slack.fail_next("chat.postMessage", status=500, times=3, after=1)
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    [main] = digest_messages(slack)
+    [label] = _parts_labels(main)
+    total = int(label.rsplit(" ", 1)[1])
+    assert "failure 150 " not in all_text([main])
+    async with store.transaction() as conn:
+        await repo.delete_experiment(conn, "bulk150")
+    await tick(bot, clock, FRIDAY_1600_BERLIN + timedelta(seconds=30))
+    main, *rest = digest_messages(slack)
+    text = all_text([main, *rest])
+    assert "failure 150 " not in text
+    assert all(f"failure {n} " in text for n in range(200) if n != 150)
+    assert all(text.count(f"failure {n} ") == 1 for n in range(200) if n != 150)
+    assert all(m.thread_ts == main.ts for m in rest)
+    labels = [label for m in [main, *rest] for label in _parts_labels(m)]
+    assert labels == [f"Part {n} of {total}" for n in range(1, len(labels) + 1)]
+
+
+def _parts_labels(message: Message) -> list[str]:
+    return re.findall(r"Part \d+ of \d+", all_text([message]))
+
+
+# ---- forget-me leaves nothing behind -----------------------------------------------------
+
+
+async def every_text_value(store: Database) -> list[tuple[str, str, str]]:
+    """(table, column, value) for every non-empty text value in every table of the database."""
+    found: list[tuple[str, str, str]] = []
+    async with store.transaction() as conn:
+        tables = [
+            row[0]
+            for row in await conn.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'table'")
+            )
+        ]
+        for table in tables:
+            columns = [row[1] for row in await conn.execute(text(f"PRAGMA table_info({table})"))]
+            for row in await conn.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
+                found.extend(
+                    (table, column, value)
+                    for column, value in zip(columns, row, strict=True)
+                    if isinstance(value, str) and value
+                )
+    return found
+
+
+async def test_forget_me_leaves_no_trace_in_any_table(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """After forget-me, no table and no column holds the person's id, name or words.
+
+    Before: her replies, a kept edit, her profile, a skip, the audiences that name her, the
+    ritual she created, the prompts and the failure notice sent to her, a stored digest.
+    """
+    await install(bot, leaders_ritual(slack, created_by=ALICE))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    leaders = channel_id(slack, "leaders")
+    prompt = slack.messages(leaders)[0].ts
+    await driver.post_message(
+        ALICE, leaders, "Claude: the zebra-quokka plan, surprised it worked", thread_ts=prompt
+    )
+    await driver.post_message(BOB, leaders, "Gemini: drafted the memo", thread_ts=prompt)
+    unseen = slack.user_posts(ALICE, leaders, "Claude: zebra-quokka draft", thread_ts=prompt)
+    await driver.event(driver.edit_event(leaders, unseen.ts, "Claude: zebra-quokka, edited"))
+    await driver.block_action(ALICE, "ritual_skip_week", "r-leaders|2026-W49")
+    await driver.slash_command(ALICE, "profile")
+    await settle(bot)
+    await driver.view_submission(
+        ALICE, driver.last_view(ALICE, "profile_form"), form(job_function="engineering")
+    )
+    slack.archive_channel(channel_id(slack, "ai-digest"))
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    await settle(bot)
+    before = await every_text_value(store)
+    tables_before = {table for table, _, value in before if ALICE in value or "zebra" in value}
+    assert {"experiments", "profiles", "skips", "occurrences", "rituals", "sends"} <= tables_before
+    assert "message_changes" in tables_before
+    await forget_me(bot, driver, ALICE)
+    left = [
+        (table, column, value)
+        for table, column, value in await every_text_value(store)
+        if ALICE in value or "zebra-quokka" in value or "Alice Adams" in value
+    ]
+    assert left == []
+    bob = await entries(store, BOB)
+    assert len(bob) == 1  # everyone else's data is untouched
