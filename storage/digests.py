@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import to_db_time
 
+_ITEMS = ("surprise:", "failure:")  # the keys of lines that show one experiment
+
 
 async def keep_parts(
     conn: AsyncConnection,
@@ -79,3 +81,35 @@ async def reset_failed_parts(conn: AsyncConnection, ritual_id: str, week: str) -
         {"ritual": ritual_id, "week": week},
     )
     return result.rowcount
+
+
+async def drop_entries(conn: AsyncConnection, experiment_ids: set[str]) -> int:
+    """Remove these experiments from every kept layout; return how many digests changed."""
+    if not experiment_ids:
+        return 0
+    changed = 0
+    rows = (await conn.execute(text("SELECT ritual_id, week, parts FROM digests"))).all()
+    for ritual_id, week, raw in rows:
+        parts = json.loads(raw)
+        if not isinstance(parts, list):
+            continue
+        touched = False
+        for part in parts:
+            for unit in part.get("units", []) if isinstance(part, dict) else []:
+                keys = unit.get("keys", [])
+                kept = [
+                    k
+                    for k in keys
+                    if not (str(k).startswith(_ITEMS) and str(k).split(":", 1)[1] in experiment_ids)
+                ]
+                if len(kept) != len(keys):
+                    unit["keys"], touched = kept, True
+        if touched:
+            changed += 1
+            await conn.execute(
+                text(
+                    "UPDATE digests SET parts = :parts WHERE ritual_id = :ritual AND week = :week"
+                ),
+                {"parts": json.dumps(parts), "ritual": ritual_id, "week": week},
+            )
+    return changed
