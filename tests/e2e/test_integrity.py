@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import text as sql
 
 from bot.runtime import Runtime
 from core.model import Experiment, Source
@@ -395,12 +395,12 @@ async def every_text_value(store: Database) -> list[tuple[str, str, str]]:
         tables = [
             row[0]
             for row in await conn.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'table'")
+                sql("SELECT name FROM sqlite_master WHERE type = 'table'")
             )
         ]
         for table in tables:
-            columns = [row[1] for row in await conn.execute(text(f"PRAGMA table_info({table})"))]
-            for row in await conn.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
+            columns = [row[1] for row in await conn.execute(sql(f"PRAGMA table_info({table})"))]
+            for row in await conn.execute(sql(f"SELECT * FROM {table}")):  # noqa: S608
                 found.extend(
                     (table, column, value)
                     for column, value in zip(columns, row, strict=True)
