@@ -62,7 +62,11 @@ async def follow_edit(
         if change is not None and (
             change.deleted or not message_changes.is_newer(edited_ts, change.edited_ts)
         ):
-            log.info("ignored an edit older than what is known channel=%s ts=%s", channel_id, ts)
+            log.info(
+                "ignored a stale edit (deleted, or older than the newest) channel=%s ts=%s",
+                channel_id,
+                ts,
+            )
             return None
         exp = await repo.get_by_source_key(conn, message_key(channel_id, ts))
         if exp is None:
