@@ -15,6 +15,7 @@ Rules:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -76,8 +77,9 @@ def _failure(exp: Experiment, names: Mapping[str, str]) -> str:
 class Unit:
     """One block of the digest before packing: its lines, each under a stable key.
 
-    Keys name what a line shows (`surprise:<experiment id>`, `failure:<id>`, `group:<tool>`,
-    `credit`…), so a stored layout can be filled again from current data (`refill`).
+    Keys name what a line shows (`surprise:<experiment id>`, `failure:<id>`, `group:<digest of
+    the tool's name>`, `credit`…), so a stored layout can be filled again from current data
+    (`refill`).
     """
 
     kind: str  # "header" or "section"
@@ -89,6 +91,11 @@ class Unit:
 
 
 ITEM_PREFIXES = ("surprise:", "failure:")
+
+
+def _tool_key(tool: str) -> str:
+    # Tool names are typed by people: a kept layout names them by digest, never as text.
+    return hashlib.sha256(tool.encode()).hexdigest()[:16]
 
 
 def _unit(*lines: tuple[str, str]) -> Unit:
@@ -118,7 +125,9 @@ def digest_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
     if d.failures:
         units.append(_unit(("failures", "*:warning: Failures, by tool*")))
         for group in d.failures:
-            lines = [(f"group:{group.tool}", f"*{safe(group.tool, 80)}* ({len(group.items)})")]
+            lines = [
+                (f"group:{_tool_key(group.tool)}", f"*{safe(group.tool, 80)}* ({len(group.items)})")
+            ]
             lines.extend((f"failure:{e.id}", _failure(e, names)) for e in group.items)
             units.extend(_chunked(lines))
     if d.by_mode or d.by_function:
@@ -128,21 +137,24 @@ def digest_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
                 f"{mode.label} x{count}"
                 for mode, count in sorted(modes.items(), key=lambda kv: -kv[1])
             )
-            lines.append((f"where:{tool}", f"• {safe(tool, 80)}: {parts}"))
+            lines.append((f"where:{_tool_key(tool)}", f"• {safe(tool, 80)}: {parts}"))
         for tool, functions in sorted(d.by_function.items()):
             parts = ", ".join(
                 f"{fn.label} x{count}"
                 for fn, count in sorted(functions.items(), key=lambda kv: -kv[1])
             )
             lines.append(
-                (f"where-fn:{tool}", f"• {safe(tool, 80)}, failures by job function: {parts}")
+                (
+                    f"where-fn:{_tool_key(tool)}",
+                    f"• {safe(tool, 80)}, failures by job function: {parts}",
+                )
             )
         units.extend(_chunked(lines))
     if d.rising or d.first_tried:
         lines = [("changed", "*What changed*")]
         lines.extend(
             (
-                f"rising:{r.tool}",
+                f"rising:{_tool_key(r.tool)}",
                 f"• {safe(r.tool, 80)}: {r.this_week} failures this week vs "
                 f"{r.trailing_average:.1f}/week over the previous 4 weeks",
             )

@@ -422,7 +422,10 @@ async def test_forget_me_leaves_no_trace_in_any_table(
     leaders = channel_id(slack, "leaders")
     prompt = slack.messages(leaders)[0].ts
     await driver.post_message(
-        ALICE, leaders, "Claude: the zebra-quokka plan, surprised it worked", thread_ts=prompt
+        ALICE,
+        leaders,
+        "Tool: zebra-quokka-bot\nWhat happened: the zebra-quokka plan\nFailed: it invented a flag",
+        thread_ts=prompt,
     )
     await driver.post_message(BOB, leaders, "Gemini: drafted the memo", thread_ts=prompt)
     unseen = slack.user_posts(ALICE, leaders, "Claude: zebra-quokka draft", thread_ts=prompt)
@@ -437,6 +440,9 @@ async def test_forget_me_leaves_no_trace_in_any_table(
     await tick(bot, clock, FRIDAY_1600_BERLIN)
     await settle(bot)
     before = await every_text_value(store)
+    [shared] = await entries(store)
+    assert any(shared.id in value for table, _, value in before if table == "digests")
+    assert any("zebra-quokka-bot" in value for table, _, value in before if table == "experiments")
     tables_before = {table for table, _, value in before if ALICE in value or "zebra" in value}
     assert {"experiments", "profiles", "skips", "occurrences", "rituals", "sends"} <= tables_before
     assert "message_changes" in tables_before
@@ -444,7 +450,7 @@ async def test_forget_me_leaves_no_trace_in_any_table(
     left = [
         (table, column, value)
         for table, column, value in await every_text_value(store)
-        if ALICE in value or "zebra-quokka" in value or "Alice Adams" in value
+        if ALICE in value or "zebra-quokka" in value or "Alice Adams" in value or shared.id in value
     ]
     assert left == []
     bob = await entries(store, BOB)

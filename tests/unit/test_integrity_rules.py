@@ -74,6 +74,7 @@ def test_a_kept_layout_holds_no_text_and_refills_without_withdrawn_entries() -> 
     [part] = layout_as_json(digest_layout(before, names))
     assert "Ann" not in str(part)
     assert "failure 1" not in str(part)
+    assert "Claude" not in str(part)
     assert (
         digest_messages(before, names)[0].blocks
         == refill(part, before, names, number=1, total=1).blocks
