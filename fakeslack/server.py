@@ -104,6 +104,8 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        for hold in self._holds.values():
+            hold.release()  # a test that failed mid-hold must not keep the server from stopping
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
