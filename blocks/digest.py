@@ -8,15 +8,19 @@ Rules:
   of block text, well inside Slack's 50 blocks and the reported ~13,000-character ceiling; the
   first message is the main post, the rest are its thread replies, each numbered.
 - People are credited by name, never @-mentioned: a digest must not notify anyone.
+- What is kept of a rendered digest is its layout (`layout_as_json`): which keyed lines go in
+  which block of which part, and no text or name. A part is filled from current data only when
+  it is posted (`refill`), so nothing withdrawn since the rendering can reach Slack.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from blocks.experiments import Block, context, safe, section
+from blocks.experiments import SECTION_TEXT_LIMIT, Block, context, safe, section
 from core.digest import Digest, Totals, tool_of
 from core.drift import WINDOW_WEEKS, Drift
 from core.model import Experiment
@@ -72,63 +76,110 @@ def _failure(exp: Experiment, names: Mapping[str, str]) -> str:
     return f"• {model}{mode}{safe(what, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_link(exp)}"
 
 
-def digest_units(d: Digest, names: Mapping[str, str]) -> list[Block]:
+@dataclass(frozen=True)
+class Unit:
+    """One block of the digest before packing: its lines, each under a stable key.
+
+    Keys name what a line shows (`surprise:<experiment id>`, `failure:<id>`, `group:<digest of
+    the tool's name>`, `credit`…), so a stored layout can be filled again from current data
+    (`refill`).
+    """
+
+    kind: str  # "header" or "section"
+    lines: tuple[tuple[str, str], ...]  # (key, mrkdwn line)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self.lines)
+
+
+ITEM_PREFIXES = ("surprise:", "failure:")
+
+
+def _tool_key(tool: str) -> str:
+    # Tool names are typed by people: a kept layout names them by digest, never as text.
+    return hashlib.sha256(tool.encode()).hexdigest()[:16]
+
+
+def _unit(*lines: tuple[str, str]) -> Unit:
+    return Unit("section", tuple(lines))
+
+
+def digest_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
     """Every block of the digest in reading order, before packing into messages."""
     title = safe(f"Learning Out Loud · {d.ritual_name} · {d.week}", 150)
-    units: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}]
+    units: list[Unit] = [Unit("header", (("header", title[:150]),))]
     if d.quiet:
         units.append(
-            section(
-                "A quiet week: no experiments were shared. That's fine, and one small try is enough "
-                "to start again: `/tried Tool: what happened`. Failures are the most useful thing to share."
+            _unit(
+                (
+                    "quiet",
+                    "A quiet week: no experiments were shared. That's fine, and one small try is "
+                    "enough to start again: `/tried Tool: what happened`. Failures are the most "
+                    "useful thing to share.",
+                )
             )
         )
         return units
-    units.append(section(_headline(d)))
+    units.append(_unit(("headline", _headline(d))))
     if d.surprises:
-        units.append(section("*:bulb: Surprises*"))
-        units.extend(section(_surprise(e, names)) for e in d.surprises)
+        units.append(_unit(("surprises", "*:bulb: Surprises*")))
+        units.extend(_unit((f"surprise:{e.id}", _surprise(e, names))) for e in d.surprises)
     if d.failures:
-        units.append(section("*:warning: Failures, by tool*"))
+        units.append(_unit(("failures", "*:warning: Failures, by tool*")))
         for group in d.failures:
-            lines = [f"*{safe(group.tool, 80)}* ({len(group.items)})"]
-            lines.extend(_failure(e, names) for e in group.items)
+            lines = [
+                (f"group:{_tool_key(group.tool)}", f"*{safe(group.tool, 80)}* ({len(group.items)})")
+            ]
+            lines.extend((f"failure:{e.id}", _failure(e, names)) for e in group.items)
             units.extend(_chunked(lines))
     if d.by_mode or d.by_function:
-        lines = ["*Where tools fail*"]
+        lines = [("where", "*Where tools fail*")]
         for tool, modes in sorted(d.by_mode.items()):
             parts = ", ".join(
                 f"{mode.label} x{count}"
                 for mode, count in sorted(modes.items(), key=lambda kv: -kv[1])
             )
-            lines.append(f"• {safe(tool, 80)}: {parts}")
+            lines.append((f"where:{_tool_key(tool)}", f"• {safe(tool, 80)}: {parts}"))
         for tool, functions in sorted(d.by_function.items()):
             parts = ", ".join(
                 f"{fn.label} x{count}"
                 for fn, count in sorted(functions.items(), key=lambda kv: -kv[1])
             )
-            lines.append(f"• {safe(tool, 80)}, failures by job function: {parts}")
-        units.extend(_chunked(lines))
-    if d.rising or d.first_tried or d.drift:
-        lines = ["*What changed*"]
-        lines.extend(
-            f"• {safe(r.tool, 80)}: {r.this_week} failures this week vs {r.trailing_average:.1f}/week over the previous 4 weeks"
-            for r in d.rising
-        )
-        lines.extend(_drift(drift) for drift in d.drift)
-        if d.first_tried:
             lines.append(
-                "• First tried this week: " + ", ".join(safe(tool, 80) for tool in d.first_tried)
+                (
+                    f"where-fn:{_tool_key(tool)}",
+                    f"• {safe(tool, 80)}, failures by job function: {parts}",
+                )
             )
         units.extend(_chunked(lines))
-    credit = "*Thanks for sharing:* " + ", ".join(_name(names, user) for user in d.sharers) + "."
-    if d.first_time:
-        credit += (
-            "\n:wave: Welcome to first-time sharers: "
-            + ", ".join(_name(names, u) for u in d.first_time)
-            + "!"
+    if d.rising or d.first_tried or d.drift:
+        lines = [("changed", "*What changed*")]
+        lines.extend(
+            (
+                f"rising:{_tool_key(r.tool)}",
+                f"• {safe(r.tool, 80)}: {r.this_week} failures this week vs "
+                f"{r.trailing_average:.1f}/week over the previous 4 weeks",
+            )
+            for r in d.rising
         )
-    units.extend(_chunked(credit.split("\n")))
+        lines.extend((f"drift:{_tool_key(drift.tool)}", _drift(drift)) for drift in d.drift)
+        if d.first_tried:
+            lines.append(
+                (
+                    "first-tried",
+                    "• First tried this week: "
+                    + ", ".join(safe(tool, 80) for tool in d.first_tried),
+                )
+            )
+        units.extend(_chunked(lines))
+    lines = [
+        ("credit", "*Thanks for sharing:* " + ", ".join(_name(names, u) for u in d.sharers) + ".")
+    ]
+    if d.first_time:
+        welcome = ", ".join(_name(names, u) for u in d.first_time)
+        lines.append(("welcome", f":wave: Welcome to first-time sharers: {welcome}!"))
+    units.extend(_chunked(lines))
     return units
 
 
@@ -142,33 +193,59 @@ def _drift(drift: Drift) -> str:
     )
 
 
-def _chunked(lines: list[str], limit: int = 2900) -> list[Block]:
+def _chunked(lines: list[tuple[str, str]], limit: int = 2900) -> list[Unit]:
     """Join lines into as few sections as fit Slack's 3,000-character section text."""
-    blocks: list[Block] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + 1 + len(line) > limit:
-            blocks.append(section(current))
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
+    units: list[Unit] = []
+    current: list[tuple[str, str]] = []
+    size = 0
+    for key, line in lines:
+        if current and size + 1 + len(line) > limit:
+            units.append(Unit("section", tuple(current)))
+            current, size = [], 0
+        size += len(line) + (1 if current else 0)
+        current.append((key, line))
     if current:
-        blocks.append(section(current))
-    return blocks
+        units.append(Unit("section", tuple(current)))
+    return units
 
 
-def _chars(block: Block) -> int:
-    text = block.get("text")
-    if isinstance(text, dict):
-        return len(str(text.get("text", "")))
-    return sum(
-        len(str(e.get("text", ""))) for e in block.get("elements", []) if isinstance(e, dict)
+def _blocks(unit: Unit) -> list[Block]:
+    if unit.kind == "header":
+        return [{"type": "header", "text": {"type": "plain_text", "text": unit.lines[0][1]}}]
+    text = "\n".join(line for _, line in unit.lines)
+    if len(text) <= SECTION_TEXT_LIMIT:
+        return [section(text)]
+    # An edit made a refilled section longer than Slack allows: split it rather than cut it.
+    return [b for part in _chunked(list(unit.lines)) for b in _blocks(part)]
+
+
+def _chars(unit: Unit) -> int:
+    return sum(len(line) + 1 for _, line in unit.lines)
+
+
+def _summary(d: Digest) -> str:
+    return f"{d.ritual_name} digest for {d.week}: " + (
+        "a quiet week"
+        if d.quiet
+        else f"{d.totals.experiments} experiments from {d.totals.people} people"
     )
 
 
-def digest_messages(d: Digest, names: Mapping[str, str]) -> list[DigestMessage]:
-    """Pack the digest into a main message and numbered thread replies within Slack's limits."""
-    pages: list[list[Block]] = [[]]
+def _message(blocks: list[Block], summary: str, number: int, total: int) -> DigestMessage:
+    if total > 1:
+        blocks = [
+            *blocks,
+            context(
+                f"Part {number} of {total}" + (" · continued in the thread" if number == 1 else "")
+            ),
+        ]
+    text = summary if number == 1 else f"{summary} (part {number} of {total})"
+    return DigestMessage(blocks=blocks, text=safe(text, 3000))
+
+
+def digest_layout(d: Digest, names: Mapping[str, str]) -> list[list[Unit]]:
+    """Pack the digest's units into a main message and thread replies within Slack's limits."""
+    pages: list[list[Unit]] = [[]]
     used = 0
     for unit in digest_units(d, names):
         size = _chars(unit)
@@ -177,25 +254,55 @@ def digest_messages(d: Digest, names: Mapping[str, str]) -> list[DigestMessage]:
             used = 0
         pages[-1].append(unit)
         used += size
-    total = len(pages)
-    messages = []
-    summary = f"{d.ritual_name} digest for {d.week}: " + (
-        "a quiet week"
-        if d.quiet
-        else f"{d.totals.experiments} experiments from {d.totals.people} people"
-    )
-    for number, blocks in enumerate(pages, start=1):
-        if total > 1:
-            blocks = [
-                *blocks,
-                context(
-                    f"Part {number} of {total}"
-                    + (" · continued in the thread" if number == 1 else "")
-                ),
-            ]
-        text = summary if number == 1 else f"{summary} (part {number} of {total})"
-        messages.append(DigestMessage(blocks=blocks, text=safe(text, 3000)))
-    return messages
+    return pages
+
+
+def digest_messages(d: Digest, names: Mapping[str, str]) -> list[DigestMessage]:
+    """The digest as a main message and numbered thread replies, each within Slack's limits."""
+    pages = digest_layout(d, names)
+    return [
+        _message([b for unit in page for b in _blocks(unit)], _summary(d), number, len(pages))
+        for number, page in enumerate(pages, start=1)
+    ]
+
+
+def layout_as_json(pages: list[list[Unit]]) -> list[dict[str, Any]]:
+    """What is kept of a rendered digest: per part, the kind and keys of each block; no text."""
+    return [
+        {"units": [{"kind": unit.kind, "keys": list(unit.keys)} for unit in page]} for page in pages
+    ]
+
+
+def refill(
+    part: dict[str, Any],
+    d: Digest,
+    names: Mapping[str, str],
+    *,
+    number: int,
+    total: int,
+) -> DigestMessage:
+    """Fill one kept part's layout with the current text of each key.
+
+    A line whose key is gone (the entry was deleted, made private, or its author forgotten) is
+    left out; a block that listed entries and has none left goes, with its heading. A part left
+    with nothing says so, so the numbering of the parts stays that of the main post.
+    """
+    current = dict(line for unit in digest_units(d, names) for line in unit.lines)
+    blocks: list[Block] = []
+    for kept in part.get("units", []):
+        keys = [str(key) for key in kept.get("keys", [])]
+        lines = tuple((key, current[key]) for key in keys if key in current)
+        listed_entries = any(key.startswith(ITEM_PREFIXES) for key in keys)
+        if not lines or (
+            listed_entries and not any(key.startswith(ITEM_PREFIXES) for key, _ in lines)
+        ):
+            continue
+        blocks.extend(_blocks(Unit(str(kept.get("kind") or "section"), lines)))
+    if not blocks:
+        blocks = [
+            section("_The entries of this part were withdrawn after the digest was written._")
+        ]
+    return _message(blocks, _summary(d), number, total)
 
 
 def digest_as_json(messages: list[DigestMessage]) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from core.model import (
     Outcome,
     Profile,
 )
+from core.text import strip_controls
 
 Block = dict[str, Any]
 
@@ -77,6 +78,8 @@ def _text_input(
         "max_length": max_length,
     }
     if initial:
+        # Slack refuses a longer initial value; a longer stored text is kept whole when the field
+        # comes back as shown (`core.model.keep_untouched`).
         element["initial_value"] = initial[:max_length]
     if placeholder:
         element["placeholder"] = {"type": "plain_text", "text": placeholder}
@@ -205,7 +208,7 @@ def _value(values: dict[str, Any], field: Field) -> dict[str, Any]:
 
 
 def _text(values: dict[str, Any], field: Field) -> str:
-    return str(_value(values, field).get("value") or "").strip()
+    return strip_controls(str(_value(values, field).get("value") or "")).strip()
 
 
 def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str, str]]:

@@ -17,11 +17,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps, system_clock
 from services.ritual_runs import run_due
 from storage.events import forget_events_before
+from storage.message_changes import forget_changes_before
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
 EVENT_CLAIMS_KEPT = timedelta(days=1)
+# Tombstones and edit times outlive any redelivery of the message they guard by far.
+MESSAGE_CHANGES_KEPT = timedelta(days=30)
 
 
 class Scheduler:
@@ -56,6 +59,7 @@ class Scheduler:
         try:
             async with self._deps.db.transaction() as conn:
                 await forget_events_before(conn, self._deps.clock() - EVENT_CLAIMS_KEPT)
+                await forget_changes_before(conn, self._deps.clock() - MESSAGE_CHANGES_KEPT)
         except Exception:
             log.exception("pruning event claims failed")
 

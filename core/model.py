@@ -88,6 +88,23 @@ MAX_TOOL_CHARS = 80
 MAX_FIELD_CHARS = 3000
 
 
+def shown_in_form(text: str) -> str:
+    """What the form can show of a stored text: its first `MAX_FIELD_CHARS` characters."""
+    return text[:MAX_FIELD_CHARS]
+
+
+def keep_untouched(stored: str, submitted: str) -> str:
+    """The text to store for a field submitted through the form.
+
+    A thread reply may be longer than the form can show. When such a field comes back exactly as
+    it was shown (cut to `MAX_FIELD_CHARS`, surrounding spaces aside), the person did not touch
+    it, and the whole stored text is kept; any change to the field replaces it.
+    """
+    if len(stored) > MAX_FIELD_CHARS and submitted.strip() == shown_in_form(stored).strip():
+        return stored
+    return submitted
+
+
 @dataclass(frozen=True)
 class Draft:
     """What a person said, before it is stored: parsed from `/tried`, a reply, or the form."""

@@ -8,6 +8,9 @@ Rules (https://api.slack.com/reference/surfaces/formatting#escaping):
   joiner after the `@`, because a message posted with `link_names` or `parse=full` would turn
   them into pings. The text reads the same to people.
 - Truncation never cuts inside an escape (`&amp;`) or a surrogate pair, and marks the cut with "…".
+- Control characters (NUL and the rest of C0, and DEL) except newline and tab are stripped from
+  everything a person types before it is parsed or stored: they are invisible, some databases
+  refuse NUL, and terminals act on escapes.
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ import re
 ZWJ = "\u2060"  # word joiner: invisible, breaks Slack's @-keyword matching
 _BARE = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> str:
+    """Remove control characters other than newline and tab (a CR before a newline goes too)."""
+    return _CONTROLS.sub("", text)
 
 
 def escape_mrkdwn(text: str) -> str:

@@ -174,7 +174,8 @@ class SlackDriver:
         }
         return await self.send(json.dumps(body), "application/json")
 
-    def _message_event(self, channel_id: str, message: Message) -> dict[str, Any]:
+    def message_event(self, channel_id: str, message: Message) -> dict[str, Any]:
+        """The `message` event Slack sends for a message (to deliver late, or again)."""
         channel = self.slack.ws.channels[channel_id]
         event: dict[str, Any] = {
             "type": "message",
@@ -197,50 +198,60 @@ class SlackDriver:
     ) -> tuple[Message, str]:
         """A person posts (or replies in a thread); the bot gets the message event."""
         message = self.slack.user_posts(user_id, channel_id, text, thread_ts=thread_ts)
-        _reply, event_id = await self.event(self._message_event(channel_id, message))
+        _reply, event_id = await self.event(self.message_event(channel_id, message))
         return message, event_id
 
-    async def edit_message(self, channel_id: str, ts: str, text: str) -> str:
-        """A person edits a message: `message_changed`, the edited message in `event.message`."""
+    def edit_event(self, channel_id: str, ts: str, text: str) -> dict[str, Any]:
+        """A person edits a message; return the `message_changed` event, not yet delivered.
+
+        The edited message is in `event.message`, with `edited.ts` the moment of the edit (the
+        outer `ts` and `event_ts` are the change's), as in Slack's documented example.
+        """
         channel = self.slack.ws.channels[channel_id]
         message = channel.find(ts)
         if message is None:
             raise KeyError(ts)
-        previous = self._message_event(channel_id, message)
+        previous = self.message_event(channel_id, message)
         edited = self.slack.user_edits(channel_id, ts, text)
-        inner = self._message_event(channel_id, edited) | {
-            "edited": {"user": edited.user, "ts": self.slack.next_ts()}
-        }
-        event = {
+        at = self.slack.next_ts()
+        inner = self.message_event(channel_id, edited) | {"edited": {"user": edited.user, "ts": at}}
+        return {
             "type": "message",
             "subtype": "message_changed",
             "channel": channel_id,
             "hidden": True,
             "message": inner,
             "previous_message": previous,
-            "ts": self.slack.next_ts(),
-            "event_ts": self.slack.next_ts(),
+            "ts": at,
+            "event_ts": at,
             "channel_type": previous["channel_type"],
         }
-        _reply, event_id = await self.event(event)
+
+    async def edit_message(self, channel_id: str, ts: str, text: str) -> str:
+        """A person edits a message: `message_changed`, the edited message in `event.message`."""
+        _reply, event_id = await self.event(self.edit_event(channel_id, ts, text))
         return event_id
 
-    async def delete_message(self, channel_id: str, ts: str) -> str:
-        """A person deletes a message: `message_deleted` naming it in `deleted_ts`."""
+    def delete_event(self, channel_id: str, ts: str) -> dict[str, Any]:
+        """A person deletes a message; return the `message_deleted` event, not yet delivered."""
         gone = self.slack.user_deletes(channel_id, ts)
-        event = {
+        at = self.slack.next_ts()
+        return {
             "type": "message",
             "subtype": "message_deleted",
             "channel": channel_id,
             "hidden": True,
             "deleted_ts": ts,
-            "previous_message": self._message_event(channel_id, gone)
+            "previous_message": self.message_event(channel_id, gone)
             if channel_id in self.slack.ws.channels
             else {},
-            "ts": self.slack.next_ts(),
-            "event_ts": self.slack.next_ts(),
+            "ts": at,
+            "event_ts": at,
         }
-        _reply, event_id = await self.event(event)
+
+    async def delete_message(self, channel_id: str, ts: str) -> str:
+        """A person deletes a message: `message_deleted` naming it in `deleted_ts`."""
+        _reply, event_id = await self.event(self.delete_event(channel_id, ts))
         return event_id
 
     async def app_home_opened(self, user_id: str) -> str:

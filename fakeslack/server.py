@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -39,6 +40,17 @@ class Fault:
     after: int  # calls still let through before this fault
     status: int
     error: str
+
+
+@dataclass
+class Hold:
+    """Calls of one method kept waiting until released: Slack slow at the worst moment."""
+
+    arrived: asyncio.Event
+    released: asyncio.Event
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -70,6 +82,7 @@ class FakeSlack:
         self.ws = workspace or Workspace()
         self.limits = RateLimits(clock=rate_clock, enabled=rate_limits, scale=rate_scale)
         self._faults: dict[str, list[Fault]] = {}
+        self._holds: dict[str, Hold] = {}
         self._triggers: dict[str, tuple[float, str]] = {}
         self._responses: dict[str, ResponseUrl] = {}
         self._last_ts = 0.0
@@ -94,6 +107,8 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        for hold in self._holds.values():
+            hold.release()  # a test that failed mid-hold must not keep the server from stopping
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -224,6 +239,16 @@ class FakeSlack:
             [Fault(after if i == 0 else 0, status, error or "internal_error") for i in range(times)]
         )
 
+    def hold(self, method: str) -> Hold:
+        """Keep every call of `method` waiting until the hold is released.
+
+        `hold.arrived` is set when the first call is waiting, so a test can act while the bot is
+        in the middle of something (an event arriving during a capture, for instance).
+        """
+        hold = Hold(arrived=asyncio.Event(), released=asyncio.Event())
+        self._holds[method] = hold
+        return hold
+
     # ---- what a person does in Slack -----------------------------------------------------
 
     def user_posts(
@@ -342,6 +367,10 @@ class FakeSlack:
             return self._record(method, args, {"ok": False, "error": "not_authed"}, 200)
         if token not in self.ws.tokens:
             return self._record(method, args, {"ok": False, "error": "invalid_auth"}, 200)
+        hold = self._holds.get(method)
+        if hold is not None:
+            hold.arrived.set()
+            await hold.released.wait()
         faults = self._faults.get(method)
         if faults and faults[0].after > 0:
             faults[0].after -= 1

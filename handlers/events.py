@@ -38,10 +38,14 @@ async def on_message(
     team_id = str(body.get("team_id") or "")
     subtype = event.get("subtype")
     if subtype == "message_changed":
-        inner = MessageEvent.parse(
-            {**event.get("message", {}), "channel": event.get("channel")}, team_id=team_id
-        )
+        message = event.get("message") or {}
+        inner = MessageEvent.parse({**message, "channel": event.get("channel")}, team_id=team_id)
         if inner.bot_id is None:
+            # Edits are versioned by when they were made: `message.edited.ts`, else the change's ts.
+            edited = message.get("edited")
+            if not isinstance(edited, dict):
+                edited = {}
+            version = str(edited.get("ts") or event.get("event_ts") or event.get("ts") or "")
             await replies.follow_edit(
                 deps,
                 event_id=event_id,
@@ -49,6 +53,8 @@ async def on_message(
                 ts=inner.ts,
                 text=inner.text,
                 client=client,
+                edited_ts=version,
+                user_id=inner.user_id,
                 thread_ts=inner.thread_ts,
             )
         return

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.text import strip_controls
+
 
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
@@ -29,7 +31,7 @@ class SlashCommand:
             team_id=_str(command.get("team_id")),
             user_id=_str(command.get("user_id")),
             channel_id=_str(command.get("channel_id")),
-            text=_str(command.get("text")).strip(),
+            text=strip_controls(_str(command.get("text"))).strip(),
             trigger_id=_str(command.get("trigger_id")),
         )
 
@@ -55,7 +57,7 @@ class MessageEvent:
             channel_id=_str(event.get("channel")),
             channel_type=_str(event.get("channel_type")),
             user_id=_str(event.get("user")),
-            text=_str(event.get("text")),
+            text=strip_controls(_str(event.get("text"))),
             ts=_str(event.get("ts")),
             thread_ts=event.get("thread_ts") if isinstance(event.get("thread_ts"), str) else None,
             subtype=event.get("subtype") if isinstance(event.get("subtype"), str) else None,

@@ -2,10 +2,16 @@
 
 Every capture carries a `source_key` that names what it came from (a message, a view, a
 command's trigger), so a retried event or a doubled submission is stored once.
+A message captured from Slack is checked, in the same transaction as its insert, against what
+is known to have happened to it (`storage.message_changes`): a deleted message is not captured,
+and an edit that arrived first is applied. So events may arrive in any order.
+Control characters (NUL and the rest of C0 but newline and tab) never reach the database: the
+edges strip them before parsing, and every draft is stripped again here before it is stored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
@@ -13,10 +19,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.deps import Deps
-from core.model import Draft, Experiment, Source
+from core.model import Draft, Experiment, Source, keep_untouched
+from core.text import strip_controls
 from core.weeks import WeekId
 from services.people import Person, look_up
 from storage import experiments as repo
+from storage import message_changes
 from storage.db import new_id
 from storage.events import claim_event
 from storage.profiles import get_profile
@@ -32,6 +40,10 @@ class NotFound(Exception):
 
 class AlreadyProcessed(Exception):
     """This Events API envelope was handled before (Slack retried it)."""
+
+
+class Withdrawn(Exception):
+    """The message was deleted before it could be captured."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,8 @@ class Origin:
     event_id: str | None = None  # the Events API envelope, claimed with the insert
     # The message as typed: a model named in a `Tool:` prefix ("GPT-5: …") is read from here.
     text: str = ""
+    # How to read the message's text again, for an edit that arrived before the capture.
+    revise: Callable[[str], Draft] | None = None
 
 
 async def identify(
@@ -79,46 +93,90 @@ def tool_and_model(deps: Deps, draft: Draft, text: str = "") -> tuple[str | None
     return ref.product, ref.model
 
 
+def without_controls(draft: Draft) -> Draft:
+    """The draft with control characters stripped from every text field."""
+    return replace(
+        draft,
+        tool=strip_controls(draft.tool) if draft.tool is not None else None,
+        work=strip_controls(draft.work),
+        summary=strip_controls(draft.summary),
+        surprise=strip_controls(draft.surprise),
+        failure=strip_controls(draft.failure),
+    )
+
+
 async def record_experiment(
     deps: Deps, author: Author, draft: Draft, origin: Origin
 ) -> tuple[Experiment, bool]:
     """Store a new experiment; return it and whether it was new (False for a repeat)."""
     now = deps.clock()
+    draft = without_controls(draft)
     async with deps.db.transaction() as conn:
         if origin.event_id and not await claim_event(conn, origin.event_id, "message", now=now):
             raise AlreadyProcessed(origin.event_id)
         existing = await repo.get_by_source_key(conn, origin.source_key)
         if existing is not None:
             return existing, False
-        profile = await get_profile(conn, author.team_id, author.user_id)
-        tool, model = tool_and_model(deps, draft, origin.text)
-        exp = Experiment(
-            id=new_id(),
-            team_id=author.team_id,
-            user_id=author.user_id,
-            source=origin.source,
-            summary=draft.summary,
-            created_at=now,
-            updated_at=now,
-            week=origin.week or str(WeekId.of(now, author.tz)),
-            tool=tool,
-            model=model,
-            work=draft.work,
-            surprise=draft.surprise,
-            failure=draft.failure,
-            outcome=draft.outcome,
-            failure_mode=draft.failure_mode,
-            job_function=profile.job_function,
-            private=draft.private,
-            channel_id=origin.channel_id,
-            message_ts=origin.message_ts,
-            permalink=origin.permalink,
-            ritual_id=origin.ritual_id,
-        )
-        created = await repo.insert_experiment(conn, exp, source_key=origin.source_key)
-        if not created:  # another delivery got in between the check and the insert
-            again = await repo.get_by_source_key(conn, origin.source_key)
-            return (again or exp), False
+        withdrawn, draft, origin = await _latest_version(conn, draft, origin)
+        # The event stays claimed when the message was withdrawn: there is nothing left to do.
+        stored = None if withdrawn else await _insert(conn, deps, author, draft, origin)
+    if stored is None:
+        raise Withdrawn(origin.source_key)
+    return stored
+
+
+async def _latest_version(
+    conn: AsyncConnection, draft: Draft, origin: Origin
+) -> tuple[bool, Draft, Origin]:
+    """Whether the message was deleted already, and the draft and origin of its newest text."""
+    if origin.channel_id is None or origin.message_ts is None:
+        return False, draft, origin
+    change = await message_changes.get_change(conn, origin.channel_id, origin.message_ts)
+    if change is None:
+        return False, draft, origin
+    if change.deleted:
+        return True, draft, origin
+    if change.pending_text is not None and origin.revise is not None:
+        await message_changes.take_pending(conn, origin.channel_id, origin.message_ts)
+        revised = without_controls(origin.revise(change.pending_text))
+        return False, revised, replace(origin, text=change.pending_text)
+    return False, draft, origin
+
+
+async def _insert(
+    conn: AsyncConnection, deps: Deps, author: Author, draft: Draft, origin: Origin
+) -> tuple[Experiment, bool]:
+    """Insert a new experiment, unless another delivery stored its source meanwhile."""
+    now = deps.clock()
+    profile = await get_profile(conn, author.team_id, author.user_id)
+    tool, model = tool_and_model(deps, draft, origin.text)
+    exp = Experiment(
+        id=new_id(),
+        team_id=author.team_id,
+        user_id=author.user_id,
+        source=origin.source,
+        summary=draft.summary,
+        created_at=now,
+        updated_at=now,
+        week=origin.week or str(WeekId.of(now, author.tz)),
+        tool=tool,
+        model=model,
+        work=draft.work,
+        surprise=draft.surprise,
+        failure=draft.failure,
+        outcome=draft.outcome,
+        failure_mode=draft.failure_mode,
+        job_function=profile.job_function,
+        private=draft.private,
+        channel_id=origin.channel_id,
+        message_ts=origin.message_ts,
+        permalink=origin.permalink,
+        ritual_id=origin.ritual_id,
+    )
+    created = await repo.insert_experiment(conn, exp, source_key=origin.source_key)
+    if not created:  # another delivery got in between the check and the insert
+        again = await repo.get_by_source_key(conn, origin.source_key)
+        return (again or exp), False
     return exp, True
 
 
@@ -138,7 +196,8 @@ async def own_experiment(deps: Deps, experiment_id: str, user_id: str) -> Experi
 
 
 async def edit_experiment(deps: Deps, experiment_id: str, user_id: str, draft: Draft) -> Experiment:
-    """Apply a person's edits to their own experiment."""
+    """Apply a person's edits to their own experiment (long text left as shown stays whole)."""
+    draft = without_controls(draft)
     async with deps.db.transaction() as conn:
         exp = await _fetch_own(conn, experiment_id, user_id)
         tool, model = tool_and_model(deps, draft)
@@ -147,10 +206,10 @@ async def edit_experiment(deps: Deps, experiment_id: str, user_id: str, draft: D
             updated_at=deps.clock(),
             tool=tool,
             model=model,
-            work=draft.work,
-            summary=draft.summary,
-            surprise=draft.surprise,
-            failure=draft.failure,
+            work=keep_untouched(exp.work, draft.work),
+            summary=keep_untouched(exp.summary, draft.summary),
+            surprise=keep_untouched(exp.surprise, draft.surprise),
+            failure=keep_untouched(exp.failure, draft.failure),
             outcome=draft.outcome,
             failure_mode=draft.failure_mode,
             private=draft.private,

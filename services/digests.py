@@ -3,8 +3,13 @@
 Rules:
 - The digest of a ritual's week holds that week's shared experiments attached to the ritual,
   plus shared entries of people it asked that are attached to no ritual.
-- It is rendered once and kept (`storage.digests`); each part (the main post, then its thread
-  replies) is a claimed send, so a restart resumes after the last part posted, never repeating.
+- Its layout is kept (`storage.digests`): which entries go in which part, never their text.
+  Each part (the main post, then its thread replies) is a claimed send, so a restart resumes
+  after the last part posted, never repeating.
+- Every part is filled from current data at the moment it is posted, so an entry deleted, made
+  private, or whose author was forgotten since the rendering is never posted, nor is its author
+  credited. Until the main post is out the whole digest is laid out afresh at each attempt; once
+  it is out, the remaining parts keep their place and numbering and lose only what was withdrawn.
 - If the main post fails for good (channel archived, bot removed), the ritual's creator and the
   BOT_ADMINS get one DM saying what happened; the digest stays stored for `digest --post`.
 """
@@ -19,7 +24,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from blocks.digest import DigestMessage, digest_as_json, digest_messages
+from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_as_json, refill
 from bot.deps import Deps
 from core.digest import Digest, build_digest
 from core.drift import Drift, counted_weeks, find_drift
@@ -95,14 +100,17 @@ async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) 
     )
 
 
+async def _names(client: AsyncWebClient, digest: Digest) -> dict[str, str]:
+    people = await asyncio.gather(*(look_up(client, user) for user in digest.sharers))
+    return {person.user_id: person.name for person in people}
+
+
 async def render(
     deps: Deps, client: AsyncWebClient, ritual: Ritual, week: WeekId
 ) -> list[DigestMessage]:
     """Gather and render the digest (without storing or posting it)."""
-    digest, sharers = await gather(deps, ritual, week)
-    people = await asyncio.gather(*(look_up(client, user) for user in sharers))
-    names = {person.user_id: person.name for person in people}
-    return digest_messages(digest, names)
+    digest, _sharers = await gather(deps, ritual, week)
+    return digest_messages(digest, await _names(client, digest))
 
 
 async def post_digest(
@@ -112,17 +120,33 @@ async def post_digest(
     channel = ritual.digest_channel_id
     if channel is None:
         return PostResult(posted=0, total=0, failed="no_digest_channel")
+    first_key = sends.send_key(SendKind.DIGEST, ritual.id, str(week), f"{channel}#1")
     async with deps.db.transaction() as conn:
         if force:
             await store.forget_digest(conn, ritual.id, str(week))
         else:
             await store.reset_failed_parts(conn, ritual.id, str(week))
         parts = await store.load_parts(conn, ritual.id, str(week))
-    if parts is None:
-        rendered = digest_as_json(await render(deps, client, ritual, week))
+        first = await sends.get_send(conn, first_key)
+    digest, _sharers = await gather(deps, ritual, week)
+    names = await _names(client, digest)
+    if parts is None or first is None or first.status is SendStatus.RETRY:
+        # Nothing is in Slack yet: lay the digest out afresh from what is shared now.
+        layout = layout_as_json(digest_layout(digest, names))
         async with deps.db.transaction() as conn:
-            parts = await store.keep_parts(conn, ritual.id, str(week), rendered, now=deps.clock())
-    return await _post_parts(deps, client, ritual, week, channel, parts)
+            parts = await store.keep_parts(
+                conn, ritual.id, str(week), layout, now=deps.clock(), replace=parts is not None
+            )
+    return await _post_parts(deps, client, ritual, week, channel, parts, digest, names)
+
+
+def _fill(
+    part: dict[str, Any], digest: Digest, names: dict[str, str], number: int, total: int
+) -> DigestMessage:
+    if "units" in part:
+        return refill(part, digest, names, number=number, total=total)
+    # Kept by an earlier release as rendered blocks: posted as they were.
+    return DigestMessage(blocks=list(part.get("blocks", [])), text=str(part.get("text", "")))
 
 
 async def _post_parts(
@@ -132,27 +156,33 @@ async def _post_parts(
     week: WeekId,
     channel: str,
     parts: list[dict[str, Any]],
+    digest: Digest,
+    names: dict[str, str],
 ) -> PostResult:
     posted = 0
     main_ts: str | None = None
     for number, part in enumerate(parts, start=1):
-        out = Outgoing(
-            kind=SendKind.DIGEST,
-            ritual_id=ritual.id,
-            week=str(week),
-            recipient=f"{channel}#{number}",
-            channel=channel,
-            blocks=part["blocks"],
-            text=part["text"],
-            thread_ts=main_ts,
-        )
-        sent = await deliver(deps, client, out)
-        if sent is not None:
-            posted += 1
+        recipient = f"{channel}#{number}"
+        key = sends.send_key(SendKind.DIGEST, ritual.id, str(week), recipient)
         async with deps.db.transaction() as conn:
-            record = await sends.get_send(
-                conn, sends.send_key(SendKind.DIGEST, ritual.id, str(week), out.recipient)
+            record = await sends.get_send(conn, key)
+        if record is None or record.status is not SendStatus.SENT:
+            message = _fill(part, digest, names, number, len(parts))
+            out = Outgoing(
+                kind=SendKind.DIGEST,
+                ritual_id=ritual.id,
+                week=str(week),
+                recipient=recipient,
+                channel=channel,
+                blocks=message.blocks,
+                text=message.text,
+                thread_ts=main_ts,
             )
+            sent = await deliver(deps, client, out)
+            if sent is not None:
+                posted += 1
+            async with deps.db.transaction() as conn:
+                record = await sends.get_send(conn, key)
         if record is None or record.status is not SendStatus.SENT:
             error = record.error if record is not None else "not_claimed"
             log.error(

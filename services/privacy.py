@@ -1,4 +1,16 @@
-"""Data rights: forget a person entirely, and export experiments for operators."""
+"""Data rights: forget a person entirely, and export experiments for operators.
+
+Forgetting rules: in one transaction, the person's experiments and profile are deleted, and
+they are removed from everything else that names them: ritual audiences and the rituals they
+created, each week's audience, their skips, kept edits of their messages, and kept digest
+layouts (which hold entry ids, never text). Sends made to them stay, so nothing is sent twice,
+but their id in the send's key and recipient is replaced by a random pseudonym. Afterwards, the
+bot's copies of their entries in prompt threads are deleted in Slack.
+
+Export rules: CSV cells that a spreadsheet would read as a formula (starting with `=`, `+`, `-`,
+`@`, tab or carriage return) get a leading single quote, and every field is quoted, as OWASP
+recommends against CSV injection. JSON is data for programs and is left exactly as stored.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +27,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from core.model import Experiment
+from storage import digests as digest_store
 from storage import experiments as repo
+from storage import message_changes, sends
+from storage import rituals as ritual_repo
+from storage.db import new_id
 from storage.profiles import delete_profile
 
 log = logging.getLogger(__name__)
@@ -35,6 +51,10 @@ async def forget_person(
     async with deps.db.transaction() as conn:
         gone = await repo.delete_for_user(conn, team_id, user_id)
         await delete_profile(conn, team_id, user_id)
+        await ritual_repo.forget_user(conn, team_id, user_id)
+        await message_changes.forget_user(conn, user_id)
+        await digest_store.drop_entries(conn, {exp.id for exp in gone})
+        await sends.pseudonymise_recipient(conn, user_id, f"forgotten-{new_id()[:12]}")
     removed = left = 0
     for exp in gone:
         if not (exp.echo_channel_id and exp.echo_ts):
@@ -107,6 +127,15 @@ def _row(exp: Experiment) -> dict[str, Any]:
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text: formula-leading values get a leading quote."""
+    cell = str(value)
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def render_export(experiments: Sequence[Experiment], fmt: str) -> str:
     """Render experiments as CSV (one row each, a header first) or as a JSON array."""
     rows = [_row(exp) for exp in experiments]
@@ -115,7 +144,9 @@ def render_export(experiments: Sequence[Experiment], fmt: str) -> str:
     if fmt != "csv":
         raise ValueError(f"unknown export format {fmt!r}")
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: neutralise_cell(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue()

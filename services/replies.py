@@ -15,9 +15,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from core.capture import parse_reply
 from core.model import MAX_FIELD_CHARS, Draft, Experiment, Source
+from core.text import strip_controls
 from services import capture, confirmations
 from services.understanding import understand
 from storage import experiments as repo
+from storage import message_changes
 from storage.events import claim_event
 from storage.sends import find_prompt
 
@@ -31,6 +33,15 @@ def message_key(channel_id: str, ts: str) -> str:
     return f"msg:{channel_id}:{ts}"
 
 
+# ---- edits and deletions, in whatever order they arrive ------------------------------------
+#
+# Slack does not promise that a message's events arrive in order: a `message_deleted` or
+# `message_changed` can come before the message itself (a retried delivery), or while it is
+# being captured. Both are written down by message in `storage.message_changes`, and the capture
+# checks them in the transaction of its insert (`services.capture`): a deletion always wins, and
+# the newest edit by Slack's `edited.ts` wins.
+
+
 async def follow_edit(
     deps: Deps,
     *,
@@ -38,25 +49,55 @@ async def follow_edit(
     channel_id: str,
     ts: str,
     text: str,
+    edited_ts: str,
+    user_id: str = "",
     client: AsyncWebClient | None = None,
     thread_ts: str | None = None,
 ) -> Experiment | None:
-    """Re-read an edited reply into its experiment; None when the message was never captured.
+    """Apply an edit to its experiment, if it is the newest; keep it when not captured yet.
 
     Fields the author confirmed are kept. With a client, an edit that changed what was
     understood sends the author a fresh summary in the reply's thread (`thread_ts`).
     """
+    text = strip_controls(text)
+    now = deps.clock()
     async with deps.db.transaction() as conn:
-        if not await claim_event(conn, event_id, "message_changed", now=deps.clock()):
+        if not await claim_event(conn, event_id, "message_changed", now=now):
+            return None
+        change = await message_changes.get_change(conn, channel_id, ts)
+        if change is not None and (
+            change.deleted or not message_changes.is_newer(edited_ts, change.edited_ts)
+        ):
+            log.info(
+                "ignored a stale edit (deleted, or older than the newest) channel=%s ts=%s",
+                channel_id,
+                ts,
+            )
             return None
         exp = await repo.get_by_source_key(conn, message_key(channel_id, ts))
         if exp is None:
+            # Not captured (yet): keep the text only for a reply in a prompt's thread, the one
+            # kind of message a capture may still come for.
+            in_prompt_thread = (
+                thread_ts is not None
+                and thread_ts != ts
+                and await find_prompt(conn, channel_id, thread_ts) is not None
+            )
+            await message_changes.record_edit(
+                conn,
+                channel_id,
+                ts,
+                edited_ts=edited_ts,
+                pending_text=text if in_prompt_thread else None,
+                user_id=(user_id or None) if in_prompt_thread else None,
+                now=now,
+            )
             return None
         draft = parse_reply(text, deps.catalogue).draft
         tool, model = _edited_tool(deps, exp, draft, text)
         edited = repo.with_edits(
             exp,
-            now=deps.clock(),
+            now=now,
             tool=tool,
             model=model,
             work=draft.work or exp.work,
@@ -68,6 +109,9 @@ async def follow_edit(
         )
         edited = await confirmations.keep_confirmed(conn, exp, edited)
         await repo.update_experiment(conn, edited)
+        await message_changes.record_edit(
+            conn, channel_id, ts, edited_ts=edited_ts, pending_text=None, user_id=None, now=now
+        )
     log.info("followed edit experiment=%s", exp.id)
     if client is not None:
         await confirmations.after_edit(deps, client, exp, edited, thread_ts=thread_ts)
@@ -88,10 +132,12 @@ def _edited_tool(
 async def follow_delete(
     deps: Deps, *, event_id: str, channel_id: str, ts: str
 ) -> Experiment | None:
-    """Remove the experiment captured from a deleted message; None when there was none."""
+    """Remove the experiment of a deleted message, and make sure it is never captured after."""
+    now = deps.clock()
     async with deps.db.transaction() as conn:
-        if not await claim_event(conn, event_id, "message_deleted", now=deps.clock()):
+        if not await claim_event(conn, event_id, "message_deleted", now=now):
             return None
+        await message_changes.mark_deleted(conn, channel_id, ts, now=now)
         exp = await repo.get_by_source_key(conn, message_key(channel_id, ts))
         if exp is None:
             return None
@@ -142,11 +188,15 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         week=prompt.week,
         event_id=reply.event_id or None,
         text=text,
+        revise=lambda edited: parse_reply(edited, deps.catalogue).draft,
     )
     try:
         exp, new = await capture.record_experiment(deps, author, parsed.draft, origin)
     except capture.AlreadyProcessed:
         log.info("retried event ignored event_id=%s", reply.event_id)
+        return None
+    except capture.Withdrawn:
+        log.info("reply deleted before it was captured event_id=%s", reply.event_id)
         return None
     if not new:
         return exp

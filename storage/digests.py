@@ -1,4 +1,7 @@
-"""Rendered digests, kept per ritual and week (first writer wins)."""
+"""Digest layouts, kept per ritual and week: which keyed lines go in which part, never text.
+
+The first writer wins, except that a layout may be replaced while its main post is not out.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +14,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import to_db_time
 
+_ITEMS = ("surprise:", "failure:")  # the keys of lines that show one experiment
+
 
 async def keep_parts(
-    conn: AsyncConnection, ritual_id: str, week: str, parts: list[dict[str, Any]], *, now: datetime
+    conn: AsyncConnection,
+    ritual_id: str,
+    week: str,
+    parts: list[dict[str, Any]],
+    *,
+    now: datetime,
+    replace: bool = False,
 ) -> list[dict[str, Any]]:
-    """Store the rendered parts unless some are stored already; return the stored ones."""
+    """Store the parts unless some are stored already (or `replace`); return the stored ones."""
+    if replace:
+        await conn.execute(
+            text("UPDATE digests SET parts = :parts WHERE ritual_id = :ritual AND week = :week"),
+            {"ritual": ritual_id, "week": week, "parts": json.dumps(parts)},
+        )
     await conn.execute(
         text(
             "INSERT INTO digests (ritual_id, week, parts, created_at) VALUES (:ritual, :week, :parts, :at)"
@@ -65,3 +81,35 @@ async def reset_failed_parts(conn: AsyncConnection, ritual_id: str, week: str) -
         {"ritual": ritual_id, "week": week},
     )
     return result.rowcount
+
+
+async def drop_entries(conn: AsyncConnection, experiment_ids: set[str]) -> int:
+    """Remove these experiments from every kept layout; return how many digests changed."""
+    if not experiment_ids:
+        return 0
+    changed = 0
+    rows = (await conn.execute(text("SELECT ritual_id, week, parts FROM digests"))).all()
+    for ritual_id, week, raw in rows:
+        parts = json.loads(raw)
+        if not isinstance(parts, list):
+            continue
+        touched = False
+        for part in parts:
+            for unit in part.get("units", []) if isinstance(part, dict) else []:
+                keys = unit.get("keys", [])
+                kept = [
+                    k
+                    for k in keys
+                    if not (str(k).startswith(_ITEMS) and str(k).split(":", 1)[1] in experiment_ids)
+                ]
+                if len(kept) != len(keys):
+                    unit["keys"], touched = kept, True
+        if touched:
+            changed += 1
+            await conn.execute(
+                text(
+                    "UPDATE digests SET parts = :parts WHERE ritual_id = :ritual AND week = :week"
+                ),
+                {"parts": json.dumps(parts), "ritual": ritual_id, "week": week},
+            )
+    return changed

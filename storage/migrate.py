@@ -2,7 +2,8 @@
 
 Rules:
 - A file is named `NNNN_what_it_does.sql`; once released it is never edited, only followed.
-  Numbers are unique and applied in increasing order; a number may be skipped.
+- Numbers are unique and increasing, and may have gaps; every file without a row in
+  `schema_migrations` is applied, in number order, so a number filled in later still runs.
 - Each file runs in its own transaction together with its row in `schema_migrations`, so a
   failure leaves the database at the previous version.
 - The version lives in a table, not in SQLite's `PRAGMA user_version`, so the same code serves
@@ -54,7 +55,7 @@ def load_migrations() -> list[Migration]:
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
-        raise RuntimeError(f"migration numbers must be unique, found {versions}")
+        raise RuntimeError(f"two migrations share a number: {versions}")
     return found
 
 
@@ -82,7 +83,13 @@ async def migrate(db: Database, *, now: datetime) -> int:
             f"database schema is at version {version}, this release knows up to {latest}: "
             "upgrade the bot or point DATABASE_URL at another database"
         )
-    for migration in (m for m in migrations if m.version > version):
+    async with db.transaction() as conn:
+        applied = {
+            row[0] for row in await conn.execute(text("SELECT version FROM schema_migrations"))
+        }
+    for migration in migrations:
+        if migration.version in applied:
+            continue
         async with db.transaction() as conn:
             try:
                 for statement in migration.statements():

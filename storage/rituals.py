@@ -214,3 +214,58 @@ async def answered_users(conn: AsyncConnection, ritual_id: str, week: str) -> se
         {"ritual": ritual_id, "week": week},
     )
     return {row[0] for row in result}
+
+
+def _without(listed: str, user_id: str) -> str:
+    return ",".join(part for part in listed.split(",") if part and part != user_id)
+
+
+async def forget_user(conn: AsyncConnection, team_id: str, user_id: str) -> None:
+    """Remove a person from the team's rituals: audiences, who created them, skips.
+
+    Occurrences keep who else was asked, so this week's reminders and the digest's share stay
+    right for everyone else; the person is neither asked nor reminded again by these records.
+    """
+    params = {"team": team_id, "user": user_id, "like": f"%{user_id}%"}
+    rituals = (
+        await conn.execute(
+            text(
+                "SELECT id, audience, created_by FROM rituals WHERE team_id = :team"
+                " AND (audience LIKE :like OR created_by = :user)"
+            ),
+            params,
+        )
+    ).all()
+    for ritual_id, audience, created_by in rituals:
+        await conn.execute(
+            text("UPDATE rituals SET audience = :audience, created_by = :by WHERE id = :id"),
+            {
+                "audience": _without(audience, user_id),
+                "by": "" if created_by == user_id else created_by,
+                "id": ritual_id,
+            },
+        )
+    occurrences = (
+        await conn.execute(
+            text(
+                "SELECT o.ritual_id, o.week, o.audience FROM occurrences o"
+                " JOIN rituals r ON r.id = o.ritual_id"
+                " WHERE r.team_id = :team AND o.audience LIKE :like"
+            ),
+            params,
+        )
+    ).all()
+    for ritual_id, week, audience in occurrences:
+        await conn.execute(
+            text(
+                "UPDATE occurrences SET audience = :audience WHERE ritual_id = :ritual AND week = :week"
+            ),
+            {"audience": _without(audience, user_id), "ritual": ritual_id, "week": week},
+        )
+    await conn.execute(
+        text(
+            "DELETE FROM skips WHERE user_id = :user"
+            " AND ritual_id IN (SELECT id FROM rituals WHERE team_id = :team)"
+        ),
+        params,
+    )

@@ -237,3 +237,31 @@ async def list_sends(
         {"ritual": ritual_id, "week": week, "kind": kind.value},
     )
     return [_from_row(row) for row in result.mappings()]
+
+
+async def pseudonymise_recipient(conn: AsyncConnection, user_id: str, pseudonym: str) -> int:
+    """Replace a person's id in the keys and recipients of sends made to them; return how many.
+
+    The rows stay, so nothing is sent twice, but no longer say to whom (a forgotten person).
+    Slack's user ids are unique across workspaces, so no team filter is needed (and the sends of
+    a removed ritual are covered too).
+    """
+    rows = (
+        await conn.execute(
+            text("SELECT send_key, recipient FROM sends WHERE recipient LIKE :like"),
+            {"like": f"%{user_id}%"},
+        )
+    ).all()
+    for key, recipient in rows:
+        await conn.execute(
+            text(
+                "UPDATE sends SET send_key = :new_key, recipient = :new_recipient"
+                " WHERE send_key = :key"
+            ),
+            {
+                "key": key,
+                "new_key": key.replace(user_id, pseudonym),
+                "new_recipient": recipient.replace(user_id, pseudonym),
+            },
+        )
+    return len(rows)

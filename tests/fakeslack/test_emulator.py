@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from urllib.parse import urlencode
@@ -344,3 +345,15 @@ def test_view_limits() -> None:
         ).count("title")
         == 1
     )
+
+
+async def test_a_held_method_answers_only_once_released(slack: FakeSlack) -> None:
+    """`hold` keeps calls waiting (Slack being slow) until released; other methods still answer."""
+    hold = slack.hold("users.info")
+    web = client(slack)
+    pending = asyncio.ensure_future(web.users_info(user="U1"))
+    await hold.arrived.wait()
+    assert not pending.done()
+    assert (await web.auth_test())["ok"]
+    hold.release()
+    assert (await pending)["user"]["id"] == "U1"

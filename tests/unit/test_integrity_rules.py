@@ -1,0 +1,87 @@
+"""The pure rules behind integrity: control characters, untouched form fields, CSV cells, refills."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from blocks.digest import digest_layout, digest_messages, layout_as_json, refill
+from core.digest import Digest, build_digest
+from core.model import MAX_FIELD_CHARS, Experiment, Outcome, Source, keep_untouched
+from core.text import strip_controls
+from services.privacy import neutralise_cell
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def test_control_characters_go_but_newlines_and_tabs_stay() -> None:
+    """NUL, escape, bell, backspace, CR and DEL are stripped; newline and tab are kept."""
+    assert strip_controls("a\x00b\x1b[1mc\x07d\x08e\r\nf\tg\x7fh") == "ab[1mcde\nf\tgh"
+
+
+def test_a_long_field_left_as_shown_keeps_its_whole_text() -> None:
+    """Submitted as shown (cut to the form's limit): kept whole; changed at all: replaced."""
+    long = "word " * 1200
+    shown = long[:MAX_FIELD_CHARS]
+    assert keep_untouched(long, shown) == long
+    assert keep_untouched(long, shown.strip()) == long
+    assert keep_untouched(long, shown[:-10]) == shown[:-10]
+    assert keep_untouched("short", "short, edited") == "short, edited"
+    assert keep_untouched("short", "short") == "short"
+
+
+def test_formula_cells_are_neutralised() -> None:
+    """Cells that a spreadsheet would run get a leading quote; others are unchanged."""
+    for risky in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise_cell(risky) == "'" + risky
+    assert neutralise_cell("plain text, = later") == "plain text, = later"
+    assert neutralise_cell(True) == "True"
+
+
+def _exp(n: int, **changes: str) -> Experiment:
+    exp = Experiment(
+        id=f"e{n}",
+        team_id="T1",
+        user_id=f"U{n}",
+        source=Source.COMMAND,
+        summary=f"summary {n}",
+        created_at=NOW,
+        updated_at=NOW,
+        week="2026-W48",
+        tool="Claude",
+        failure=f"failure {n}",
+        outcome=Outcome.FAILED,
+    )
+    return replace(exp, **changes)
+
+
+def _digest(experiments: list[Experiment]) -> Digest:
+    return build_digest(
+        week="2026-W48",
+        ritual_name="Leaders",
+        experiments=experiments,
+        previous_week=[],
+        trailing={},
+        known_tools=frozenset(),
+        prior_sharers=frozenset(),
+    )
+
+
+def test_a_kept_layout_holds_no_text_and_refills_without_withdrawn_entries() -> None:
+    """The layout names keys only; a refill leaves out an entry gone since, and its author."""
+    names = {"U1": "Ann", "U2": "Ben"}
+    before = _digest([_exp(1), _exp(2)])
+    [part] = layout_as_json(digest_layout(before, names))
+    assert "Ann" not in str(part)
+    assert "failure 1" not in str(part)
+    assert "Claude" not in str(part)
+    assert (
+        digest_messages(before, names)[0].blocks
+        == refill(part, before, names, number=1, total=1).blocks
+    )
+    after = _digest([_exp(2, failure="failure 2, edited")])
+    text = str(refill(part, after, names, number=1, total=1).blocks)
+    assert "failure 1" not in text
+    assert "Ann" not in text
+    assert "failure 2, edited" in text
+    assert "*Claude* (1)" in text
