@@ -156,7 +156,9 @@ def measure(rows: Sequence[Labelled]) -> Report:
     precisions: list[float] = []
     for mode in SPECIFIC_MODES:
         chosen = [(r, p) for r, p in pairs if p.mode == mode.value]
-        count(f"precision {mode.value}", sum(r.failure_mode == mode for r, _ in chosen), len(chosen))
+        count(
+            f"precision {mode.value}", sum(r.failure_mode == mode for r, _ in chosen), len(chosen)
+        )
         labelled = [(r, p) for r, p in pairs if r.failure_mode == mode.value]
         count(f"recall {mode.value}", sum(p.mode == mode for _, p in labelled), len(labelled))
         value = report.metrics[f"precision {mode.value}"]

@@ -59,6 +59,9 @@ def _cues(
 
 
 _N = r"[\w'-]+"  # one word, for bounded gaps such as (?:{_N} ){0,3}
+# Words before a cue that make it the subject of the work, not what happened: "the missed
+# target", "about slow delivery", "the timeout handling", "broken laptops".
+_SUBJECT = r"(?:\b(?:the|a|an|our|their|your|my|his|her|its|about|on|for|regarding|around|of|why|how|into|with|re|fix|fixing|handle|handling|prevent|preventing|reduce|reducing) )$"
 _PEOPLE = r"(?:\b(?:they|he|she|who|vendor|customer|client|partner|legal|lawyer|manager|boss)(?: had| has| have)? )$"
 
 CUES: tuple[Cue, ...] = (
@@ -117,9 +120,11 @@ CUES: tuple[Cue, ...] = (
         r"(?:wasn't|weren't|isn't|aren't|not) (?:anywhere )?in the (?:source|doc\w*|original|data|transcript|text|spreadsheet|file|report|notes|recording|meeting|call|contract)",
         r"(?:who|which|that) (?:wasn't|weren't|was never|were never) (?:in|at|on|there|even)",
         r"(?:who|that) (?:had left|left the|was on leave|is no longer|no longer works)",
-        r"never (?:said|wrote|written|promised|measured|had|offered|agreed|made|happened|existed|shipped|released)",
+        r"never (?:said|wrote|written|promised|measured|offered|agreed|made|happened|existed|shipped|released)",
         r"nobody (?:ever )?(?:said|promised|agreed|asked|wrote)",
         r"(?:that|which) (?:we|they|you|our \w+) (?:don't|didn't|doesn't|never) (?:have|had|use|offer|sell|make|support)",
+        r"(?:that|which) (?:isn't|wasn't|aren't|weren't) (?:there|real)",
+        r"(?:the )?opposite of what",
         r"(?:it|which|that) (?:doesn't|didn't|does not)(?: even)? (?:have|support|offer)",
         r"it (?:doesn't|isn't|wasn't)(?=[.!\s]*$)",
         fail=1.0,
@@ -155,6 +160,9 @@ CUES: tuple[Cue, ...] = (
         r"(?:got|gets|getting|became) (?:worse|vaguer|sloppier|weaker)",
         r"quality (?:dropped|drops|fell|tanked|decayed)",
         r"reintroduc\w*",
+        r"undo(?:ne)?",
+        r"undid",
+        r"revert(?:ed|s|ing)?",
         r"(?:started|starts|began) (?:to )?(?:blend|mix|forget|drift|confus|ignor|repeat|los|contradict)\w*",
         fail=1.0,
         mode=CD,
@@ -169,7 +177,7 @@ CUES: tuple[Cue, ...] = (
         r"(?:chat|thread|conversation|document|session) (?:got|gets|grew|grows) (?:long|longer)",
         r"as the (?:\w+ ){0,2}(?:grew|grows|got longer|went on)",
         r"the longer",
-        r"by (?:the end|message \d+|page \d+|the appendix|the last \w+|the \w+ (?:half|section|chapter|hour))",
+        r"by (?:the end|message \d+|page \d+|the appendix|the last \w+|the \w+ (?:half|section|chapter|hour|revision|iteration|round|draft|version))",
         r"after (?:about |around |some |roughly )?\d+ (?:messages|pages|transcripts|turns|files|tickets|documents|emails|calls)",
         r"\d+[- ]page",
         r"(?:twenty|thirty|forty|fifty|\d+) (?:messages|turns|pages) in",
@@ -197,6 +205,7 @@ CUES: tuple[Cue, ...] = (
         r"rejects?",
         r"errored(?: out)?",
         r"wrong (?:format|shape|schema|encoding|delimiter|dialect|syntax|structure|layout|type)",
+        r"(?:turned|converted|read|treated|parsed|imported|interpreted) (?:[\w'-]+ ){0,3}(?:into|as) (?:text|strings?|dates?|numbers?)",
         r"(?:didn't|doesn't|don't|did not) match (?:the |our )?(?:schema|template|format|spec|columns|fields|headers)",
         r"(?:headers?|columns?|fields?|column names|keys) (?:didn't|don't|doesn't) match",
         r"broke (?:the |our )?(?:build|parser|pipeline|import|script|dashboard|deploy)",
@@ -247,16 +256,15 @@ CUES: tuple[Cue, ...] = (
         r"omit(?:ted|s|ting)?",
         r"left (?:\w+ ){0,3}out",
         r"leaves (?:\w+ ){0,3}out",
-        r"dropp(?:ed|ing)",
         r"ignor(?:ed|es|ing) the (?:rest|remaining|last|other)",
-        r"(?<!had )(?<!have )(?<!has )missed (?:the |every|all|some|most|half|a |an |everyone|anything)",
         r"truncat\w*",
         r"cut (?:off|short)",
         r"stopp?(?:ed|s)? (?:halfway|half-way|mid-?way|short|after|at the|mid)",
         r"incomplete",
         r"partial(?:ly)?",
         r"never (?:got to|finished|reached|covered)",
-        r"(?:presented|reported|returned|marked) it as (?:done|complete|finished)",
+        r"(?:presented|reported|returned|marked|called) it (?:as )?(?:done|complete|finished)",
+        r"(?:just|simply) stopped",
         r"said (?:that was|it was|it had|it'd) (?:everything|all|done|complete|finished)",
         r"(?:got|found|listed|returned) (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)(?: of them)?, there (?:were|are) (?:\d+|\w+)",
         fail=1.0,
@@ -270,6 +278,7 @@ CUES: tuple[Cue, ...] = (
         r"without (?:a word|saying|mentioning|telling|flagging|any warning|warning|noting|comment)",
         r"(?:didn't|never) (?:say so|mention|tell|flag|warn|note)",
         r"(?:nothing|no one|nobody) (?:in the output )?(?:said so|mentioned it|flagged it)",
+        r"nothing (?:about|on|for) (?:the )?\w+",
         fail=0.8,
         mode=SP,
         mode_weight=1.2,
@@ -333,13 +342,10 @@ CUES: tuple[Cue, ...] = (
     *_cues(
         "too slow or costly",
         r"too (?:slow|expensive|costly|pricey|long)",
-        r"slow(?:er)?",
         r"sluggish",
         r"crawl(?:ed|s|ing)?",
         r"(?:took|takes|take|taking) (?:\w+ ){0,2}(?:forever|ages|too long|hours|all day|the whole (?:day|afternoon|morning)|most of the (?:day|afternoon|morning))",
         r"forever",
-        r"timed? ?out",
-        r"time-?outs?",
         r"rate[- ]limit\w*",
         r"latency",
         r"expensive",
@@ -352,6 +358,7 @@ CUES: tuple[Cue, ...] = (
         r"(?:over|blew (?:the |our )?|more than (?:our |the )?(?:whole |entire )?(?:\w+ )?)budget",
         r"(?:i|we) (?:read|write|do it|could do it) faster",
         r"faster (?:to do it|by hand|myself|than that)",
+        r"waited (?:[\w'-]+ ){0,3}(?:minutes|hours|ages|forever)",
         r"(?:myself|by hand|manually) (?:is|was|would be|would have been) (?:faster|quicker|cheaper)",
         fail=1.0,
         mode=SC,
@@ -376,14 +383,14 @@ CUES: tuple[Cue, ...] = (
     # ---- data concern ------------------------------------------------------------------------
     *_cues(
         "data went where it should not",
-        r"leak(?:ed|ing|s)",
         r"expos(?:ed|es|ing)",
         r"breach\w*",
         r"(?:security|legal|compliance|infosec|privacy|dpo|data protection)(?: team| officer)? (?:said no|blocked|flagged|vetoed|stopped|pointed out|raised|banned)",
         r"(?:shouldn't|should not|isn't allowed to|wasn't allowed to) (?:see|have|access|read)",
         r"without (?:access|permission|clearance)",
         r"(?:real|actual) (?:customer|client|employee|patient|person)(?:'s|s'|s)? (?:names?|data|details|emails?|phone|address)",
-        r"(?:pasted|put|uploaded|sent|shared|fed|posted|copied|sends|sending) (?:[\w'-]+ ){0,5}(?:into|to|in|with) (?:a |the |an )?(?:shared|public|free|personal|third[- ]party|external|consumer|unapproved)",
+        r"(?:pasted|put|uploaded|sent|shared|fed|posted|copied|sends|sending) (?:[\w',-]+ ){0,10}(?:into|to|in|with) (?:a |the |an )?(?:shared|public|free|personal|private|third[- ]party|external|consumer|unapproved|outside)",
+        r"(?:shared|sent|posted|forwarded|emailed) (?:[\w',-]+ ){0,10}with (?:every(?:one)?|all|outside|external)",
         r"in(?:to)? (?:a |the )?public (?:channel|chatbot|model|repo|version|tool|link|space)",
         r"gdpr",
         fail=1.0,
@@ -423,6 +430,43 @@ CUES: tuple[Cue, ...] = (
         mode=DC,
         mode_weight=0.6,
     ),
+    # ---- events that are often the subject of the work ("the missed target") ---------------
+    *_cues(
+        "slow",
+        r"slow(?:er)?",
+        r"timed? ?out",
+        r"time-?outs?",
+        fail=1.0,
+        mode=SC,
+        mode_weight=1.2,
+        not_after=_SUBJECT,
+    ),
+    *_cues(
+        "left part out",
+        r"dropp(?:ed|ing) (?:the|some|every|all|any|a|an|rows?|items?|lines?|records?|entries|fields?|columns?|contacts?|sections?|parts?|half|most|several|those|these|them|it|its|\d+)",
+        r"(?<!had )(?<!have )(?<!has )missed (?:the |every|all|some|most|half|a |an |everyone|anything)",
+        fail=1.0,
+        mode=SP,
+        mode_weight=1.2,
+        not_after=_SUBJECT,
+    ),
+    *_cues(
+        "leaked",
+        r"leak(?:ed|ing|s)",
+        fail=1.0,
+        mode=DC,
+        mode_weight=1.4,
+        not_after=_SUBJECT,
+    ),
+    *_cues(
+        "broke",
+        r"broken",
+        r"broke",
+        r"crash(?:ed|es|ing)?",
+        fail=1.0,
+        not_after=_SUBJECT,
+    ),
+    *_cues("except", r"(?:except|apart from|other than) (?:it|that|for|the)", fail=0.6),
     # ---- something failed, no mode -----------------------------------------------------------
     *_cues(
         "failed",
@@ -439,7 +483,10 @@ CUES: tuple[Cue, ...] = (
         r"went (?:badly|wrong|sideways)",
         r"useless",
         r"unusable",
-        r"not (?:usable|okay|ok|acceptable|good enough|ready|reliable|trustworthy|there yet|fit for)",
+        r"not (?:usable|okay|ok|acceptable|good enough|ready|reliable|trustworthy|there yet|fit for|sustainable|scalable|affordable|worth it|viable|practical|feasible)",
+        r"(?:couldn't|can't|never) get it to",
+        r"no matter how",
+        r"nobody (?:wanted|used|liked|could use|would use)",
         r"(?:can't|couldn't|won't) (?:trust|rely on|use it)",
         r"not something (?:\w+ ){0,2}can",
         r"garbage",
@@ -451,9 +498,6 @@ CUES: tuple[Cue, ...] = (
         r"mistakes?",
         r"errors",
         r"typos?",
-        r"broken",
-        r"broke",
-        r"crash(?:ed|es|ing)?",
         r"went red",
         r"(?:tests?|ci|checks?) (?:went red|failed|broke)",
         r"waste(?:d)?",
@@ -466,7 +510,7 @@ CUES: tuple[Cue, ...] = (
         r"(?:had|need(?:ed)?) to (?:redo|rewrite|rebuild|start over|fix|correct|clean|throw|check|double-check|edit|rework|redo|restart)",
         r"(?:redo|redid|rewrote|rewritten|rewrite) (?:it|the|most|everything|all|from scratch|entirely)",
         r"from scratch",
-        r"rewrote",
+        r"(?:i|we) (?:then |just |basically )?(?:rewrote|redid|rebuilt|rewrite|redo)",
         r"(?:heavy|heavily|lots of|a lot of) edit\w*",
         r"caught it (?:before|in time|just)",
         r"only caught",
@@ -485,6 +529,7 @@ CUES: tuple[Cue, ...] = (
         r"worse",
         r"worst",
         r"dumber",
+        r"laz(?:y|ier)",
         r"regress(?:ed|ion|ions)",
         r"hated",
         r"ugly",
@@ -560,10 +605,12 @@ CUES: tuple[Cue, ...] = (
         r"(?:didn't|did not) (?:realise|realize)",
         r"(?:didn't|did not) see (?:that|it|this) coming",
         r"caught me off guard",
-        r"(?:better|more|faster) than (?:i|we) (?:expected|thought|hoped)",
+        r"(?:better|more|faster) than (?:i|we)(?:'d| had)? (?:expected|thought|hoped)",
         r"than expected",
         r"til",
         r"(?:assumed|thought) (?:\w+ ){0,3}(?:couldn't|can't|wouldn't|cannot)",
+        r"(?:assumed|expected|thought|figured) (?:[\w'-]+ ){0,3}(?:would|'d) (?:choke|fail|struggle|break|mess|miss|be useless|be bad|get (?:it|this|that) wrong)",
+        r"jaw[- ]?(?:drop\w*|on the floor)",
         r"(?:didn't|did not) think it would",
         surprise=1.0,
     ),
@@ -630,7 +677,115 @@ def _expand(pattern: str) -> str:
     return re.sub(r"(\w)n't", r"\1(?:n'?t| not)", pattern)
 
 
+def _group_end(pattern: str, start: int) -> int:
+    """The index of the `)` closing the group opened at `start`."""
+    depth = 0
+    index = start
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":
+            index = pattern.index("]", index + 1)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    raise ValueError(pattern)
+
+
+def _split_top(inner: str) -> list[str]:
+    parts, depth, last, index = [], 0, 0, 0
+    while index < len(inner):
+        char = inner[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":
+            index = inner.index("]", index + 1)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(inner[last:index])
+            last = index + 1
+        index += 1
+    parts.append(inner[last:])
+    return parts
+
+
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """The lowercase characters a match of the pattern can start with; None when unsure."""
+    if not pattern:
+        return None
+    if pattern.startswith("(?<"):
+        return first_chars(pattern[_group_end(pattern, 0) + 1 :])
+    if pattern.startswith("(?:"):
+        end = _group_end(pattern, 0)
+        found: set[str] = set()
+        for alternative in _split_top(pattern[3:end]):
+            chars = first_chars(alternative)
+            if chars is None:
+                return None
+            found |= chars
+        if pattern[end + 1 : end + 2] in ("?", "*"):
+            rest = first_chars(pattern[end + 2 :])
+            if rest is None:
+                return None
+            found |= rest
+        return frozenset(found)
+    if pattern.startswith("\\$"):
+        head, size = frozenset("$"), 2
+    elif pattern.startswith("\\d"):
+        head, size = frozenset("0123456789"), 2
+    elif pattern[0].isalnum() or pattern[0] in "'+^":
+        head, size = frozenset(pattern[0].lower()), 1
+    else:
+        return None  # a character class, a lookahead, \w: try it everywhere
+    if pattern[size : size + 1] in ("?", "*"):
+        rest = first_chars(pattern[size + 1 :])
+        return None if rest is None else head | rest
+    return head
+
+
+_GUARD_END = r"(?![\w-])"
+
+
+def _alternation(indexes: list[int]) -> re.Pattern[str]:
+    parts = (f"(?P<c{i}>{_expand(CUES[i].pattern)})" for i in indexes)
+    return re.compile("(?:" + "|".join(parts) + ")" + _GUARD_END, re.IGNORECASE)
+
+
+def compiled_by_first_char() -> tuple[dict[str, re.Pattern[str]], re.Pattern[str] | None]:
+    """Cue patterns grouped by the character they start with, in table order.
+
+    Reading tries, at each word start, only the cues that can start with its character, so the
+    cost per word is small and fixed whatever the table's size. Group `c<i>` is cue i.
+    """
+    unknown: list[int] = []
+    by_char: dict[str, list[int]] = {}
+    for index, cue in enumerate(CUES):
+        chars = first_chars(_expand(cue.pattern))
+        if chars is None:
+            unknown.append(index)
+            continue
+        for char in chars:
+            by_char.setdefault(char, []).append(index)
+    for indexes in by_char.values():
+        indexes.extend(unknown)
+        indexes.sort()
+    return (
+        {char: _alternation(indexes) for char, indexes in by_char.items()},
+        _alternation(unknown) if unknown else None,
+    )
+
+
 def compiled() -> re.Pattern[str]:
-    """One pattern for the whole table; group `c<i>` is cue i, guarded on whole words."""
+    """The whole table as one pattern, leftmost first: what reading by first character equals."""
     parts = (f"(?P<c{i}>{_expand(cue.pattern)})" for i, cue in enumerate(CUES))
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])", re.IGNORECASE)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + ")" + _GUARD_END, re.IGNORECASE)

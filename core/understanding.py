@@ -6,7 +6,7 @@ Rules (the cues are in core/cues.py; docs/capture-rules.md says the same in word
 - The text is split into sentences, and each sentence into clauses where a contrast word starts
   (but, however, though, although, except, whereas). In "X, but Y" the clause after the contrast
   weighs 1.25 and the one before it 0.8: what comes after "but" is what the writer stresses.
-- Cues match whole words only. A cue preceded, within its clause, by a negation and at most two
+- Cues match whole words only. A cue preceded, within its clause, by a negation and at most three
   more words ("no hallucinations", "not usable", "nothing was missing") is flipped: a negated
   failure cue is weak evidence that it worked, a negated success cue is evidence that it failed,
   a negated surprise is nothing.
@@ -28,9 +28,11 @@ Rules (the cues are in core/cues.py; docs/capture-rules.md says the same in word
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 
-from core.cues import CUES, Cue, compiled
+from core.cues import CUES, Cue, compiled_by_first_char
 from core.model import FailureMode, Outcome
 
 FAIL_THRESHOLD = 0.7
@@ -40,7 +42,9 @@ SURPRISE_THRESHOLD = 0.7
 AFTER_CONTRAST = 1.25
 BEFORE_CONTRAST = 0.8
 
-_CUE_PATTERN = compiled()
+_CUES_BY_CHAR, _CUES_ANYWHERE = compiled_by_first_char()
+# Where a cue may start: a word character (or $ + ' ^) not preceded by a word character or "-".
+_WORD_START = re.compile(r"(?<![\w-])[\w$+'^]")
 _NOT_AFTER = {i: re.compile(c.not_after) for i, c in enumerate(CUES) if c.not_after}
 
 _CODE_BLOCK = re.compile(r"```.*?```", re.DOTALL)
@@ -55,7 +59,7 @@ _CONTRAST = re.compile(r"\b(?:but|however|though|although|except|whereas)\b", re
 _NEGATED = re.compile(
     r"(?:^|[^\w'])(?:not|no|never|without|zero|nothing|none|nor|hardly|barely|neither"
     r"|(?:did|does|do|was|is|were|are|has|have|had|could|would|should)n'?t|won'?t|can'?t|cannot)"
-    r"(?:[\s,]+[\w'-]+){0,2}[\s,]*$",
+    r"(?:\s+[\w'-]+){0,3}\s*$",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
@@ -71,6 +75,10 @@ _SOCIAL = re.compile(
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers)\b", re.IGNORECASE)
+_LATER = re.compile(
+    r"\b(?:will|i'll|we'll|going to|gonna) (?:post|share|try|add|write|report|follow up)\b",
+    re.IGNORECASE,
+)
 _PAST_VERB = re.compile(
     r"\b(?!(?:indeed|interested|excited|related|based|supposed|agreed|tired)\b)"
     r"(?:[a-z]{3,}ed|used|tried|made|wrote|written|ran|built|gave|got|took|found|did|fed|put"
@@ -130,9 +138,7 @@ def _clauses(sentences: list[str]) -> list[Clause]:
     for number, sentence in enumerate(sentences):
         cuts = [m.start() for m in _CONTRAST.finditer(sentence)]
         bounds = [0, *cuts, len(sentence)]
-        parts = [
-            sentence[a:b].strip(" ,") for a, b in zip(bounds, bounds[1:], strict=False) if b > a
-        ]
+        parts = [sentence[a:b].strip(" ,") for a, b in pairwise(bounds) if b > a]
         parts = [p for p in parts if p]
         for index, part in enumerate(parts):
             weight = 1.0
@@ -144,13 +150,30 @@ def _clauses(sentences: list[str]) -> list[Clause]:
     return clauses
 
 
+def _cue_matches(text: str) -> Iterator[re.Match[str]]:
+    """Every cue match in the text, leftmost first, never overlapping; linear in the text."""
+    resume = 0
+    for start in _WORD_START.finditer(text):
+        at = start.start()
+        if at < resume:
+            continue
+        pattern = _CUES_BY_CHAR.get(text[at].lower(), _CUES_ANYWHERE)
+        match = pattern.match(text, at) if pattern is not None else None
+        if match is not None and match.end() > at:
+            resume = match.end()
+            yield match
+
+
 def _hits(clauses: list[Clause]) -> list[Hit]:
     hits: list[Hit] = []
     for index, clause in enumerate(clauses):
-        for match in _CUE_PATTERN.finditer(clause.text):
+        previous_end = 0
+        for match in _cue_matches(clause.text):
             number = int(str(match.lastgroup)[1:])
             cue = CUES[number]
-            window = clause.text[max(0, match.start() - 40) : match.start()].lower()
+            # A negation governs the first cue after it: "no issues, did exactly what I asked".
+            window = clause.text[max(0, match.start() - 40, previous_end) : match.start()].lower()
+            previous_end = match.end()
             rule = _NOT_AFTER.get(number)
             if rule is not None and rule.search(window):
                 continue
@@ -182,8 +205,8 @@ def _is_chatter(raw: str, words: list[str], hits: list[Hit], clauses: list[Claus
     return bool(
         _SOCIAL.match(own)
         or own.rstrip().endswith("?")
-        or len(words) <= 6
-        or (_THANKS.search(own) and len(words) <= 12)
+        or (len(words) <= 6 and not any(hit.cue.work and not hit.negated for hit in hits))
+        or ((_THANKS.search(own) or _LATER.search(own)) and len(words) <= 12)
         or _STARTS_WITH_MENTION.match(raw)
     )
 
