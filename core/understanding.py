@@ -64,23 +64,26 @@ _NEGATED = re.compile(
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _AGREEMENT = re.compile(
-    r"^\W*(?:\+\s?\d+|same\b|me too\b|agreed?\b|ditto\b|exactly\b|\^+|haha\w*|lol\b|ha\b"
+    r"^\W*(?:\+\s?\d+|same\b|me too\b|agreed?\b|ditto\b|exactly\b|\^+|haha\w*|lol\b|ha\b|hah\b|heh\b"
+    r"|so relatable\b|relatable\b"
     r"|this(?=\W*$))",
     re.IGNORECASE,
 )
 _SOCIAL = re.compile(
     r"^\W*(?:thanks?\b|thank you\b|thx\b|ty\b|nice\b|great (?:share|question|point|thread|idea|one|post|stuff)\b"
     r"|love (?:this|it|that)\b|following\b|bookmark\w*|o+h+\b|interesting\b|good (?:point|question|one|call|idea)\b"
-    r"|classic\b|cool\b|congrats\b|well done\b|yes\b|yep\b|kudos\b|this is (?:gold|great|useful|helpful|brilliant)\b)",
+    r"|classic\b|cool\b|congrats\b|well done\b|yes\b|yep\b|kudos\b|this is (?:gold|great|useful|helpful|brilliant)\b"
+    r"|good to know\b|noted\b|would love\b|keen to\b)",
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers)\b", re.IGNORECASE)
 _LATER = re.compile(
-    r"\b(?:will|i'll|we'll|going to|gonna) (?:post|share|try|add|write|report|follow up)\b",
+    r"\b(?:(?:will|i'll|we'll|going to|gonna) (?:post|share|try|add|write|report|follow up)"
+    r"|nothing to (?:report|share|add))\b",
     re.IGNORECASE,
 )
 _PAST_VERB = re.compile(
-    r"\b(?!(?:indeed|interested|excited|related|based|supposed|agreed|tired)\b)"
+    r"\b(?!(?:indeed|interested|excited|related|based|supposed|agreed|tired|noted)\b)"
     r"(?:[a-z]{3,}ed|used|tried|made|wrote|written|ran|built|gave|got|took|found|did|fed|put"
     r"|spent|asked|sent|saw|went|came|brought|caught|kept|left|lost|forgot|broke|told)\b",
     re.IGNORECASE,
@@ -171,13 +174,14 @@ def _hits(clauses: list[Clause]) -> list[Hit]:
         for match in _cue_matches(clause.text):
             number = int(str(match.lastgroup)[1:])
             cue = CUES[number]
-            # A negation governs the first cue after it: "no issues, did exactly what I asked".
-            window = clause.text[max(0, match.start() - 40, previous_end) : match.start()].lower()
-            previous_end = match.end()
+            start = max(0, match.start() - 40)
+            before = clause.text[start : match.start()].lower()
             rule = _NOT_AFTER.get(number)
-            if rule is not None and rule.search(window):
+            if rule is not None and rule.search(before):
                 continue
-            negated = bool(_NEGATED.search(window))
+            # A negation governs the first cue after it: "no issues, did exactly what I asked".
+            negated = bool(_NEGATED.search(before[max(0, previous_end - start) :]))
+            previous_end = match.end()
             hits.append(Hit(cue, match.group(0), index, match.start(), clause.weight, negated))
     return hits
 
@@ -199,14 +203,15 @@ def _is_chatter(raw: str, words: list[str], hits: list[Hit], clauses: list[Claus
         return True
     if _AGREEMENT.match(own) and len(words) <= 12:
         return True
-    experienced = _experienced(hits, clauses, own)
-    if experienced:
+    if _experienced(hits, clauses, own):
         return False
+    worked = any(hit.cue.work and not hit.negated for hit in hits)
     return bool(
         _SOCIAL.match(own)
         or own.rstrip().endswith("?")
-        or (len(words) <= 6 and not any(hit.cue.work and not hit.negated for hit in hits))
-        or ((_THANKS.search(own) or _LATER.search(own)) and len(words) <= 12)
+        or (len(words) <= 6 and not worked)
+        or (_THANKS.search(own) and len(words) <= 12)
+        or (_LATER.search(own) and len(words) <= 12 and not worked)
         or _STARTS_WITH_MENTION.match(raw)
     )
 
