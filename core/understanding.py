@@ -56,6 +56,9 @@ _EMOJI_CODE = re.compile(r":[a-z0-9_+'-]+:")
 _QUOTE_LINE = re.compile(r"^[ \t]*(?:&gt;|>).*$", re.MULTILINE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+|;\s*")
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|except|whereas)\b", re.IGNORECASE)
+_LEADING_CONTRAST = re.compile(
+    r"^(?:but|however|though|although|except|whereas)\b[\s,]*", re.IGNORECASE
+)
 _NEGATED = re.compile(
     r"(?:^|[^\w'])(?:not|no|never|without|zero|nothing|none|nor|hardly|barely|neither"
     r"|(?:did|does|do|was|is|were|are|has|have|had|could|would|should)n'?t|won'?t|can'?t|cannot)"
@@ -219,7 +222,7 @@ def _is_chatter(raw: str, words: list[str], hits: list[Hit], clauses: list[Claus
 def _piece(clauses: list[Clause], sentences: list[str], hit: Hit) -> str:
     """The words around a cue: its clause, or its sentence when the clause is short."""
     clause = clauses[hit.clause]
-    piece = clause.text
+    piece = _LEADING_CONTRAST.sub("", clause.text)  # "but it made up a clause number"
     if len(piece.split()) < 5:
         piece = " ".join(sentences[clause.sentence].split())
     return piece
