@@ -1,6 +1,6 @@
 """Understanding what people type: `/tried` subcommands, quick entries, and thread replies.
 
-Rules (the table is in docs/capture-rules.md, generated from `MARKER_RULES`):
+Rules (docs/capture-rules.md describes them in words; it is written by hand):
 - `/tried` alone opens the form. A first word that is a subcommand (`help`, `?`, `list`, `undo`,
   `profile`, `setup`, `forget-me`, `private`) selects it; `private` takes the entry after it.
   Subcommands other than `private` take nothing: `/tried list of flags it invented` is an entry.
@@ -9,9 +9,13 @@ Rules (the table is in docs/capture-rules.md, generated from `MARKER_RULES`):
 - `Tool: text` names the tool when the part before the first colon is short (at most 40
   characters and 4 words, no link or `<`). Otherwise a known tool mentioned in the text is
   inferred.
-- Light markers prefill outcome, failure mode and surprise, transparently: every rule that fired
-  is reported as a reason, and nothing is hidden. A marker preceded within three words by a
-  negation (no, not, never, without, didn't, …) does not fire.
+- What the words say prefills outcome, failure mode, surprise and failure, transparently: each
+  inference is reported as a reason with the words that made it (core/understanding.py reads
+  the text, core/cues.py holds the cues). Nothing typed into a field is overwritten.
+- Chatter ("+1", "thanks!", "did anyone try X?") is flagged on `Parsed.chatter` and nothing is
+  inferred from it. A reply that names a known tool (`Claude: …`) or uses the template is never
+  chatter. `/tried` keeps chatter-ish text as an entry (the person chose to share it).
+- Template answers that say nothing ("Failed: nothing", "Surprised: none") leave the field empty.
 - Entries longer than MAX_FIELD_CHARS are refused with their length, never silently cut.
 """
 
@@ -20,8 +24,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from core.model import MAX_FIELD_CHARS, Draft, FailureMode, Outcome
+from core.model import MAX_FIELD_CHARS, Draft, Outcome
 from core.tools import ToolCatalogue
+from core.understanding import Reading, read_reply
 
 # ---- subcommands -----------------------------------------------------------------------------
 
@@ -131,152 +136,47 @@ def check_length(text: str, limit: int = MAX_FIELD_CHARS) -> LengthProblem | Non
     return LengthProblem(len(text), limit) if len(text) > limit else None
 
 
-# ---- markers ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MarkerRule:
-    pattern: str  # a regular expression, matched case-insensitively on word boundaries
-    field: str  # "outcome", "failure_mode" or "surprise"
-    value: str  # the Outcome or FailureMode value, or "yes" for a surprise
-    description: str
-
-
-MARKER_RULES: tuple[MarkerRule, ...] = (
-    MarkerRule(
-        r"hallucinat\w*|invent(?:ed|s)?|made (?:it|things?|up)\s*up|made up|fabricat\w*|confidently wrong|(?:was|is|got it) wrong",
-        "failure_mode",
-        FailureMode.CONFIDENT_WRONG,
-        "a made-up or confidently wrong answer",
-    ),
-    MarkerRule(
-        r"long context|context window|forgot (?:what|the|earlier)\w*|lost track|as the (?:conversation|chat|thread) grew|got worse over time",
-        "failure_mode",
-        FailureMode.CONTEXT_DECAY,
-        "quality dropped as the context grew",
-    ),
-    MarkerRule(
-        r"broke the (?:parser|build|pipeline|import)|wrong (?:format|shape|schema)|invalid json|malformed|couldn't parse|didn't match the schema",
-        "failure_mode",
-        FailureMode.BROKEN_SHAPE,
-        "right content in a shape that broke the next step",
-    ),
-    MarkerRule(
-        r"only did half|truncated|silently (?:skipped|dropped|ignored|missed)|skipped (?:some|part|the rest|the last)"
-        r"|dropped (?:some|the last|rows|items)|incomplete|partial(?:ly)?|left out|stopped halfway",
-        "failure_mode",
-        FailureMode.SILENTLY_PARTIAL,
-        "silently did only part of the job",
-    ),
-    MarkerRule(
-        r"refused|wouldn't|won't|too cautious|over-?cautious|declined",
-        "failure_mode",
-        FailureMode.REFUSED,
-        "refused or was over-cautious",
-    ),
-    MarkerRule(
-        r"too slow|slow|expensive|cost(?:ly| too much)|timed out|time-?out",
-        "failure_mode",
-        FailureMode.SLOW_OR_COSTLY,
-        "too slow or too costly",
-    ),
-    MarkerRule(
-        r"leak\w*|confidential|pii|security|secret|customer data",
-        "failure_mode",
-        FailureMode.DATA_CONCERN,
-        "a data or security concern",
-    ),
-    MarkerRule(
-        r"fail(?:ed|s|ure)?|didn't work|did not work|broke|useless|wrong|hallucinat\w*|invent(?:ed|s)?|made up",
-        "outcome",
-        Outcome.FAILED,
-        "something failed",
-    ),
-    MarkerRule(
-        r"worked|nailed it|saved me|great result|spot on|it helped|helped a lot",
-        "outcome",
-        Outcome.WORKED,
-        "something worked",
-    ),
-    MarkerRule(
-        r"surpris\w*|unexpected(?:ly)?|didn't expect|did not expect|turns out|to my surprise",
-        "surprise",
-        "yes",
-        "something surprised you",
-    ),
-)
-
-_NEGATION = re.compile(
-    r"\b(?:no|not|never|without|didn't|don't|doesn't|wasn't|isn't|zero|nothing)\b(?:\W+\w+){0,3}\W*$",
-    re.IGNORECASE,
-)
-# Sentences, and the two halves of "it did X, but it did Y", are told apart.
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|,\s+but\s+")
+# ---- inference -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Parsed:
     draft: Draft
     reasons: tuple[str, ...]  # one line per inference, for the confirmation to show
+    # The text shares no experiment ("+1", "thanks!", a question): a thread reply like this is
+    # not captured, and nothing is inferred from it.
+    chatter: bool = False
 
 
-def _fires(rule: MarkerRule, text: str) -> re.Match[str] | None:
-    for match in re.finditer(r"\b(?:" + rule.pattern + r")", text, re.IGNORECASE):
-        if not _NEGATION.search(text[: match.start()]):
-            return match
-    return None
-
-
-def _sentence_at(text: str, position: int) -> str:
-    start = 0
-    for part in _SENTENCE.split(text):
-        index = text.find(part, start)
-        if index <= position < index + len(part) + 1:
-            return part.strip()
-        start = index + len(part)
-    return text.strip()
-
-
-def infer(text: str, draft: Draft) -> Parsed:
-    """Fill outcome, failure mode, surprise and failure from markers, where not already set."""
+def infer(text: str, draft: Draft, *, may_be_chatter: bool = True) -> Parsed:
+    """Fill outcome, failure mode, surprise and failure from what the text says, where not set."""
+    reading = read_reply(text)
+    if reading.chatter and may_be_chatter:
+        return Parsed(draft, ("Read as conversation, so nothing was inferred",), chatter=True)
+    if reading.chatter:
+        reading = Reading()  # kept as an entry, but chatter-ish words report no failure
     reasons: list[str] = []
     inferred = list(draft.inferred)
-    mode = draft.failure_mode
-    failed = worked = False
-    surprise, failure = draft.surprise, draft.failure
-    for rule in MARKER_RULES:
-        match = _fires(rule, text)
-        if match is None:
-            continue
-        quoted = match.group(0)
-        if rule.field == "failure_mode" and mode is None:
-            mode = FailureMode(rule.value)
-            reasons.append(f'Failure mode: {mode.label} (you wrote "{quoted}")')
-            inferred.append("failure_mode")
-            if not failure:
-                failure = _sentence_at(text, match.start())
-        elif rule.field == "outcome":
-            failed |= rule.value == Outcome.FAILED
-            worked |= rule.value == Outcome.WORKED
-            if rule.value == Outcome.FAILED and not failure:
-                failure = _sentence_at(text, match.start())
-        elif rule.field == "surprise" and not surprise:
-            surprise = _sentence_at(text, match.start())
-            reasons.append(f'Surprise: "{surprise[:80]}" (you wrote "{quoted}")')
-            inferred.append("surprise")
-    outcome = draft.outcome
-    if outcome is None and (failed or worked or mode is not None):
-        outcome = (
-            Outcome.MIXED
-            if worked and (failed or mode is not None)
-            else Outcome.WORKED
-            if worked
-            else Outcome.FAILED
-        )
-        reasons.append(f"Outcome: {outcome.label}")
-        inferred.append("outcome")
-    if failure != draft.failure:
+    mode, surprise, failure = draft.failure_mode, draft.surprise, draft.failure
+    if mode is None and reading.failure_mode is not None:
+        mode = reading.failure_mode
+        reasons.append(f'Failure mode: {mode.label} (you wrote "{_said(reading, mode.value)}")')
+        inferred.append("failure_mode")
+    if not failure and reading.failure:
+        failure = reading.failure
         inferred.append("failure")
+    if not surprise and reading.surprise:
+        surprise = reading.surprise
+        reasons.append(f'Surprise: "{surprise[:80]}" (you wrote "{_said(reading, "surprise")}")')
+        inferred.append("surprise")
+    outcome = draft.outcome
+    if outcome is None:
+        outcome = reading.outcome
+        if draft.failure and outcome in (None, Outcome.WORKED):
+            outcome = Outcome.MIXED if outcome is Outcome.WORKED else Outcome.FAILED
+        if outcome is not None:
+            reasons.append(f"Outcome: {outcome.label}{_words(reading, outcome)}")
+            inferred.append("outcome")
     return Parsed(
         replace(
             draft,
@@ -290,6 +190,17 @@ def infer(text: str, draft: Draft) -> Parsed:
     )
 
 
+def _said(reading: Reading, kind: str) -> str:
+    return reading.evidence.get(kind, ("",))[0]
+
+
+def _words(reading: Reading, outcome: Outcome) -> str:
+    kinds = {Outcome.WORKED: ("work",), Outcome.FAILED: ("fail",), Outcome.MIXED: ("work", "fail")}
+    said = [reading.evidence[k][0] for k in kinds[outcome] if reading.evidence.get(k)]
+    joined = '" and "'.join(said)
+    return f' (you wrote "{joined}")' if said else ""
+
+
 # ---- entries ---------------------------------------------------------------------------------
 
 _PREFIX = re.compile(r"^\s*([^:<\n]{1,40}):\s*(.*)$", re.DOTALL)
@@ -300,18 +211,25 @@ def parse_quick_entry(text: str, catalogue: ToolCatalogue) -> Parsed:
     text = text.strip()
     match = _PREFIX.match(text)
     reasons: list[str] = []
+    named = False
     if match and len(match.group(1).split()) <= 4 and "http" not in match.group(1).lower():
         tool: str | None = catalogue.normalise(match.group(1))
         summary = match.group(2).strip() or text
         inferred: tuple[str, ...] = ()
+        named = catalogue.known(match.group(1))
     else:
         tool = catalogue.find_in_text(text)
         summary = text
         inferred = ("tool",) if tool else ()
         if tool:
             reasons.append(f"Tool: {tool} (mentioned in your text)")
-    parsed = infer(summary, Draft(summary=summary, tool=tool, inferred=inferred))
-    return Parsed(parsed.draft, (*reasons, *parsed.reasons))
+    # A prefix that is no known tool may be words ("Good summary: wrong format"): read them too.
+    parsed = infer(
+        summary if named else text,
+        Draft(summary=summary, tool=tool, inferred=inferred),
+        may_be_chatter=not named,
+    )
+    return Parsed(parsed.draft, (*reasons, *parsed.reasons), chatter=parsed.chatter)
 
 
 _LABELS: tuple[tuple[str, str], ...] = (
@@ -321,9 +239,16 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("surprise", r"surprise|surprised|what surprised (?:me|you)|surprising"),
     ("failure", r"fail|failed|failure|what failed|what broke|broke"),
 )
+# One character class before the label, not `\s*[*_•-]*\s*`: nested stars backtrack
+# quadratically on a long run of spaces.
 _LABEL_LINE = re.compile(
-    r"^\s*[*_•-]*\s*(" + "|".join(p for _, p in _LABELS) + r")\s*[*_]*\s*[:\-\u2013]\s*(.*)$",
+    r"^[\s*_•-]*(" + "|".join(p for _, p in _LABELS) + r")[\s*_]*[:\-\u2013]\s*(.*)$",
     re.IGNORECASE,
+)
+# A template answer that reports nothing: "Failed: nothing", "Surprised: none, it was fine".
+_NOTHING = re.compile(
+    r"^\W*(?:none|nothing|n/?a|no|nope|not really|nada|-+|—)\b(?!.*\b(?:but|except|though|although)\b)",
+    re.IGNORECASE | re.DOTALL,
 )
 
 
@@ -347,6 +272,9 @@ def parse_reply(text: str, catalogue: ToolCatalogue) -> Parsed:
     if not fields or (set(fields) == {"tool"} and not loose):
         return parse_quick_entry(text, catalogue)
     joined = {name: "\n".join(v for v in values if v) for name, values in fields.items()}
+    for name in ("surprise", "failure"):
+        if name in joined and _NOTHING.match(joined[name]):
+            joined[name] = ""
     summary = joined.get("summary") or "\n".join(loose) or joined.get("work") or text.strip()
     tool_text = joined.get("tool")
     tool = catalogue.normalise(tool_text) if tool_text else catalogue.find_in_text(text)
@@ -358,4 +286,5 @@ def parse_reply(text: str, catalogue: ToolCatalogue) -> Parsed:
         failure=joined.get("failure", ""),
         inferred=() if tool_text or tool is None else ("tool",),
     )
-    return infer(text, draft)
+    said = [joined.get(name, "") for name in ("summary", "work", "surprise", "failure")]
+    return infer("\n".join([*said, *loose]), draft, may_be_chatter=False)

@@ -14,8 +14,7 @@ Rules:
 - Merging: what the person typed into a labelled line (`Surprise: …`, `Tool: …`) always wins;
   then the model; the rules fill whatever the model left empty. Every field the model supplied
   is said so in `reasons`, so the confirmation shows where a value came from.
-- The model may call a message chatter (not an experiment). That is kept only when the rules'
-  `Parsed` has a `chatter` field to carry it.
+- The model may call a message chatter (not an experiment); its verdict replaces the rules'.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from core.capture import Parsed
@@ -223,6 +222,6 @@ def merge(parsed: Parsed, answer: Answer) -> Parsed:
         ),
         reasons=(*kept, *added),
     )
-    if answer.chatter is not None and "chatter" in {f.name for f in fields(parsed)}:
-        result = replace(result, chatter=answer.chatter)  # type: ignore[call-arg,unused-ignore]
+    if answer.chatter is not None:
+        result = replace(result, chatter=answer.chatter)
     return result

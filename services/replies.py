@@ -178,6 +178,10 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         # Kept whole rather than cut: the thread holds the original, and the digest truncates visibly.
         log.info("long reply captured whole user=%s length=%d", reply.user_id, len(text))
     parsed = await understand(deps, text, parse_reply(text, deps.catalogue), private=False)
+    if parsed.chatter:
+        # "+1", "thanks!", "did anyone try X?": conversation, not an experiment; no receipt.
+        log.info("chatter in prompt thread ignored user=%s ts=%s", reply.user_id, reply.ts)
+        return None
     author, _person = await capture.identify(deps, client, reply.team_id, reply.user_id)
     origin = capture.Origin(
         source=Source.THREAD,

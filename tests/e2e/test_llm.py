@@ -31,11 +31,12 @@ from tests.e2e.test_tried import entries, form
 
 MODEL = "fake-small"
 # No marker the rules know ("wrong", "invented", …): only a reader sees it failed.
+# Told only through its consequence: the rules read no failure in it.
 SUBTLE = (
-    "Used Claude to summarise the supplier contract. The summary cited a termination clause "
-    "that isn't in the document."
+    "Used Claude to summarise the supplier contract. Legal found the termination clause it "
+    "quoted nowhere in the document."
 )
-CITED = "The summary cited a termination clause that isn't in the document."
+CITED = "Legal found the termination clause it quoted nowhere in the document."
 GOOD_ANSWER = {
     "chatter": False,
     "tool": "Claude",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.runtime import Runtime
-from core.model import Profile, Source
+from core.model import FailureMode, Outcome, Profile, Source
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday
 from fakeslack.driver import SlackDriver
@@ -226,6 +226,33 @@ async def test_other_threads_bots_and_system_messages_are_ignored(
     await settle(bot)
     for user in (ALICE, BOB, DANA):
         assert await stored(store, user) == []
+
+
+async def test_chatter_in_a_prompt_thread_is_not_an_experiment(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """ "+1", thanks and questions in the thread are conversation: not stored, no :memo:."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    leaders = channel_id(slack, "leaders")
+    prompt_ts = slack.messages(leaders)[0].ts
+    chatter = [
+        await driver.post_message(ALICE, leaders, text, thread_ts=prompt_ts)
+        for text in ("+1, same thing happened to me", "did anyone try Perplexity?", ":tada:")
+    ]
+    shared, _ = await driver.post_message(
+        BOB,
+        leaders,
+        "the JSON it returned had trailing commas and our importer choked on it",
+        thread_ts=prompt_ts,
+    )
+    await settle(bot)
+    assert await stored(store, ALICE) == []
+    for message, _ in chatter:
+        assert slack.ws.channels[leaders].find(message.ts).reactions == {}  # type: ignore[union-attr]
+    [exp] = await stored(store, BOB)
+    assert (exp.outcome, exp.failure_mode) == (Outcome.FAILED, FailureMode.BROKEN_SHAPE)
+    assert slack.ws.channels[leaders].find(shared.ts).reactions == {"memo": ["U0BOT"]}  # type: ignore[union-attr]
 
 
 async def test_a_guest_reply_is_stored(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
 
@@ -129,17 +129,18 @@ def test_a_tool_known_by_an_alias_in_the_text_counts_as_named() -> None:
 
 
 def test_the_model_fills_what_the_rules_missed_and_says_so() -> None:
-    """A subtle failure with no marker: the model's mode, outcome and failure are taken."""
-    rules = parse_quick_entry(SUBTLE, DEFAULT_CATALOGUE)
+    """A failure told only by its consequence: the model's mode, outcome and failure are taken."""
+    quoted = "Legal found the termination clause it quoted nowhere in the document."
+    rules = parse_quick_entry("Used Claude on the supplier contract. " + quoted, DEFAULT_CATALOGUE)
     assert rules.draft.failure_mode is None
     merged = merge(
         rules,
-        Answer(outcome=Outcome.FAILED, failure_mode=FailureMode.CONFIDENT_WRONG, failure=CITED),
+        Answer(outcome=Outcome.FAILED, failure_mode=FailureMode.CONFIDENT_WRONG, failure=quoted),
     )
     assert (merged.draft.outcome, merged.draft.failure_mode, merged.draft.failure) == (
         Outcome.FAILED,
         FailureMode.CONFIDENT_WRONG,
-        CITED,
+        quoted,
     )
     assert merged.draft.tool == "Claude"  # the rules' own inference, left in place
     assert {"outcome", "failure_mode", "failure"} <= set(merged.draft.inferred)
@@ -174,19 +175,10 @@ def test_what_the_person_typed_wins_over_the_model() -> None:
     assert (merged.draft.tool, merged.draft.surprise) == ("GitHub Copilot", "it found a real bug")
 
 
-def test_chatter_is_ignored_when_the_rules_have_no_such_flag() -> None:
-    """The merge keeps the rules' shape: no `chatter` field, nothing to set."""
-    rules = Parsed(Draft(summary="thanks all!"), ())
-    assert merge(rules, Answer(chatter=True)) == rules
-
-
-@dataclass(frozen=True)
-class ParsedWithChatter(Parsed):
-    chatter: bool = False
-
-
-def test_chatter_is_taken_when_the_rules_carry_the_flag() -> None:
-    """Where the rules' result can say chatter, the model's judgement is kept."""
-    rules = ParsedWithChatter(Draft(summary="thanks all!"), ())
-    merged = merge(rules, Answer(chatter=True))
-    assert merged == replace(rules, chatter=True)
+def test_the_models_chatter_verdict_replaces_the_rules() -> None:
+    """The model may say a reply is chatter, or that what the rules took for chatter is not."""
+    rules = Parsed(Draft(summary="thanks all!"), (), chatter=False)
+    assert merge(rules, Answer(chatter=True)) == replace(rules, chatter=True)
+    chatty = Parsed(Draft(summary="same here, it made up a flag"), (), chatter=True)
+    assert merge(chatty, Answer(chatter=False)).chatter is False
+    assert merge(chatty, Answer()).chatter is True
