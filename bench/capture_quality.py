@@ -3,8 +3,10 @@
 Reads the labelled replies in tests/data/ (see tests/data/README.md), reads each one the way a
 reply in a prompt's thread is read (`parse_reply` with the default tool catalogue), and prints
 the metrics below for each part separately: dev (the rules are tuned on it; `--misses dev` lists
-what it gets wrong), held-out (written and committed before the rules, never tuned on) and
-unseen (written after the rules, committed before it was first measured, never tuned on).
+what it gets wrong), held-out (written and committed before the rules, never tuned on),
+unseen (written after the rules, committed before it was first measured, never tuned on) and
+fresh (written in other voices and domains before the reader learned from examples, never tuned
+on).
 
 What a reply is recorded as, exactly as the bot and the digest see it:
 - chatter: `Parsed.chatter` is true (a thread reply like that is not stored at all);
@@ -43,7 +45,7 @@ from core.model import Experiment, FailureMode, Source
 from core.tools import DEFAULT_CATALOGUE
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-SPLITS = ("dev", "heldout", "unseen")
+SPLITS = ("dev", "heldout", "unseen", "fresh")
 SPECIFIC_MODES = tuple(m for m in FailureMode if m is not FailureMode.OTHER)
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
