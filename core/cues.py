@@ -41,6 +41,9 @@ class Cue:
     mode_weight: float = 0.0
     # The cue does not fire right after these words (a person, not the tool, "refused").
     not_after: str | None = None
+    # What the cue means, for the confirmation: "the work had to be redone". Consequence cues
+    # have one, because the words they match ("It allows 20.") say nothing by themselves.
+    reason: str = ""
 
 
 def _cues(
@@ -52,9 +55,11 @@ def _cues(
     mode: FailureMode | None = None,
     mode_weight: float = 0.0,
     not_after: str | None = None,
+    reason: str = "",
 ) -> tuple[Cue, ...]:
     return tuple(
-        Cue(family, p, fail, work, surprise, mode, mode_weight, not_after) for p in patterns
+        Cue(family, p, fail, work, surprise, mode, mode_weight, not_after, reason)
+        for p in patterns
     )
 
 
@@ -67,9 +72,79 @@ _SUBJECT = (
     r"|caught|catch\w*|found|find\w*|spott\w*|flagg\w*|debug\w*|untangl\w*|explain\w*|diagnos\w*)"
     r" (?:[\w'-]+ ){0,4}$)"
 )
+_CHECKERS = (
+    r"(?:legal|finance|qa|payroll|counsel|compliance|audit|auditors?|security|ops|procurement"
+    r"|the (?:customer|client|controller|cfo|reviewer|auditors?|vendor|prospect|candidate)"
+    r"|customers|clients|our (?:[\w'-]+ )?(?:lead|controller|reviewer|manager|dba|editor|lawyer)"
+    r"|my (?:manager|boss|reviewer|editor)|someone|somebody|a colleague|reviewers?)"
+)
 _PEOPLE = r"(?:\b(?:they|he|she|who|vendor|customer|client|partner|legal|lawyer|manager|boss|sales|team|finance|hr|ops|everyone|nobody|colleagues?|people)(?: had| has| have)? )$"
 
+_NUM = r"(?:\$|€|£)?\d[\d,.]*(?:%|x|k|m|bn)?"
+_W = r"[\w'-]+"
+_SOURCE = (
+    r"(?:policy|handbook|contract|agreement|plan|spec|source|ledger|gl|pdf|doc|docs|document"
+    r"|documentation|guidelines|terms|recording|transcript|original|invoice|statement|diff|data"
+    r"|system|website|records?|study|report|law|regulation|rules|code|appendix|schedule|dashboard)"
+)
+# Failures told by what happened next, with no failure word (the families docs/capture-rules.md
+# names): the source says otherwise, the work was redone, the next step broke, it looked right
+# until someone checked, someone else caught it. They come first in the table, so "looked fine
+# until" is read before "fine".
+CONSEQUENCES: tuple[Cue, ...] = (
+    *_cues(
+        "the source says otherwise",
+        rf"it(?:'s| is| was| were| allows| has| had| says| costs| takes) (?:only |actually |really |just )?{_NUM}(?: {_W})?(?=[\s.!]*$)",
+        rf"(?:the|our|their) (?:{_W} ){{0,2}}{_SOURCE} (?:actually |clearly |only )?(?:says|said|states|stated|allows|lists|listed|shows|showed|has|had|reads|requires) (?:only |just )?{_NUM}",
+        r"(?:it's|it is|it was|they're|they are) actually",
+        r"(?:actually|in fact|in reality) (?:says|said|is|was|were|are|reads|shows|showed|allows)",
+        r"nowhere (?:in|on|to be found)",
+        r"(?:lead|leads|led|go|goes|went|point|points|pointed) nowhere",
+        rf"(?:isn't|aren't|wasn't|weren't|not) (?:anywhere )?(?:in|on|part of) (?:our|the|their|its) (?:{_W} ){{0,2}}{_SOURCE}",
+        r"(?:didn't|doesn't|don't|never|wouldn't|won't) (?:tie|reconcile|balance|tally)(?: out| up| with| to)?",
+        rf"(?:used|picked|took|chose|gave|applied|listed|quoted|put) (?!(?:tabs|semicolons|commas|spaces|prose|text|markdown|paragraphs|bullets)\b)(?:{_W} ){{1,3}}instead of",
+        fail=0.9,
+        mode=CW,
+        mode_weight=1.0,
+        reason="what it said disagrees with the source",
+    ),
+    *_cues(
+        "the work was redone",
+        rf"(?:redo|redid|redone|redoing|rewrite|rewrote|rewritten|rewriting|rebuild|rebuilt|rebuilding|fix(?:ed|ing)?|correct(?:ed|ing)|check(?:ed|ing)?) (?:{_W} ){{0,4}}(?:by hand|manually|from scratch|ourselves|myself|line by line)",
+        r"(?:had|has|have|needed|need) to (?:go through|check|verify|re-?check|fix|correct|rebuild|redo|rewrite|re-?do|repair|patch|recalculate|re-?run|manually)",
+        r"(?:check|checked|checking|go through|went through|verify|verified) every (?:single )?(?:line|row|number|figure|cell|entry|item|one|reference|citation|link|fact)",
+        r"(?:caught|spotted|noticed|fixed|found) (?:it|that|this|them|the \w+) (?:just )?(?:before|in time)",
+        fail=1.0,
+        reason="the work had to be redone",
+    ),
+    *_cues(
+        "the next step broke",
+        rf"(?:import|upload|build|pipeline|script|parser|importer|loader|ci|job|deploy|release|compiler|validator|migration) (?:{_W} ){{0,3}}(?:choked|failed|broke|rejected|refused|crashed|errored|threw|stalled|halted|blocked|bounced|couldn't (?:read|parse|open|load))",
+        r"(?:threw|throws|raised|raises) (?:an? |the )?(?:error|exception)",
+        fail=1.0,
+        mode=BS,
+        mode_weight=1.0,
+        reason="the next step could not use what it made",
+    ),
+    *_cues(
+        "it looked right until",
+        rf"(?:looked|seemed|read|sounded) (?:{_W} ){{0,2}}(?:right|fine|great|good|perfect|complete|plausible|convincing|correct|ok|okay|solid)(?: to (?:me|us))? (?:until|at first|on the surface|at a glance|at first glance)",
+        r"(?:at first|on the surface|at first glance|at a glance)(?: it)? (?:looked|seemed|read)",
+        rf"until (?:i|we|someone|somebody|a colleague|our|the|legal|finance|qa|my) (?:{_W} ){{0,3}}(?:checked|noticed|looked|read|tried|ran|compared|opened|asked|saw|counted|spotted|found|tested)",
+        fail=0.9,
+        reason="it looked right until someone checked",
+    ),
+    *_cues(
+        "someone else caught it",
+        rf"{_CHECKERS} (?:{_W} ){{0,2}}(?:flagged|caught|noticed|spotted|pointed out|complained|pushed back|rejected|objected)",
+        fail=0.8,
+        not_after=r"(?:\b(?:it|that|which|tool|model|bot|assistant) )$",
+        reason="someone else caught a problem",
+    ),
+)
+
 CUES: tuple[Cue, ...] = (
+    *CONSEQUENCES,
     # ---- confident wrong ---------------------------------------------------------------------
     *_cues(
         "made up",
