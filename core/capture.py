@@ -196,9 +196,13 @@ def _said(reading: Reading, kind: str) -> str:
 
 def _words(reading: Reading, outcome: Outcome) -> str:
     kinds = {Outcome.WORKED: ("work",), Outcome.FAILED: ("fail",), Outcome.MIXED: ("work", "fail")}
-    said = [reading.evidence[k][0] for k in kinds[outcome] if reading.evidence.get(k)]
-    joined = '" and "'.join(said)
-    return f' (you wrote "{joined}")' if said else ""
+    said: list[str] = []
+    for kind in kinds[outcome]:
+        if kind in reading.because:  # "the work had to be redone", said in plain words
+            said.append(reading.because[kind])
+        elif reading.evidence.get(kind):
+            said.append(f'you wrote "{reading.evidence[kind][0]}"')
+    return f" ({' and '.join(said)})" if said else ""
 
 
 # ---- entries ---------------------------------------------------------------------------------

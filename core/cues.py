@@ -58,8 +58,7 @@ def _cues(
     reason: str = "",
 ) -> tuple[Cue, ...]:
     return tuple(
-        Cue(family, p, fail, work, surprise, mode, mode_weight, not_after, reason)
-        for p in patterns
+        Cue(family, p, fail, work, surprise, mode, mode_weight, not_after, reason) for p in patterns
     )
 
 
@@ -602,7 +601,9 @@ CUES: tuple[Cue, ...] = (
     # ---- something failed, no mode -----------------------------------------------------------
     *_cues(
         "failed",
-        r"fail(?:ed|s|ure|ures|ing)?",
+        # "failed payments", "failing tests": a failure word naming a kind of thing is the
+        # subject of the work, not what happened to it.
+        r"fail(?:ed|s|ure|ures|ing)?(?! (?:payments?|transactions?|charges?|logins?|jobs?|tests?|builds?|deliver(?:y|ies)|orders?|calls?|attempts?|checks?|runs?|batch(?:es)?|records?|rows?|cases?|invoices?|leads?|deals?|deploys?|deployments?|requests?|cards?|transfers?|imports?)\b)",
         fail=1.0,
         not_after=_SUBJECT,
     ),

@@ -34,12 +34,17 @@ from itertools import pairwise
 
 from core.cues import CUES, Cue, compiled_by_first_char
 from core.model import FailureMode, Outcome
+from core.reader_model import Model, models
 
 FAIL_THRESHOLD = 0.7
 WORK_THRESHOLD = 0.8
 MODE_THRESHOLD = 0.9
 SURPRISE_THRESHOLD = 0.7
 AFTER_CONTRAST = 1.25
+# The word model (core/reader_model.py) decides only where the cues are silent or weak, and only
+# when it is this sure (chosen by cross-validation on the dev part: bench/train_reader.py --cv).
+MODEL_FAIL = 0.9
+MODEL_SURPRISE = 0.98
 BEFORE_CONTRAST = 0.8
 
 _CUES_BY_CHAR, _CUES_ANYWHERE = compiled_by_first_char()
@@ -76,13 +81,16 @@ _SOCIAL = re.compile(
     r"^\W*(?:thanks?\b|thank you\b|thx\b|ty\b|nice\b|great (?:share|question|point|thread|idea|one|post|stuff)\b"
     r"|love (?:this|it|that)\b|following\b|bookmark\w*|o+h+\b|interesting\b|good (?:point|question|one|call|idea)\b"
     r"|classic\b|cool\b|congrats\b|well done\b|yes\b|yep\b|kudos\b|this is (?:gold|great|useful|helpful|brilliant)\b"
-    r"|good to know\b|noted\b|would love\b|keen to\b)",
+    r"|good to know\b|noted\b|would love\b|keen to\b|fyi\b|reminder\b|sorry\b|merci\b|danke\b|gracias\b|obrigad[oa]\b"
+    r"|(?:great|brilliant|fantastic|awesome|amazing|lovely|super|useful|helpful|nice) (?:share|thread|question|point|post|stuff|idea|write-?up|tip|example)s?\b)",
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers)\b", re.IGNORECASE)
 _LATER = re.compile(
     r"\b(?:(?:will|i'll|we'll|going to|gonna) (?:post|share|try|add|write|report|follow up)"
-    r"|nothing to (?:report|share|add))\b",
+    r"|nothing to (?:report|share|add)|nothing (?:this week|from me|yet)|still (?:testing|trying)"
+    r"|on (?:holiday|leave|vacation|pto)|out of (?:the )?office|catching up"
+    r"|back (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow|next week))\b",
     re.IGNORECASE,
 )
 _PAST_VERB = re.compile(
@@ -121,6 +129,9 @@ class Reading:
     failure: str = ""  # the words that carry the failure, "" when none
     chatter: bool = False
     evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)  # quoted cue words
+    # Why, in plain words, where the quoted words alone do not say it: {"fail": "the work had
+    # to be redone"} for a consequence cue, or what the word model read.
+    because: dict[str, str] = field(default_factory=dict)
 
 
 def own_words(text: str) -> str:
@@ -238,8 +249,17 @@ def _surprise_text(clauses: list[Clause], sentences: list[str], hit: Hit) -> str
     return piece
 
 
-def read_reply(text: str) -> Reading:
-    """Read a reply or an entry: outcome, failure mode, surprise, failure, and chatter."""
+def _model_surprise(model: Model, sentences: list[str]) -> str:
+    """The sentence that reads most like a surprise, "" when none is sure enough."""
+    best = max(sentences, key=lambda s: model.probabilities(s)["surprise"], default="")
+    return " ".join(best.split()) if best else ""
+
+
+def read_reply(text: str, *, word_model: dict[str, Model] | None = None) -> Reading:
+    """Read a reply or an entry: outcome, failure mode, surprise, failure, and chatter.
+
+    `word_model` replaces the shipped word model (cross-validation trains its own).
+    """
     own = own_words(text)
     sentences = _sentences(own)
     clauses = _clauses(sentences)
@@ -278,7 +298,19 @@ def read_reply(text: str) -> Reading:
         if cue.mode is not None:
             modes[cue.mode] = modes.get(cue.mode, 0.0) + cue.mode_weight * weight
             evidence.setdefault(cue.mode.value, []).append(hit.quoted)
+    learned = models() if word_model is None else word_model
+    because: dict[str, str] = {}
+    if strongest is not None and strongest[1].cue.reason:
+        because["fail"] = strongest[1].cue.reason
     failed = fail >= FAIL_THRESHOLD
+    if not failed and work == 0 and surprise == 0:
+        # No failure, success or surprise words (nor a negated failure word, "no mistakes"):
+        # the word model reads the reply as a whole.
+        outcome_model = learned["outcome"]
+        if outcome_model.probabilities(own)["failed"] >= MODEL_FAIL:
+            failed = True
+            said = '", "'.join(outcome_model.top_features(own, "failed"))
+            because["fail"] = f'it reads like reported failures ("{said}")'
     outcome: Outcome | None = None
     mode: FailureMode | None = None
     failure = ""
@@ -296,10 +328,17 @@ def read_reply(text: str) -> Reading:
     surprise_text = ""
     if surprise >= SURPRISE_THRESHOLD and first_surprise is not None:
         surprise_text = _surprise_text(clauses, sentences, first_surprise)
+        if first_surprise.cue.reason:
+            because["surprise"] = first_surprise.cue.reason
+    elif learned["surprise"].probabilities(own)["surprise"] >= MODEL_SURPRISE:
+        surprise_text = _model_surprise(learned["surprise"], sentences)
+        said = '", "'.join(learned["surprise"].top_features(own, "surprise"))
+        because["surprise"] = f'it reads like reported surprises ("{said}")'
     return Reading(
         outcome=outcome,
         failure_mode=mode,
         surprise=surprise_text,
         failure=failure,
         evidence={k: tuple(v) for k, v in evidence.items()},
+        because=because,
     )
