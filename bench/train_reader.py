@@ -31,6 +31,14 @@ def fit(rows: Sequence[Labelled]) -> dict[str, Model]:
             [(t, outcome_class(r)) for t, r in zip(texts, rows, strict=True)],
             ("failed", "worked", "chatter"),
         ),
+        "mode": train(
+            [
+                (t, str(r.failure_mode))
+                for t, r in zip(texts, rows, strict=True)
+                if r.failure and r.failure_mode
+            ],
+            tuple(sorted({str(r.failure_mode) for r in rows if r.failure and r.failure_mode})),
+        ),
         "surprise": train(
             [
                 (t, "surprise" if r.surprise else "plain")

@@ -160,7 +160,8 @@ def infer(text: str, draft: Draft, *, may_be_chatter: bool = True) -> Parsed:
     mode, surprise, failure = draft.failure_mode, draft.surprise, draft.failure
     if mode is None and reading.failure_mode is not None:
         mode = reading.failure_mode
-        reasons.append(f'Failure mode: {mode.label} (you wrote "{_said(reading, mode.value)}")')
+        why = reading.because.get(mode.value) or f'you wrote "{_said(reading, mode.value)}"'
+        reasons.append(f"Failure mode: {mode.label} ({why})")
         inferred.append("failure_mode")
     if not failure and reading.failure:
         failure = reading.failure

@@ -95,6 +95,7 @@ CONSEQUENCES: tuple[Cue, ...] = (
         "the source says otherwise",
         rf"it(?:'s| is| was| were| allows| has| had| says| costs| takes) (?:only |actually |really |just )?{_NUM}(?: {_W})?(?=[\s.!]*$)",
         rf"(?:the|our|their) (?:{_W} ){{0,2}}{_SOURCE} (?:actually |clearly |only )?(?:says|said|states|stated|allows|lists|listed|shows|showed|has|had|reads|requires) (?:only |just )?{_NUM}",
+        rf"(?:the )?(?:right|correct|true|actual|real) (?:{_W} ){{0,2}}(?:is|was|were|are) (?:only |just )?{_NUM}",
         r"(?:it's|it is|it was|they're|they are) actually",
         r"(?:actually|in fact|in reality) (?:says|said|is|was|were|are|reads|shows|showed|allows)",
         r"nowhere (?:in|on|to be found)",

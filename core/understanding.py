@@ -45,6 +45,7 @@ AFTER_CONTRAST = 1.25
 # when it is this sure (chosen by cross-validation on the dev part: bench/train_reader.py --cv).
 MODEL_FAIL = 0.9
 MODEL_SURPRISE = 0.98
+MODEL_MODE = 0.9
 BEFORE_CONTRAST = 0.8
 
 _CUES_BY_CHAR, _CUES_ANYWHERE = compiled_by_first_char()
@@ -319,6 +320,14 @@ def read_reply(text: str, *, word_model: dict[str, Model] | None = None) -> Read
         best = max(modes.items(), key=lambda item: item[1], default=None)
         if best is not None and best[1] >= MODE_THRESHOLD:
             mode = best[0]
+        else:
+            mode_model = learned["mode"]
+            chances = mode_model.probabilities(own)
+            likeliest = max(chances, key=lambda name: chances[name])
+            if chances[likeliest] >= MODEL_MODE and likeliest != FailureMode.OTHER.value:
+                mode = FailureMode(likeliest)
+                said = '", "'.join(mode_model.top_features(own, likeliest))
+                because[likeliest] = f'it reads like reported failures of this kind ("{said}")'
         if strongest is not None:
             failure = _piece(clauses, sentences, strongest[1])
         else:
