@@ -33,10 +33,12 @@ MODEL = "fake-small"
 # No marker the rules know ("wrong", "invented", …): only a reader sees it failed.
 # Told only through its consequence: the rules read no failure in it.
 SUBTLE = (
-    "Used Claude to summarise the supplier contract. Legal found the termination clause it "
-    "quoted nowhere in the document."
+    "Used Claude to summarise the supplier contract. The supplier asked us which termination "
+    "clause we meant, since their copy has none like it."
 )
-CITED = "Legal found the termination clause it quoted nowhere in the document."
+CITED = (
+    "The supplier asked us which termination clause we meant, since their copy has none like it."
+)
 GOOD_ANSWER = {
     "chatter": False,
     "tool": "Claude",

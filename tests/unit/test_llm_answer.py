@@ -130,7 +130,7 @@ def test_a_tool_known_by_an_alias_in_the_text_counts_as_named() -> None:
 
 def test_the_model_fills_what_the_rules_missed_and_says_so() -> None:
     """A failure told only by its consequence: the model's mode, outcome and failure are taken."""
-    quoted = "Legal found the termination clause it quoted nowhere in the document."
+    quoted = "The supplier asked us which termination clause we meant, since their copy has none like it."
     rules = parse_quick_entry("Used Claude on the supplier contract. " + quoted, DEFAULT_CATALOGUE)
     assert rules.draft.failure_mode is None
     merged = merge(
