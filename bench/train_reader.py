@@ -50,6 +50,17 @@ def fit(rows: Sequence[Labelled]) -> dict[str, Model]:
     }
 
 
+def weights_file(rows: Sequence[Labelled]) -> str:
+    """The text of core/reader_weights.json for models trained on `rows`."""
+    fitted = fit(rows)
+    payload = {
+        "version": VERSION,
+        "trained_on": "tests/data/capture_dev.jsonl",
+        "models": {name: model.to_json() for name, model in fitted.items()},
+    }
+    return json.dumps(payload, separators=(",", ":")) + "\n"
+
+
 def cross_validate(rows: Sequence[Labelled], folds: int) -> None:
     """Held-out-fold probabilities for every dev reply, summarised at a few thresholds."""
     predictions: list[tuple[Labelled, dict[str, float], dict[str, float]]] = []
@@ -91,13 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cv:
         cross_validate(rows, args.cv)
         return 0
-    fitted = fit(rows)
-    payload = {
-        "version": VERSION,
-        "trained_on": "tests/data/capture_dev.jsonl",
-        "models": {name: model.to_json() for name, model in fitted.items()},
-    }
-    WEIGHTS.write_text(json.dumps(payload, separators=(",", ":")) + "\n", encoding="utf-8")
+    WEIGHTS.write_text(weights_file(rows), encoding="utf-8")
     print(f"wrote {WEIGHTS} ({WEIGHTS.stat().st_size} bytes)")
     return 0
 
