@@ -1,8 +1,9 @@
 """Train the reader's word model on the dev part only: `.venv/bin/python -m bench.train_reader`.
 
 Writes core/reader_weights.json (see core/reader_model.py). `--cv 5` instead prints what the
-model and the whole reader reach on the dev part by k-fold cross-validation, so thresholds are
-chosen without looking at the held-out, unseen or fresh parts.
+whole reader reaches on the dev part by k-fold cross-validation (each fold read with word models
+trained on the other folds), so thresholds are chosen without looking at the held-out, unseen
+or fresh parts.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from bench.capture_quality import Labelled, load
+from bench.capture_quality import Labelled, load, measure
+from core import understanding
 from core.reader_model import WEIGHTS, Model, train
 from core.understanding import own_words
 
@@ -62,36 +64,25 @@ def weights_file(rows: Sequence[Labelled]) -> str:
 
 
 def cross_validate(rows: Sequence[Labelled], folds: int) -> None:
-    """Held-out-fold probabilities for every dev reply, summarised at a few thresholds."""
-    predictions: list[tuple[Labelled, dict[str, float], dict[str, float]]] = []
-    for fold in range(folds):
-        train_rows = [r for i, r in enumerate(rows) if i % folds != fold]
-        test_rows = [r for i, r in enumerate(rows) if i % folds == fold]
-        fitted = fit(train_rows)
-        for row in test_rows:
-            text = own_words(row.text)
-            predictions.append(
-                (
-                    row,
-                    fitted["outcome"].probabilities(text),
-                    fitted["surprise"].probabilities(text),
-                )
-            )
-    for threshold in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98):
-        fails = [p for r, p, _ in predictions if r.failure]
-        calm = [p for r, p, _ in predictions if not r.failure and not r.chatter]
-        chat = [p for r, p, _ in predictions if r.chatter]
-        real = [p for r, p, _ in predictions if not r.chatter]
-        surprises = [s for r, _, s in predictions if r.surprise]
-        plain = [s for r, _, s in predictions if not r.surprise and not r.chatter]
-        print(
-            f"p>={threshold:.2f}: failure recall {sum(p['failed'] >= threshold for p in fails) / len(fails):.2f}"
-            f", false alarms {sum(p['failed'] >= threshold for p in calm) / len(calm):.2f}"
-            f", chatter {sum(p['chatter'] >= threshold for p in chat) / len(chat):.2f}"
-            f", lost {sum(p['chatter'] >= threshold for p in real) / len(real):.2f}"
-            f", surprise {sum(s['surprise'] >= threshold for s in surprises) / len(surprises):.2f}"
-            f", false surprise {sum(s['surprise'] >= threshold for s in plain) / len(plain):.2f}"
-        )
+    """The whole reader on each fold of dev, with word models trained on the other folds."""
+    totals: dict[str, list[int]] = {}
+    shipped = understanding.models
+    try:
+        for fold in range(folds):
+            fitted = fit([r for i, r in enumerate(rows) if i % folds != fold])
+            # The reader looks its models up by this name; each fold reads with its own.
+            understanding.models = lambda fitted=fitted: fitted  # type: ignore[misc]
+            report = measure([r for i, r in enumerate(rows) if i % folds == fold])
+            for name, count in report.counts.items():
+                if "/" in count:
+                    hits, total = (int(n) for n in count.split("/"))
+                    totals.setdefault(name, [0, 0])
+                    totals[name][0] += hits
+                    totals[name][1] += total
+    finally:
+        understanding.models = shipped  # type: ignore[misc]
+    for name, (hits, total) in totals.items():
+        print(f"{name}: {hits / total:.2f} ({hits}/{total})" if total else f"{name}: n/a")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
