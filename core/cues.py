@@ -10,6 +10,10 @@ in "failed-payments"), with a weight for each thing it is evidence of:
   "context window", "cost", "security"): it only names the mode of a failure that other words
   report, so "security summary, spot on" is no data concern.
 
+Consequence cues come first: failures told by what happened next ("It allows 20.", "had to
+redo it by hand", "the import choked"), each with a `reason` the confirmation shows instead of
+the matched words.
+
 Contractions are written once (`didn't`) and also match "didnt" and "did not".
 docs/capture-rules.md describes these families in words; it is written by hand.
 """

@@ -17,6 +17,13 @@ Rules (the cues are in core/cues.py; docs/capture-rules.md says the same in word
   failure was found; topic cues ("JSON", "cost", "security") never report a failure alone.
 - A surprise needs SURPRISE_THRESHOLD of surprise evidence; its clause (its sentence when the
   clause is short, with the sentence before when the surprise words end it) becomes the surprise.
+- Consequence cues ("It allows 20.", "had to redo it by hand", "the import choked", "looked
+  fine until", "legal flagged") read failures told by what happened next; they carry a reason
+  in plain words, which `because` hands to the confirmation.
+- Where the cues say nothing about outcome or surprise (not even a negated failure cue), the
+  word model (core/reader_model.py, trained on the dev part only) reads the reply as a whole:
+  failed at MODEL_FAIL, a surprise at MODEL_SURPRISE, and the mode of a failure whose cues name
+  none at MODEL_MODE. It never overrides a cue and never decides chatter.
 - Chatter is a reply that shares no experiment: nothing but emoji, mentions or quotes; agreement
   ("+1", "same here", "me too") in a dozen words or fewer; thanks, praise or a question with no
   experience of its own; or six words or fewer reporting nothing.
