@@ -35,6 +35,7 @@ class StoreConfig(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
 
     database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int | None = Field(default=None, ge=1)  # None: SQLAlchemy's default
     log_level: LogLevel = "INFO"
 
     @classmethod
@@ -83,6 +84,11 @@ class Config(StoreConfig):
     bot_admins: tuple[str, ...] = ()
     tool_catalogue_file: Path | None = None
     missed_send_grace_hours: float = Field(default=6.0, ge=0)
+    # The inbox (bot.intake): workers at once (0: only write requests down, for other replicas),
+    # how long a taken row is held before another worker may take it, how long done rows stay.
+    intake_workers: int = Field(default=4, ge=0, le=64)
+    intake_lease_seconds: float = Field(default=120.0, gt=0)
+    intake_retention_hours: float = Field(default=72.0, gt=0)
 
     @field_validator("slack_bot_token")
     @classmethod

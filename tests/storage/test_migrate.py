@@ -32,7 +32,7 @@ async def test_migrating_twice_changes_nothing(database_url: str) -> None:
         assert await migrate(db, now=NOW) == first
         async with db.transaction() as conn:
             count = (await conn.execute(text("SELECT COUNT(*) FROM schema_migrations"))).scalar()
-        assert count == first
+        assert count == len(load_migrations())
     finally:
         await db.close()
 
@@ -72,7 +72,7 @@ async def test_newer_schema_refuses_to_start(database_url: str) -> None:
         await db.close()
 
 
-def test_migration_files_are_numbered_without_gaps() -> None:
-    """Every shipped migration has the next number."""
+def test_migration_files_have_unique_increasing_numbers() -> None:
+    """Every shipped migration has its own number, and they are applied in that order."""
     versions = [m.version for m in load_migrations()]
-    assert versions == list(range(1, len(versions) + 1))
+    assert versions == sorted(set(versions))
