@@ -7,7 +7,10 @@ bot and not Slack's pacing), it sends
 1. thread replies to a prompt, `--concurrency` at a time, and
 2. `/tried <text>` quick entries all at once (the client keeps at most 100 connections open),
 then waits until the bot is idle and counts what was stored. `lost` is acknowledged (HTTP 200)
-minus stored: an acknowledged request Slack never sends again.
+minus stored: an acknowledged request Slack never sends again. Like Slack, the drill delivers an
+event again (up to 3 times) when the answer is not 2xx; a `/tried` answered with text (the bot
+saying it could not take it) counts as not acknowledged, since the person was told.
+The clock moves with real time from a fixed Monday, so retries after a back-off come due.
 """
 
 from __future__ import annotations
@@ -61,14 +64,17 @@ class Result:
 
 
 class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
+    """Real time, shifted to start at `start`."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.began = time.monotonic()
 
     def __call__(self) -> datetime:
-        return self.now
+        return self.start + timedelta(seconds=time.monotonic() - self.began)
 
     def epoch(self) -> float:
-        return self.now.timestamp()
+        return self().timestamp()
 
 
 def _workspace(clock: Clock) -> tuple[FakeSlack, str]:
@@ -90,6 +96,17 @@ async def _stored(runtime: Runtime, source: str) -> int:
         return int(found.scalar_one())
 
 
+async def _pending(runtime: Runtime) -> int:
+    """Inbox rows not finished yet (0 for a bot without an inbox)."""
+    assert runtime.db is not None
+    try:
+        async with runtime.db.transaction() as conn:
+            found = await conn.execute(text("SELECT COUNT(*) FROM inbox WHERE status = 'pending'"))
+            return int(found.scalar_one())
+    except Exception:
+        return 0
+
+
 async def _idle(runtime: Runtime) -> None:
     """Wait until the bot's work after the acks is over (every task, every inbox row)."""
     assert runtime.deps is not None
@@ -97,14 +114,15 @@ async def _idle(runtime: Runtime) -> None:
     while time.monotonic() < deadline:
         await runtime.deps.inflight.wait(SETTLE_LIMIT_SECONDS)
         await asyncio.sleep(0.5)
-        if not len(runtime.deps.inflight):
+        if not len(runtime.deps.inflight) and not await _pending(runtime):
             return
+        await asyncio.sleep(1.0)  # rows waiting out a back-off: the bot's own timer takes them
 
 
 async def _with_bot(
     body: Callable[[Runtime, SlackDriver, FakeSlack, str], Awaitable[Result]], extra: dict[str, str]
 ) -> Result:
-    clock = Clock(MONDAY - timedelta(days=1))
+    clock = Clock(MONDAY)
     slack, channel = _workspace(clock)
     with tempfile.TemporaryDirectory() as tmp:
         async with slack:
@@ -149,7 +167,7 @@ async def _prompt(runtime: Runtime, slack: FakeSlack, channel: str) -> str:
     )
     async with runtime.deps.db.transaction() as conn:
         await ritual_repo.insert_ritual(conn, ritual, now=MONDAY - timedelta(days=1))
-    await run_due(runtime.deps, runtime.client, now=MONDAY, grace=timedelta(hours=6))
+    await run_due(runtime.deps, runtime.client, now=runtime.deps.clock(), grace=timedelta(hours=6))
     return slack.messages(channel)[0].ts
 
 
@@ -166,11 +184,18 @@ async def replies_drill(count: int, concurrency: int, extra: dict[str, str]) -> 
                 message = slack.user_posts(
                     user, channel, f"Claude: drill reply {n}, it worked", thread_ts=thread_ts
                 )
-                try:
-                    answer, _id = await driver.event(driver._message_event(channel, message))
-                except Exception:
-                    return
-                acked += answer.status == 200
+                event = driver._message_event(channel, message)
+                event_id = None
+                for retry in (None, 1, 2, 3):  # Slack redelivers a non-2xx up to three times
+                    try:
+                        answer, event_id = await driver.event(
+                            event, event_id=event_id, retry_num=retry
+                        )
+                    except Exception:
+                        continue
+                    if answer.status == 200:
+                        acked += 1
+                        return
 
         started = time.perf_counter()
         await asyncio.gather(*(reply(n) for n in range(count)))
