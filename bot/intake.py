@@ -49,6 +49,7 @@ EVENT, COMMAND = "event", "command"
 MAX_ATTEMPTS = 5
 # Writing the row must leave time for the answer inside Slack's 3 seconds.
 WRITE_TIMEOUT_SECONDS = 2.0
+WRITE_BATCH = 200
 # How often idle workers look for rows whose retry time or lease has come (other replicas' too).
 POLL_SECONDS = 5.0
 PRUNE_EVERY_SECONDS = 3600.0
@@ -56,6 +57,14 @@ NOT_SAVED_NOW = (
     ":warning: Not saved: the bot cannot store entries right now. "
     "Please try again in a few minutes."
 )
+
+
+@dataclass(frozen=True)
+class _Unwritten:
+    key: str
+    kind: str
+    body: str
+    done: asyncio.Future[bool]
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,8 @@ class Intake:
         self.client = client
         self.settings = settings
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._unwritten: list[_Unwritten] = []
+        self._writer: asyncio.Task[None] | None = None
         self._kicked = asyncio.Event()
         self._drain: asyncio.Task[None] | None = None
         self._timer: asyncio.Task[None] | None = None
@@ -122,17 +133,46 @@ class Intake:
         self._last_prune = 0.0
 
     async def accept(self, kind: str, key: str, body: dict[str, Any]) -> bool:
-        """Write a request down; False (and a log line) when it could not be stored."""
+        """Write a request down; False (and a log line) when it could not be stored in time.
+
+        Requests arriving together are written in one transaction (a group commit): under a
+        burst, one writer holds SQLite's write lock briefly instead of a hundred queuing for it.
+        A write that outlives the timeout may still land; the request's key makes Slack's
+        redelivery of it (or the person's next try) the same row.
+        """
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._unwritten.append(_Unwritten(key, kind, json.dumps(body), done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_down())
         try:
             async with asyncio.timeout(WRITE_TIMEOUT_SECONDS):
-                async with self.deps.db.transaction() as conn:
-                    new = await inbox.put(conn, key, kind, json.dumps(body), now=self.deps.clock())
+                new = await asyncio.shield(done)
         except Exception as exc:
             log.error("could not write down a request key=%s error=%r", key, exc)
             return False
         if new:
             self.kick()
         return True
+
+    async def _write_down(self) -> None:
+        while self._unwritten:
+            batch, self._unwritten = self._unwritten[:WRITE_BATCH], self._unwritten[WRITE_BATCH:]
+            try:
+                async with self.deps.db.transaction() as conn:
+                    now = self.deps.clock()
+                    written = [
+                        await inbox.put(conn, item.key, item.kind, item.body, now=now)
+                        for item in batch
+                    ]
+            except Exception as exc:
+                for item in batch:
+                    if not item.done.done():
+                        item.done.set_exception(exc)
+                        item.done.exception()  # read here: a caller that timed out never will
+                continue
+            for item, new in zip(batch, written, strict=True):
+                if not item.done.done():
+                    item.done.set_result(new)
 
     def start(self) -> None:
         """Begin working: unfinished rows from before are taken at once."""
@@ -153,6 +193,8 @@ class Intake:
 
     async def stop(self, grace: float) -> None:
         """Work off what is due for up to `grace` seconds, then hand back the rest at once."""
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
         if self._timer is not None:
             self._timer.cancel()
             await asyncio.gather(self._timer, return_exceptions=True)
