@@ -32,7 +32,6 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
@@ -96,9 +95,7 @@ def install(app: AsyncApp, intake: Intake) -> None:
     """Add the middleware that writes kept requests to the inbox and answers them."""
 
     @app.middleware
-    async def _write_down(
-        req: AsyncBoltRequest, context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
-    ) -> Any:
+    async def _write_down(req: AsyncBoltRequest, next: Callable[[], Awaitable[Any]]) -> Any:
         body = req.body
         found = kept(body, intake.deps) if isinstance(body, dict) else None
         if found is None:
@@ -141,7 +138,9 @@ class Intake:
         redelivery of it (or the person's next try) the same row.
         """
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._unwritten.append(_Unwritten(key, kind, json.dumps(body), done))
+        # Slack's legacy verification token is no business of the inbox.
+        kept_body = {name: value for name, value in body.items() if name != "token"}
+        self._unwritten.append(_Unwritten(key, kind, json.dumps(kept_body), done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_down())
         try:
