@@ -236,12 +236,15 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--tried", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--workers", type=int, help="INTAKE_WORKERS (default: the bot's)")
     args = parser.parse_args()
+    extra = {} if args.workers is None else {"INTAKE_WORKERS": str(args.workers)}
     for _ in range(args.runs):
         if args.replies:
-            print(asyncio.run(replies_drill(args.replies, args.concurrency, {})).line(), flush=True)
+            result = asyncio.run(replies_drill(args.replies, args.concurrency, extra))
+            print(result.line(), flush=True)
         if args.tried:
-            print(asyncio.run(tried_drill(args.tried, {})).line(), flush=True)
+            print(asyncio.run(tried_drill(args.tried, extra)).line(), flush=True)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,8 @@ async def on_tried(
             text = "You have nothing to undo." if gone is None else "Deleted your last entry."
             await _private(respond, notice_blocks(text), text)
         case parse.Entry(text=text):
+            # The intake answers quick entries before this listener runs (see the docstring);
+            # an app built without it still saves them here, the same way.
             await _save_entry(cmd, text, private=False, respond=respond, client=client, deps=deps)
         case parse.Private(text=text):
             await _save_entry(cmd, text, private=True, respond=respond, client=client, deps=deps)
