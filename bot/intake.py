@@ -12,6 +12,8 @@ Rules:
 - A bounded pool of workers (`INTAKE_WORKERS`) takes rows with a lease; new rows wait in the
   table, never as unbounded tasks in memory. A failed row is tried again later, up to
   `MAX_ATTEMPTS` times; then it is marked failed and the person is told their entry was not saved.
+- Rows are taken oldest first, and rows about one message (a reply, its edits, its deletion)
+  are applied in that order within a process: an edit never overtakes the reply it changes.
 - A row's effect is idempotent by its own key (`processed_events`, `experiments.source_key`), so
   a row done again after a crash between effect and `done` is stored once. On start-up every
   unfinished row is taken; a row leased by a process that died is taken when its lease ends.
@@ -26,6 +28,7 @@ import hashlib
 import json
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -122,6 +125,9 @@ class Intake:
         self.settings = settings
         self._running: dict[str, asyncio.Task[None]] = {}
         self._unwritten: list[_Unwritten] = []
+        self._subjects: weakref.WeakValueDictionary[str, asyncio.Task[None]] = (
+            weakref.WeakValueDictionary()
+        )
         self._writer: asyncio.Task[None] | None = None
         self._kicked = asyncio.Event()
         self._drain: asyncio.Task[None] | None = None
@@ -248,6 +254,15 @@ class Intake:
     async def _process(self, row: InboxRow) -> None:
         try:
             body = json.loads(row.body)
+            # Rows about one message (its reply, then edits, then its deletion) are taken oldest
+            # first; a row waits for the one before it here, so an edit never overtakes the reply.
+            subject = events.subject_of(body) if row.kind == EVENT else None
+            before = self._subjects.get(subject) if subject else None
+            current = asyncio.current_task()
+            if subject and current is not None:
+                self._subjects[subject] = current
+            if before is not None:
+                await asyncio.gather(before, return_exceptions=True)
             await self._dispatch(row.kind, body)
         except Exception as exc:
             await self._failed(row, exc)

@@ -72,6 +72,20 @@ async def process_message(body: dict[str, Any], client: AsyncWebClient, deps: De
     await replies.on_new_message(deps, client, reply)
 
 
+def subject_of(body: dict[str, Any]) -> str | None:
+    """The message an event is about (`channel:ts`), so its events can be applied in order."""
+    event = body.get("event")
+    if not isinstance(event, dict):
+        return None
+    channel = event.get("channel")
+    inner = event.get("message")
+    ts = {
+        "message_changed": inner.get("ts") if isinstance(inner, dict) else None,
+        "message_deleted": event.get("deleted_ts"),
+    }.get(str(event.get("subtype")), event.get("ts"))
+    return f"{channel}:{ts}" if isinstance(channel, str) and isinstance(ts, str) else None
+
+
 NOT_SAVED = (
     ":warning: Your reply could not be saved as an experiment after several tries. "
     "Please share it again with `/tried`."

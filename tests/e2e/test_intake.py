@@ -273,3 +273,23 @@ async def test_an_entry_that_keeps_failing_is_given_up_and_the_person_told(
     assert "&lt;!channel&gt;" in to_alice.text  # her text, shown back without pinging anyone
     [to_chen] = slack.ephemerals(CHEN)
     assert "could not be saved" in to_chen.text
+
+
+async def test_an_edit_arriving_with_its_reply_is_applied_after_it(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """A reply and its edit delivered back to back: the stored experiment has the edited text."""
+    assert bot.db is not None
+    leaders, thread_ts = await post_prompt(bot, slack, clock)
+    message = slack.user_posts(
+        ALICE, leaders, "Claude: first draft, it worked", thread_ts=thread_ts
+    )
+    first, _ = await driver.event(driver._message_event(leaders, message))
+    await driver.edit_message(leaders, message.ts, "Claude: drafted the memo, it failed")
+    await settle(bot)
+    assert first.status == 200
+    async with bot.db.transaction() as conn:
+        summary = (
+            await conn.execute(text("SELECT summary FROM experiments WHERE source = 'thread'"))
+        ).scalar_one()
+    assert summary == "drafted the memo, it failed"
