@@ -1,4 +1,8 @@
-"""Build the Bolt app: no module-level app, client or connection anywhere."""
+"""Build the Bolt app: no module-level app, client or connection anywhere.
+
+Middleware order: Bolt's own (signature verification first), then `deps` into the context, then
+the intake, which writes requests that must not be lost to the inbox and answers them itself.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.deps import Deps
+from bot.intake import Intake, install
 from handlers.errors import on_error
 
 log = logging.getLogger(__name__)
 
 
-def build_app(*, client: AsyncWebClient, deps: Deps, signing_secret: str | None) -> AsyncApp:
+def build_app(
+    *, client: AsyncWebClient, deps: Deps, signing_secret: str | None, intake: Intake
+) -> AsyncApp:
     """Create the app with every listener registered and `deps` in each request's context."""
     app = AsyncApp(
         client=client,
@@ -32,6 +39,7 @@ def build_app(*, client: AsyncWebClient, deps: Deps, signing_secret: str | None)
         context["deps"] = deps
         return await next()
 
+    install(app, intake)
     handlers.register_all(app)
     app.error(on_error)
     return app

@@ -37,6 +37,7 @@ class StoreConfig(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
 
     database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int | None = Field(default=None, ge=1)  # None: SQLAlchemy's default
     log_level: LogLevel = "INFO"
 
     @classmethod
@@ -91,6 +92,11 @@ class Config(StoreConfig):
     llm_model: str | None = None
     # Capture waits for the model after the ack, so a few seconds at most.
     llm_timeout_seconds: float = Field(default=4.0, gt=0, le=10)
+    # The inbox (bot.intake): workers at once (0: only write requests down, for other replicas),
+    # how long a taken row is held before another worker may take it, how long done rows stay.
+    intake_workers: int = Field(default=4, ge=0, le=64)
+    intake_lease_seconds: float = Field(default=120.0, gt=0)
+    intake_retention_hours: float = Field(default=72.0, gt=0)
 
     @field_validator("slack_bot_token")
     @classmethod

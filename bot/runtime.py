@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
@@ -19,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import build_app
 from bot.config import Config
 from bot.deps import Clock, Deps, system_clock
+from bot.intake import Intake, IntakeSettings
 from bot.scheduler import Scheduler
 from bot.server import build_web_app
 from bot.slack_client import build_client
@@ -46,11 +48,14 @@ class Runtime:
     _runner: web.AppRunner | None = None
     _socket: AsyncSocketModeHandler | None = None
     _scheduler: Scheduler | None = None
+    intake: Intake | None = None
     scheduling: bool = True  # tests drive `run_due` themselves with a controlled clock
 
     async def start(self) -> None:
         """Open the database, migrate it, and begin serving Slack."""
-        self.db = Database.connect(self.config.database_url)
+        self.db = Database.connect(
+            self.config.database_url, pool_size=self.config.database_pool_size
+        )
         version = await migrate(self.db, now=self.clock())
         log.info("database ready schema_version=%s", version)
         self._session = aiohttp.ClientSession()
@@ -64,14 +69,23 @@ class Runtime:
             admins=frozenset(self.config.bot_admins),
             llm=self._language_model(),
         )
-        secret = self.config.slack_signing_secret
-        self.app = build_app(
-            client=self.client,
-            deps=self.deps,
-            signing_secret=None
-            if self.config.socket_mode or secret is None
-            else secret.get_secret_value(),
+        self.intake = Intake(
+            self.deps,
+            self.client,
+            IntakeSettings(
+                workers=self.config.intake_workers,
+                lease=timedelta(seconds=self.config.intake_lease_seconds),
+                retention=timedelta(hours=self.config.intake_retention_hours),
+            ),
         )
+        secret = self.config.slack_signing_secret
+        signing_secret = (
+            None if self.config.socket_mode or secret is None else secret.get_secret_value()
+        )
+        self.app = build_app(
+            client=self.client, deps=self.deps, signing_secret=signing_secret, intake=self.intake
+        )
+        self.intake.start()
         self._scheduler = Scheduler(self.deps, self.client, grace=self.config.missed_send_grace)
         if self.config.slack_app_token is not None:
             self._socket = AsyncSocketModeHandler(
@@ -80,7 +94,10 @@ class Runtime:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("connected to Slack in Socket Mode")
         else:
-            self._runner = web.AppRunner(build_web_app(self.app, self.db), handle_signals=False)
+            self._runner = web.AppRunner(
+                build_web_app(self.app, self.db, signing_secret=signing_secret),
+                handle_signals=False,
+            )
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.config.host, self.config.port)
             await site.start()
@@ -97,6 +114,8 @@ class Runtime:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.intake is not None:
+            await self.intake.stop(DRAIN_SECONDS)
         if self.deps is not None:
             await self.deps.inflight.wait(DRAIN_SECONDS)
         if self._session is not None:

@@ -85,7 +85,7 @@ class FakeSlack:
         self._holds: dict[str, Hold] = {}
         self._triggers: dict[str, tuple[float, str]] = {}
         self._responses: dict[str, ResponseUrl] = {}
-        self._last_ts = 0.0
+        self._last_micros = 0
         self._ids = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -140,9 +140,11 @@ class FakeSlack:
 
     def next_ts(self) -> str:
         """A message timestamp: unique, increasing, close to the emulator's clock."""
-        now = max(self.clock(), self._last_ts + 0.000001)
-        self._last_ts = now
-        return f"{now:.6f}"
+        # Whole microseconds: a float near 1.8e9 cannot hold one-microsecond steps exactly, and
+        # two messages rounded to the same ts would be one message to the bot.
+        micros = max(round(self.clock() * 1_000_000), self._last_micros + 1)
+        self._last_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def permalink(self, channel: str, message: Message) -> str:
         base = (

@@ -2,6 +2,11 @@
 
 The response URL works in every conversation, including ones the bot is not a member of, where
 `chat.postEphemeral` would fail with `not_in_channel`.
+
+Quick entries (`/tried <text>`, `/tried private <text>`) must not be lost once acknowledged: the
+intake (`bot.intake`) writes them to the inbox and answers before the listener would run, and its
+workers call `process_quick_entry`. Saving is keyed by the command's trigger id, so an entry
+processed again after a crash is stored, answered and copied once.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from bot.deps import Deps
 from bot.inflight import tracked
 from core import capture as parse
 from core.model import MAX_FIELD_CHARS, Draft, Source
+from core.text import escape_mrkdwn
 from handlers.payloads import SlashCommand
 from services import capture
 from services.crosspost import attach_and_echo
@@ -86,6 +92,8 @@ async def on_tried(
             text = "You have nothing to undo." if gone is None else "Deleted your last entry."
             await _private(respond, notice_blocks(text), text)
         case parse.Entry(text=text):
+            # The intake answers quick entries before this listener runs (see the docstring);
+            # an app built without it still saves them here, the same way.
             await _save_entry(cmd, text, private=False, respond=respond, client=client, deps=deps)
         case parse.Private(text=text):
             await _save_entry(cmd, text, private=True, respond=respond, client=client, deps=deps)
@@ -130,7 +138,7 @@ async def _save_entry(
     )
     draft = result.draft if not private else _as_private(result.draft)
     author, person = await capture.identify(deps, client, cmd.team_id, cmd.user_id)
-    exp, _new = await capture.record_experiment(
+    exp, new = await capture.record_experiment(
         deps,
         author,
         draft,
@@ -141,12 +149,43 @@ async def _save_entry(
             text=text,
         ),
     )
-    log.info("captured experiment id=%s user=%s source=command", exp.id, cmd.user_id)
+    log.info("captured experiment id=%s user=%s source=command new=%s", exp.id, cmd.user_id, new)
     # The same one-tap corrections as under a captured reply (handlers/corrections.py).
     await _private(
         respond, understanding_blocks(exp, reasons=result.reasons), understanding_text(exp)
     )
-    await attach_and_echo(deps, client, exp, author_name=person.name)
+    if new or not (exp.echo_channel_id and exp.echo_ts):
+        await attach_and_echo(deps, client, exp, author_name=person.name)
+
+
+NOT_SAVED = (
+    ":warning: Your entry could not be saved after several tries: {text}\n"
+    "Please try `/tried` again in a few minutes."
+)
+
+
+async def process_quick_entry(body: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:
+    """Save a quick entry the intake wrote down, and answer through its response URL."""
+    cmd = SlashCommand.parse(body)
+    respond = AsyncRespond(response_url=str(body.get("response_url") or "") or None)
+    match parse.parse_command(cmd.text, deps.catalogue):
+        case parse.Entry(text=text):
+            await _save_entry(cmd, text, private=False, respond=respond, client=client, deps=deps)
+        case parse.Private(text=text):
+            await _save_entry(cmd, text, private=True, respond=respond, client=client, deps=deps)
+        case other:
+            log.warning("inbox command is not a quick entry user=%s kind=%s", cmd.user_id, other)
+
+
+async def tell_not_saved(body: dict[str, Any]) -> None:
+    """Tell the person a quick entry was given up on, with their text to copy."""
+    url = str(body.get("response_url") or "")
+    if not url:
+        return
+    text = SlashCommand.parse(body).text
+    shown = escape_mrkdwn(text if len(text) <= 300 else text[:299] + "…")
+    message = NOT_SAVED.format(text=shown)
+    await _private(AsyncRespond(response_url=url), notice_blocks(message), message)
 
 
 def _as_private(draft: Draft) -> Draft:

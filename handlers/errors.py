@@ -2,6 +2,8 @@
 
 Listeners do not catch-and-log on their own, so nothing is swallowed before it reaches this
 handler. The person gets a short ephemeral answer when the request carries a `response_url`.
+The handler itself never fails on the payload's shape: whatever Slack (or anyone) sent, the
+description below reads it defensively, since a crash here would hide the original error.
 """
 
 from __future__ import annotations
@@ -20,27 +22,39 @@ SORRY = (
 )
 
 
-def describe_request(body: dict[str, Any]) -> str:
+def _field(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, dict) else None
+
+
+def _short(value: Any) -> str:
+    return str(value)[:60] if value is not None else ""
+
+
+def describe_request(body: Any) -> str:
     """Summarise what Slack sent, for the log line: kind, who, and which command or action."""
+    if not isinstance(body, dict):
+        return f"kind=unknown body={type(body).__name__}"
+    event, user = body.get("event"), body.get("user")
     kind = body.get("type") or ("command" if "command" in body else "unknown")
-    user = (
+    who = (
         body.get("user_id")
-        or (body.get("user") or {}).get("id")
-        or body.get("event", {}).get("user")
+        or (user if isinstance(user, str) else _field(user, "id"))
+        or _field(event, "user")
     )
-    what = body.get("command") or body.get("event", {}).get("type") or ""
-    if body.get("actions"):
-        what = ",".join(str(action.get("action_id")) for action in body["actions"])
-    elif body.get("view"):
-        what = str(body["view"].get("callback_id"))
-    return f"kind={kind} user={user} what={what}"
+    what = body.get("command") or _field(event, "type") or ""
+    actions, view = body.get("actions"), body.get("view")
+    if isinstance(actions, list) and actions:
+        what = ",".join(_short(_field(action, "action_id")) for action in actions)
+    elif view:
+        what = _short(_field(view, "callback_id"))
+    return f"kind={_short(kind)} user={_short(who)} what={_short(what)}"
 
 
-async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None) -> None:
+async def on_error(error: Exception, body: Any, respond: AsyncRespond | None) -> None:
     """Log the failure with its context and tell the person, where Slack lets us."""
     ref = uuid.uuid4().hex[:8]
     log.error("listener failed ref=%s %s", ref, describe_request(body), exc_info=error)
-    if respond is not None and respond.response_url:
+    if respond is not None and isinstance(respond.response_url, str) and respond.response_url:
         try:
             await respond(
                 text=SORRY.format(ref=ref), response_type="ephemeral", replace_original=False

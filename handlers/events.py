@@ -1,8 +1,10 @@
-"""Events API listeners: one for every event the manifest subscribes to.
+"""Events API: a listener or an inbox processor for every event the manifest subscribes to.
 
 Bolt answers 404 to an event no listener matches and Slack then redelivers it, so each
-subscribed type has a listener here even when it has little to do. `app.message()` does not
-see `message_changed` or `message_deleted`, hence one `app.event("message")` routing by subtype.
+subscribed type is answered even when there is little to do. `message` events (new replies,
+edits, deletions) must not be lost once acknowledged: the intake (`bot.intake`) writes them to
+the inbox before answering, and its workers call `process_message`, which routes by subtype.
+`app_home_opened` is only a view to refresh, so it stays an ordinary listener.
 """
 
 from __future__ import annotations
@@ -25,24 +27,26 @@ HUMAN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
 
 def register(app: AsyncApp) -> None:
-    """Listen for messages (new, changed, deleted) and App Home opens."""
-    app.event("message")(tracked(on_message))
+    """Listen for App Home opens (message events go through the inbox, see `process_message`)."""
     app.event("app_home_opened")(tracked(on_home_opened))
 
 
-async def on_message(
-    body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, deps: Deps
-) -> None:
+async def process_message(body: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:
     """Route a message event by subtype: new reply, edit, deletion, or something to ignore."""
+    event = body.get("event")
+    if not isinstance(event, dict):
+        log.warning("message envelope without an event event_id=%s", body.get("event_id"))
+        return
     event_id = str(body.get("event_id") or "")
     team_id = str(body.get("team_id") or "")
     subtype = event.get("subtype")
     if subtype == "message_changed":
-        message = event.get("message") or {}
-        inner = MessageEvent.parse({**message, "channel": event.get("channel")}, team_id=team_id)
+        raw = event.get("message")
+        edit = raw if isinstance(raw, dict) else {}
+        inner = MessageEvent.parse({**edit, "channel": event.get("channel")}, team_id=team_id)
         if inner.bot_id is None:
             # Edits are versioned by when they were made: `message.edited.ts`, else the change's ts.
-            edited = message.get("edited")
+            edited = edit.get("edited")
             if not isinstance(edited, dict):
                 edited = {}
             version = str(edited.get("ts") or event.get("event_ts") or event.get("ts") or "")
@@ -77,6 +81,42 @@ async def on_message(
         thread_ts=message.thread_ts,
     )
     await replies.on_new_message(deps, client, reply)
+
+
+def subject_of(body: dict[str, Any]) -> str | None:
+    """The message an event is about (`channel:ts`), so its events can be applied in order."""
+    event = body.get("event")
+    if not isinstance(event, dict):
+        return None
+    channel = event.get("channel")
+    inner = event.get("message")
+    ts = {
+        "message_changed": inner.get("ts") if isinstance(inner, dict) else None,
+        "message_deleted": event.get("deleted_ts"),
+    }.get(str(event.get("subtype")), event.get("ts"))
+    return f"{channel}:{ts}" if isinstance(channel, str) and isinstance(ts, str) else None
+
+
+NOT_SAVED = (
+    ":warning: Your reply could not be saved as an experiment after several tries. "
+    "Please share it again with `/tried`."
+)
+
+
+async def tell_not_saved(body: dict[str, Any], client: AsyncWebClient) -> None:
+    """Tell the author of a reply that was given up on, privately in its thread."""
+    event = body.get("event")
+    if not isinstance(event, dict) or event.get("subtype") is not None:
+        return  # edits and deletions have nobody waiting for an answer
+    message = MessageEvent.parse(event, team_id=str(body.get("team_id") or ""))
+    if not (message.user_id and message.channel_id):
+        return
+    await client.chat_postEphemeral(
+        channel=message.channel_id,
+        user=message.user_id,
+        text=NOT_SAVED,
+        thread_ts=message.thread_ts,
+    )
 
 
 async def on_home_opened(

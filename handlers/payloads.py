@@ -116,3 +116,60 @@ class ViewSubmission:
             private_metadata=_str(view.get("private_metadata")),
             values=values if isinstance(values, dict) else {},
         )
+
+
+_INTERACTIVE = frozenset(
+    {
+        "block_actions",
+        "block_suggestion",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+    }
+)
+
+
+def payload_problem(body: Any) -> str | None:
+    """What makes a request body unfit to handle, or None when its shape is sound.
+
+    Bolt and the listeners read these fields without checking their types; a signed body with
+    a list where an object belongs would otherwise end as a 500 with a traceback.
+    """
+    if not isinstance(body, dict):
+        return f"payload is a {type(body).__name__}, not an object"
+    kind = body.get("type")
+    if "command" in body:
+        if not isinstance(body.get("command"), str) or not _str(body.get("user_id")):
+            return "command without a command name or user_id"
+        return None
+    if not isinstance(kind, str):
+        return "payload without a type"
+    if kind == "url_verification":
+        return (
+            None if isinstance(body.get("challenge"), str) else "url_verification without challenge"
+        )
+    if kind == "event_callback":
+        event = body.get("event")
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            return "event_callback whose event is not an object with a type"
+        if not _str(body.get("event_id")) or not _str(body.get("team_id")):
+            return "event_callback without event_id or team_id"
+        for name in ("message", "previous_message"):
+            if name in event and not isinstance(event[name], dict):
+                return f"event.{name} is not an object"
+        return None
+    if kind in _INTERACTIVE:
+        user = body.get("user")
+        if not isinstance(user, dict) or not _str(user.get("id")):
+            return f"{kind} whose user is not an object with an id"
+        for name in ("team", "view", "container", "channel", "message"):
+            if body.get(name) is not None and not isinstance(body[name], dict):
+                return f"{kind} whose {name} is not an object"
+        actions = body.get("actions")
+        if actions is not None and (
+            not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions)
+        ):
+            return f"{kind} whose actions are not a list of objects"
+        return None
+    return None

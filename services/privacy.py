@@ -29,7 +29,7 @@ from bot.deps import Deps
 from core.model import Experiment
 from storage import digests as digest_store
 from storage import experiments as repo
-from storage import message_changes, sends
+from storage import inbox, message_changes, sends
 from storage import rituals as ritual_repo
 from storage.db import new_id
 from storage.profiles import delete_profile
@@ -53,6 +53,7 @@ async def forget_person(
         await delete_profile(conn, team_id, user_id)
         await ritual_repo.forget_user(conn, team_id, user_id)
         await message_changes.forget_user(conn, user_id)
+        await inbox.forget_user(conn, user_id)
         await digest_store.drop_entries(conn, {exp.id for exp in gone})
         await sends.pseudonymise_recipient(conn, user_id, f"forgotten-{new_id()[:12]}")
     removed = left = 0

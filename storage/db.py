@@ -43,16 +43,20 @@ class Database:
         self.engine = engine
 
     @classmethod
-    def connect(cls, url: str) -> Database:
+    def connect(cls, url: str, *, pool_size: int | None = None) -> Database:
         """Create the engine (lazily: no connection is opened until first use)."""
         url = normalise_url(url)
         parsed = make_url(url)
+        # A pool size, when given, is a hard ceiling (no overflow); else SQLAlchemy's 5 + 10.
+        pool: dict[str, Any] = (
+            {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
+        )
         if parsed.get_backend_name() != "sqlite":
-            return cls(create_async_engine(url, pool_pre_ping=True))
+            return cls(create_async_engine(url, pool_pre_ping=True, **pool))
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
         _configure_sqlite(engine)
         return cls(engine)
 

@@ -11,6 +11,8 @@ Rules:
 - A database whose version is newer than the newest file here refuses to start: old code must
   not write into a schema it does not understand.
 - Statements are separated by a line ending in `;`; files hold no procedural SQL.
+- Numbers are unique and increasing but may have gaps; every shipped migration not yet recorded
+  in `schema_migrations` is applied, in order.
 """
 
 from __future__ import annotations
@@ -85,11 +87,9 @@ async def migrate(db: Database, *, now: datetime) -> int:
         )
     async with db.transaction() as conn:
         applied = {
-            row[0] for row in await conn.execute(text("SELECT version FROM schema_migrations"))
+            int(row[0]) for row in await conn.execute(text("SELECT version FROM schema_migrations"))
         }
-    for migration in migrations:
-        if migration.version in applied:
-            continue
+    for migration in (m for m in migrations if m.version not in applied):
         async with db.transaction() as conn:
             try:
                 for statement in migration.statements():

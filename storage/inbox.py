@@ -1,0 +1,171 @@
+"""The inbox: requests written down before they are acknowledged, worked off afterwards.
+
+Rules:
+- A row is written once per request (`ON CONFLICT DO NOTHING` on its id), so Slack's
+  redeliveries and a person's double submit are one row.
+- A worker takes a row by setting its lease in a conditional `UPDATE`: the row must still be
+  pending with no live lease, so two workers (or two replicas) never hold it at once. Taking a
+  row counts an attempt, so a row that kills its process is not retried for ever.
+- A row is finished (`done` or `failed`) only after its effect is stored; the effects are
+  idempotent by their own keys (`processed_events`, `experiments.source_key`), so a row done
+  twice after a crash has its effect once.
+- Finished rows are deleted after a retention period; pending rows never are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import to_db_time
+
+_ERROR_CHARS = 500
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: str
+    kind: str
+    body: str
+    attempts: int
+
+
+async def put(
+    conn: AsyncConnection,
+    row_id: str,
+    kind: str,
+    body: str,
+    *,
+    user_id: str | None = None,
+    now: datetime,
+) -> bool:
+    """Write a request down; False when it was already there (a redelivery)."""
+    result = await conn.execute(
+        text(
+            "INSERT INTO inbox (id, kind, user_id, body, status, attempts, received_at)"
+            " VALUES (:id, :kind, :user, :body, 'pending', 0, :at) ON CONFLICT (id) DO NOTHING"
+        ),
+        {"id": row_id, "kind": kind, "user": user_id, "body": body, "at": to_db_time(now)},
+    )
+    return result.rowcount == 1
+
+
+async def forget_user(conn: AsyncConnection, user_id: str) -> int:
+    """Delete the person's own requests, and every finished one that names them.
+
+    A pending request of someone else that mentions the person is left to be worked (deleting
+    it would lose that person's entry); it is pruned with the other finished rows.
+    """
+    result = await conn.execute(
+        text(
+            "DELETE FROM inbox WHERE user_id = :user"
+            " OR (status <> 'pending' AND body LIKE :mention)"
+        ),
+        {"user": user_id, "mention": f"%{user_id}%"},
+    )
+    return result.rowcount
+
+
+async def take(
+    conn: AsyncConnection, limit: int, *, now: datetime, lease: timedelta
+) -> list[InboxRow]:
+    """Lease up to `limit` free pending rows, oldest first, and return them."""
+    at = to_db_time(now)
+    found = await conn.execute(
+        text(
+            "SELECT id, kind, body, attempts FROM inbox"
+            " WHERE status = 'pending' AND (lease_until IS NULL OR lease_until <= :now)"
+            " ORDER BY received_at, id LIMIT :limit"
+        ),
+        {"now": at, "limit": limit},
+    )
+    taken: list[InboxRow] = []
+    for row_id, kind, body, attempts in found.all():
+        updated = await conn.execute(
+            text(
+                "UPDATE inbox SET lease_until = :until, attempts = attempts + 1"
+                " WHERE id = :id AND status = 'pending'"
+                " AND (lease_until IS NULL OR lease_until <= :now)"
+            ),
+            {"id": row_id, "until": to_db_time(now + lease), "now": at},
+        )
+        if updated.rowcount == 1:
+            taken.append(InboxRow(str(row_id), str(kind), str(body), int(attempts) + 1))
+    return taken
+
+
+async def finish(
+    conn: AsyncConnection,
+    row_id: str,
+    *,
+    now: datetime,
+    status: InboxStatus = InboxStatus.DONE,
+    error: str | None = None,
+) -> None:
+    """Mark a row done (or failed for good)."""
+    await conn.execute(
+        text(
+            "UPDATE inbox SET status = :status, finished_at = :at, lease_until = NULL,"
+            " last_error = :error WHERE id = :id"
+        ),
+        {
+            "id": row_id,
+            "status": str(status),
+            "at": to_db_time(now),
+            "error": None if error is None else error[:_ERROR_CHARS],
+        },
+    )
+
+
+async def retry_at(conn: AsyncConnection, row_id: str, at: datetime, *, error: str) -> None:
+    """Leave a failed row pending, to be taken again from `at` on."""
+    await conn.execute(
+        text("UPDATE inbox SET lease_until = :at, last_error = :error WHERE id = :id"),
+        {"id": row_id, "at": to_db_time(at), "error": error[:_ERROR_CHARS]},
+    )
+
+
+async def release(conn: AsyncConnection, row_ids: list[str]) -> None:
+    """Give rows back at once (shutdown interrupted them), without waiting out their lease."""
+    for row_id in row_ids:
+        await conn.execute(
+            text("UPDATE inbox SET lease_until = NULL WHERE id = :id AND status = 'pending'"),
+            {"id": row_id},
+        )
+
+
+async def prune(conn: AsyncConnection, cutoff: datetime) -> int:
+    """Delete rows finished before `cutoff`; return how many went."""
+    result = await conn.execute(
+        text("DELETE FROM inbox WHERE status <> 'pending' AND finished_at < :cutoff"),
+        {"cutoff": to_db_time(cutoff)},
+    )
+    return result.rowcount
+
+
+async def counts(conn: AsyncConnection) -> dict[str, int]:
+    """How many rows are in each status."""
+    result = await conn.execute(text("SELECT status, COUNT(*) FROM inbox GROUP BY status"))
+    return {str(status): int(n) for status, n in result.all()}
+
+
+async def due(conn: AsyncConnection, *, now: datetime) -> int:
+    """How many pending rows are free to take now."""
+    result = await conn.execute(
+        text(
+            "SELECT COUNT(*) FROM inbox WHERE status = 'pending'"
+            " AND (lease_until IS NULL OR lease_until <= :now)"
+        ),
+        {"now": to_db_time(now)},
+    )
+    return int(result.scalar_one())
