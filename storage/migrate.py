@@ -2,6 +2,7 @@
 
 Rules:
 - A file is named `NNNN_what_it_does.sql`; once released it is never edited, only followed.
+  Numbers are unique and applied in increasing order; a number may be skipped.
 - Each file runs in its own transaction together with its row in `schema_migrations`, so a
   failure leaves the database at the previous version.
 - The version lives in a table, not in SQLite's `PRAGMA user_version`, so the same code serves
@@ -52,8 +53,8 @@ def load_migrations() -> list[Migration]:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {versions}")
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"migration numbers must be unique, found {versions}")
     return found
 
 
@@ -81,7 +82,7 @@ async def migrate(db: Database, *, now: datetime) -> int:
             f"database schema is at version {version}, this release knows up to {latest}: "
             "upgrade the bot or point DATABASE_URL at another database"
         )
-    for migration in migrations[version:]:
+    for migration in (m for m in migrations if m.version > version):
         async with db.transaction() as conn:
             try:
                 for statement in migration.statements():
