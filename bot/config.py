@@ -83,6 +83,9 @@ class Config(StoreConfig):
     bot_admins: tuple[str, ...] = ()
     tool_catalogue_file: Path | None = None
     missed_send_grace_hours: float = Field(default=6.0, ge=0)
+    slack_timeout_seconds: float = Field(default=15.0, gt=0)  # each Web API attempt
+    send_heartbeat_seconds: float = Field(default=30.0, gt=0)  # lease renewal while sending
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)  # in-flight work on SIGTERM
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from bot.inflight import InFlight
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue
 from storage.db import Database
+from storage.sends import Lease
 
 Clock = Callable[[], datetime]
 
@@ -30,3 +31,6 @@ class Deps:
     catalogue: ToolCatalogue = DEFAULT_CATALOGUE
     admins: frozenset[str] = frozenset()
     inflight: InFlight = field(default_factory=InFlight)
+    lease: Lease = field(
+        default_factory=Lease
+    )  # of send claims: see `storage.sends` and `services.sending`

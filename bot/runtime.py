@@ -2,7 +2,9 @@
 
 Start-up order: database and migrations first (a bot that cannot store must not accept
 requests), then the client, the app and the server. Shutdown runs the other way: stop taking
-requests, stop the scheduler, let in-flight listener work finish, close the database.
+requests and pause the timer, drain in-flight work (listeners and a scheduled fan-out finish
+what they started, claim nothing new, and are cancelled after `SHUTDOWN_GRACE_SECONDS`), stop
+the scheduler, close the HTTP session and the database.
 """
 
 from __future__ import annotations
@@ -21,15 +23,13 @@ from bot.config import Config
 from bot.deps import Clock, Deps, system_clock
 from bot.scheduler import Scheduler
 from bot.server import build_web_app
-from bot.slack_client import build_client
+from bot.slack_client import build_client, build_session
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue, load_catalogue
 from storage.db import Database
 from storage.migrate import migrate
+from storage.sends import Lease
 
 log = logging.getLogger(__name__)
-
-# How long shutdown waits for listener work that was already running.
-DRAIN_SECONDS = 10.0
 
 
 @dataclass
@@ -52,15 +52,20 @@ class Runtime:
         self.db = Database.connect(self.config.database_url)
         version = await migrate(self.db, now=self.clock())
         log.info("database ready schema_version=%s", version)
-        self._session = aiohttp.ClientSession()
+        timeout = self.config.slack_timeout_seconds
+        self._session = build_session(timeout)
         self.client = build_client(
-            self.config.slack_bot_token.get_secret_value(), self.config.slack_api_url, self._session
+            self.config.slack_bot_token.get_secret_value(),
+            self.config.slack_api_url,
+            self._session,
+            timeout=timeout,
         )
         self.deps = Deps(
             db=self.db,
             clock=self.clock,
             catalogue=self._catalogue(),
             admins=frozenset(self.config.bot_admins),
+            lease=Lease(renew_every=self.config.send_heartbeat_seconds),
         )
         secret = self.config.slack_signing_secret
         self.app = build_app(
@@ -89,14 +94,18 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop taking requests, finish in-flight work, and close everything."""
+        if self.deps is not None:
+            self.deps.inflight.draining = True
         if self._scheduler is not None:
-            self._scheduler.shutdown()
+            self._scheduler.pause()
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
         if self.deps is not None:
-            await self.deps.inflight.wait(DRAIN_SECONDS)
+            await self.deps.inflight.drain(self.config.shutdown_grace_seconds)
+        if self._scheduler is not None:
+            self._scheduler.shutdown()
         if self._session is not None:
             await self._session.close()
         if self.db is not None:

@@ -32,7 +32,7 @@ async def test_migrating_twice_changes_nothing(database_url: str) -> None:
         assert await migrate(db, now=NOW) == first
         async with db.transaction() as conn:
             count = (await conn.execute(text("SELECT COUNT(*) FROM schema_migrations"))).scalar()
-        assert count == first
+        assert count == len(load_migrations())
     finally:
         await db.close()
 
