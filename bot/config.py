@@ -84,6 +84,7 @@ class Config(StoreConfig):
     tool_catalogue_file: Path | None = None
     missed_send_grace_hours: float = Field(default=6.0, ge=0)
     slack_timeout_seconds: float = Field(default=15.0, gt=0)  # each Web API attempt
+    send_lease_seconds: float = Field(default=180.0, gt=0)  # a send claim without renewal
     send_heartbeat_seconds: float = Field(default=30.0, gt=0)  # lease renewal while sending
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)  # in-flight work on SIGTERM
 
@@ -120,6 +121,13 @@ class Config(StoreConfig):
         # Socket Mode authenticates the socket instead of signing each request.
         if self.slack_app_token is None and self.slack_signing_secret is None:
             raise ValueError("SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set")
+        return self
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> Config:
+        # Two renewals fit in a lease, so one late renewal never lets a live claim go stale.
+        if self.send_heartbeat_seconds * 2 > self.send_lease_seconds:
+            raise ValueError("SEND_HEARTBEAT_SECONDS must be at most half of SEND_LEASE_SECONDS")
         return self
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
@@ -65,7 +66,10 @@ class Runtime:
             clock=self.clock,
             catalogue=self._catalogue(),
             admins=frozenset(self.config.bot_admins),
-            lease=Lease(renew_every=self.config.send_heartbeat_seconds),
+            lease=Lease(
+                length=timedelta(seconds=self.config.send_lease_seconds),
+                renew_every=self.config.send_heartbeat_seconds,
+            ),
         )
         secret = self.config.slack_signing_secret
         self.app = build_app(

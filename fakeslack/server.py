@@ -254,6 +254,10 @@ class FakeSlack:
         """Answer the next `times` calls of `method` with 429 and `Retry-After: retry_after`."""
         self.limits.force(method, times, retry_after=retry_after)
 
+    def faults_pending(self, method: str) -> int:
+        """How many injected faults (errors, slow calls) still wait for calls of `method`."""
+        return len(self._faults.get(method, []))
+
     def _add_faults(self, method: str, faults: list[Fault]) -> None:
         self._faults.setdefault(method, []).extend(faults)
 

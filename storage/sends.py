@@ -13,9 +13,11 @@ Rules:
   before it, so it is where a look for the message by its metadata starts.
 - `maybe_posted` marks a send whose earlier attempt may be in Slack without the bot knowing (a
   take-over after a crash, a timeout, a 5xx, a cancelled call); whoever claims it next is told
-  (`Claim.maybe_posted`) and must look before posting.
+  (`Claim.maybe_posted`) and must look before posting, and not before `IN_DOUBT_WAIT` has
+  passed since that attempt ended (a request Slack received late is handled by then).
 - A transient failure releases the claim for a later retry, up to `MAX_ATTEMPTS`; a rate-limited
-  one always (Slack refused it before doing anything); a permanent one (user deactivated, DMs
+  one always (Slack refused it before doing anything), and so is one whose look in Slack could
+  not be made (`unchecked:…`: nothing was posted); a permanent one (user deactivated, DMs
   closed) is recorded and not retried.
 """
 
@@ -31,6 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.db import from_db_time, to_db_time
 
 MAX_ATTEMPTS = 5
+# A request Slack received is handled at once or not at all; a send in doubt is looked for no
+# sooner than this after its attempt ended, so a late-handled post is seen, not doubled.
+IN_DOUBT_WAIT = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -145,9 +150,15 @@ async def claim_send(
         text(
             "UPDATE sends SET status = 'claimed', attempts = attempts + 1, lease_until = :until"
             " WHERE send_key = :key AND status = 'retry'"
-            " AND (attempts < :max OR error = 'ratelimited')"
+            " AND (attempts < :max OR error = 'ratelimited' OR error LIKE 'unchecked:%')"
+            " AND (maybe_posted = 0 OR finished_at <= :settled)"
         ),
-        {"key": key, "until": until, "max": MAX_ATTEMPTS},
+        {
+            "key": key,
+            "until": until,
+            "max": MAX_ATTEMPTS,
+            "settled": to_db_time(now - IN_DOUBT_WAIT),
+        },
     )
     if retried.rowcount == 1:
         return await _claimed(conn, key)

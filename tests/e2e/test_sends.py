@@ -12,12 +12,16 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bench.drill import drill_ritual, people_ids, tally
 from bot.runtime import Runtime
+from core.weeks import WeekId
 from fakeslack.server import FakeSlack
 from services.ritual_runs import FANOUT_CONCURRENCY, run_due
+from storage import rituals as ritual_repo
 from storage import sends
 from storage.db import Database
 from storage.sends import SendKind, SendStatus
@@ -284,3 +288,52 @@ async def test_a_digest_part_held_by_another_worker_is_not_logged_as_an_error(
     assert "held by another worker" in caplog.text
     assert len(posted(slack, "digest")) >= 1
     assert channel_id(slack, "ai-digest")
+
+
+async def test_drill_thirty_people_two_replicas_one_cut_off_while_slack_misbehaves(
+    slack: FakeSlack, clock: FakeClock, database_url: str
+) -> None:
+    """`bench.drill` in small: two replicas fan out to 30 people while Slack answers 429s, a 500
+    after storing, a 503, a slow call and a hang; one replica is cut off mid fan-out and
+    restarted. Everyone gets exactly one prompt, and every send ends recorded as sent."""
+    people = people_ids(30)
+    for user in people:
+        slack.add_user(user, user.lower(), tz="UTC")
+    async with replica(slack, clock, database_url) as setup:
+        assert setup.db is not None
+        async with setup.db.transaction() as conn:
+            await ritual_repo.insert_ritual(conn, drill_ritual(people, clock()), now=clock())
+    slack.rate_limit_next("chat.postMessage", times=3, retry_after=0)
+    slack.fail_next("chat.postMessage", status=500, accepted=True, after=2)
+    slack.fail_next("chat.postMessage", status=503, after=2)
+    slack.slow_next("chat.postMessage", seconds=0.1, after=2)
+    slack.slow_next("chat.postMessage", seconds=2, after=2)  # past the 0.3 s timeout
+    env = {"SLACK_TIMEOUT_SECONDS": "0.3"}
+    async with replica(slack, clock, database_url, **env) as first:
+        async with replica(slack, clock, database_url, **env) as second:
+            cut = asyncio.create_task(run(first, clock))
+            steady = asyncio.create_task(run(second, clock))
+            assert await until(lambda: tally(slack, people).recipients >= 10)
+            cut.cancel()  # the replica dies mid fan-out
+            await asyncio.wait({cut, steady})
+        slack.release()  # Slack handles at once what it had received
+        async with replica(slack, clock, database_url, **env) as again:
+            for _ in range(10):  # a tick every 30 s until every send is settled
+                clock.advance(seconds=30)
+                await asyncio.gather(run(again, clock), run(second, clock))
+                assert again.db is not None
+                async with again.db.transaction() as conn:
+                    records = await sends.list_sends(
+                        conn, "drill", drill_week(clock), SendKind.PROMPT
+                    )
+                if {r.status for r in records} == {SendStatus.SENT}:
+                    break
+        slack.release()
+    result = tally(slack, people)
+    assert (result.recipients, result.duplicates, result.missing) == (30, 0, 0)
+    assert len(records) == 30
+    assert {r.status for r in records} == {SendStatus.SENT}
+
+
+def drill_week(clock: FakeClock) -> str:
+    return str(WeekId.of(clock() - timedelta(minutes=2), ZoneInfo("UTC")))

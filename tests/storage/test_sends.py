@@ -120,3 +120,16 @@ async def test_skip_is_recorded_once(db: Database) -> None:
         assert await sends.record_skipped(conn, **args)
         assert not await sends.record_skipped(conn, **args)
     assert await claim(db) is None
+
+
+async def test_a_send_in_doubt_waits_before_it_is_claimed_again(db: Database) -> None:
+    """After a timeout or a 5xx, the next claim comes no sooner than IN_DOUBT_WAIT, told to look."""
+    got = await claim(db)
+    assert got is not None
+    async with db.transaction() as conn:
+        await sends.mark_failed(
+            conn, got, error="TimeoutError", now=NOW, retry=True, maybe_posted=True
+        )
+    assert await claim(db, at=NOW + sends.IN_DOUBT_WAIT / 2) is None
+    again = await claim(db, at=NOW + sends.IN_DOUBT_WAIT)
+    assert again == Claim(key=got.key, attempt=2, claimed_at=NOW, maybe_posted=True)
