@@ -2,8 +2,8 @@
 
 Two bot processes (`python -m bot run`) share one SQLite database and the Slack emulator. A
 ritual asks N people by DM; both processes fan it out at once while Slack misbehaves at
-random (429 bursts, a 500 after the message was stored, a 503 before, slow calls, calls that
-hang past the client's timeout and are handled late). One process is killed with SIGKILL a
+random for the first `--chaos-seconds` (429 bursts, a 500 after the message was stored, a 503
+before, slow calls, calls that hang past the client's timeout and are handled late). One process is killed with SIGKILL a
 third of the way through and started again, as a supervisor would; at the end both get SIGTERM.
 
 It reports recipients, duplicates (must be 0), missing (must be 0), the time from start to
@@ -120,10 +120,17 @@ def misbehave(slack: FakeSlack, rng: random.Random, *, hang: float) -> str:
 
 
 async def chaos(
-    slack: FakeSlack, rng: random.Random, faults: Counter[str], *, every: float, hang: float
+    slack: FakeSlack,
+    rng: random.Random,
+    faults: Counter[str],
+    *,
+    every: float,
+    hang: float,
+    seconds: float,
 ) -> None:
-    """Misbehave at random moments until cancelled, one fault at a time."""
-    while True:
+    """Misbehave at random moments for `seconds`, one fault at a time; then Slack recovers."""
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
         await asyncio.sleep(every * rng.uniform(0.5, 1.5))
         if not slack.faults_pending("chat.postMessage"):
             faults[misbehave(slack, rng, hang=hang)] += 1
@@ -148,7 +155,13 @@ async def _bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
 
 
 async def drill(
-    people_count: int, *, seed: int, rate_scale: float, deadline: float, keep: Path | None
+    people_count: int,
+    *,
+    seed: int,
+    rate_scale: float,
+    deadline: float,
+    chaos_seconds: float,
+    keep: Path | None,
 ) -> Tally:
     people = people_ids(people_count)
     rng = random.Random(seed)
@@ -183,7 +196,9 @@ async def drill(
             started = time.monotonic()
             first = await _bot(env, tmp / "bot-a.log")
             second = await _bot(env, tmp / "bot-b.log")
-            noise = asyncio.create_task(chaos(slack, rng, faults, every=0.3, hang=8.0))
+            noise = asyncio.create_task(
+                chaos(slack, rng, faults, every=0.3, hang=8.0, seconds=chaos_seconds)
+            )
             killed_at = None
             restarted = None
             everyone_received: float | None = None
@@ -224,7 +239,10 @@ async def drill(
             ).all()
         await db.close()
         logs = "".join(p.read_text() for p in tmp.glob("bot-*.log"))
-    print(f"people={people_count} seed={seed} rate_scale={rate_scale}")
+    print(
+        f"people={people_count} seed={seed} rate_scale={rate_scale}"
+        f" Slack misbehaving for the first {chaos_seconds:.0f}s"
+    )
     print(f"killed one process at {killed_at or 0:.1f}s (SIGKILL), restarted it 2 s later")
     print(f"faults injected: {dict(faults)}")
     print(f"sends by status at the end: {dict((str(s), int(n)) for s, n in rows)}")
@@ -248,6 +266,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rate-scale", type=float, default=10.0)
     parser.add_argument("--deadline", type=float, default=300.0)
+    parser.add_argument(
+        "--chaos-seconds", type=float, default=40.0, help="Slack misbehaves this long"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="keep the database and logs here")
     args = parser.parse_args()
     result = asyncio.run(
@@ -256,6 +277,7 @@ def main() -> int:
             seed=args.seed,
             rate_scale=args.rate_scale,
             deadline=args.deadline,
+            chaos_seconds=args.chaos_seconds,
             keep=args.keep,
         )
     )

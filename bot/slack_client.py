@@ -11,9 +11,9 @@ Rules:
   such a failure leaves in doubt is for the caller to settle (`services.sending` looks for the
   message by its metadata before any resend).
 - The retry chain is bounded: at most `MAX_RETRIES` repeats in all (slack_sdk counts one attempt
-  number across handlers), a `Retry-After` longer than `MAX_RETRY_AFTER` is not waited out (the
-  caller gets `ratelimited` and tries later), and each HTTP attempt is bounded by the session's
-  `ClientTimeout`. Worst case for one call: (1 + MAX_RETRIES) x timeout + MAX_RETRIES x
+  number across handlers), a `Retry-After` longer than `MAX_RETRY_AFTER` is not waited out for
+  a post (the caller gets `ratelimited` and tries later; reads wait up to a minute), and each
+  HTTP attempt is bounded by the session's `ClientTimeout`. Worst case for one call: (1 + MAX_RETRIES) x timeout + MAX_RETRIES x
   (MAX_RETRY_AFTER + 1 s jitter) = 4 x 15 + 3 x 11 = 93 s with the defaults.
 - The timeout lives on the shared aiohttp session: `AsyncWebClient(timeout=…)` applies only to
   sessions slack_sdk creates itself, and aiohttp's own default is 300 s.
@@ -38,7 +38,8 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 MAX_RETRIES = 3
-MAX_RETRY_AFTER = 10  # seconds; a longer wait is left to the caller's next run
+MAX_RETRY_AFTER = 10  # seconds, for a post; a longer wait is left to the caller's next run
+MAX_READ_RETRY_AFTER = 60  # seconds, for an idempotent call (nothing to double by waiting)
 DEFAULT_TIMEOUT = 15.0
 
 _READ_VERBS = frozenset(
@@ -94,11 +95,17 @@ class SafeConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
 
 
 class BoundedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
-    """slack_sdk's 429 retry, waiting `Retry-After` only up to `max_wait` seconds."""
+    """slack_sdk's 429 retry, waiting `Retry-After` only up to a cap (shorter for posts)."""
 
-    def __init__(self, max_retry_count: int = MAX_RETRIES, max_wait: int = MAX_RETRY_AFTER):
+    def __init__(
+        self,
+        max_retry_count: int = MAX_RETRIES,
+        max_wait: int = MAX_RETRY_AFTER,
+        max_read_wait: int = MAX_READ_RETRY_AFTER,
+    ):
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
+        self.max_read_wait = max_read_wait
 
     async def _can_retry_async(
         self,
@@ -108,11 +115,10 @@ class BoundedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        return (
-            response is not None
-            and response.status_code == 429
-            and _retry_after(response) <= self.max_wait
-        )
+        if response is None or response.status_code != 429:
+            return False
+        cap = self.max_read_wait if is_idempotent(api_method(request)) else self.max_wait
+        return _retry_after(response) <= cap
 
     async def prepare_for_next_attempt_async(
         self,

@@ -224,8 +224,9 @@ async def _while_renewing(
 ) -> Sent | Failure:
     """Run `work` while a heartbeat keeps the claim's lease ahead of the clock."""
     job = asyncio.ensure_future(work)
+    done = asyncio.Event()
     lost: list[bool] = []
-    beat = asyncio.create_task(_heartbeat(deps, claim, job, lost))
+    beat = asyncio.create_task(_heartbeat(deps, claim, job, done, lost))
     try:
         return await job
     except asyncio.CancelledError:
@@ -234,15 +235,25 @@ async def _while_renewing(
             raise ClaimLostError(claim.key) from None
         raise
     finally:
-        beat.cancel()
+        # Told to stop, never cancelled: a renewal under way finishes its transaction.
+        done.set()
         await asyncio.wait({beat})
 
 
 async def _heartbeat(
-    deps: Deps, claim: Claim, job: asyncio.Future[Sent | Failure], lost: list[bool]
+    deps: Deps,
+    claim: Claim,
+    job: asyncio.Future[Sent | Failure],
+    done: asyncio.Event,
+    lost: list[bool],
 ) -> None:
     while True:
-        await asyncio.sleep(deps.lease.renew_every)
+        try:
+            await asyncio.wait_for(done.wait(), timeout=deps.lease.renew_every)
+        except TimeoutError:
+            pass
+        else:
+            return
         try:
             async with deps.db.transaction() as conn:
                 held = await sends.renew_claim(

@@ -309,14 +309,17 @@ async def test_drill_thirty_people_two_replicas_one_cut_off_while_slack_misbehav
     slack.slow_next("chat.postMessage", seconds=0.1, after=2)
     slack.slow_next("chat.postMessage", seconds=2, after=2)  # past the 0.3 s timeout
     env = {"SLACK_TIMEOUT_SECONDS": "0.3"}
-    async with replica(slack, clock, database_url, **env) as first:
-        async with replica(slack, clock, database_url, **env) as second:
+    async with replica(slack, clock, database_url, **env) as second:
+        async with replica(slack, clock, database_url, **env) as first:
             cut = asyncio.create_task(run(first, clock))
             steady = asyncio.create_task(run(second, clock))
             assert await until(lambda: tally(slack, people).recipients >= 10)
-            cut.cancel()  # the replica dies mid fan-out
+            # Slack holds every post for a moment: each worker of both replicas is mid-post.
+            slack.slow_next("chat.postMessage", seconds=30, times=2 * FANOUT_CONCURRENCY)
+            assert await until(lambda: slack.waiting == 2 * FANOUT_CONCURRENCY)
+            cut.cancel()  # the first replica dies mid fan-out
+            slack.release()  # Slack handles at once what it had received
             await asyncio.wait({cut, steady})
-        slack.release()  # Slack handles at once what it had received
         async with replica(slack, clock, database_url, **env) as again:
             for _ in range(10):  # a tick every 30 s until every send is settled
                 clock.advance(seconds=30)
@@ -328,7 +331,6 @@ async def test_drill_thirty_people_two_replicas_one_cut_off_while_slack_misbehav
                     )
                 if {r.status for r in records} == {SendStatus.SENT}:
                     break
-        slack.release()
     result = tally(slack, people)
     assert (result.recipients, result.duplicates, result.missing) == (30, 0, 0)
     assert len(records) == 30
