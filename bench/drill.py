@@ -38,7 +38,6 @@ from core.schedule import Weekday
 from fakeslack.server import FakeSlack
 from storage import rituals as ritual_repo
 from storage.db import Database
-from storage.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 RITUAL_ID = "drill"
@@ -162,6 +161,7 @@ async def drill(
     deadline: float,
     chaos_seconds: float,
     keep: Path | None,
+    bot_root: Path = ROOT,
 ) -> Tally:
     people = people_ids(people_count)
     rng = random.Random(seed)
@@ -172,7 +172,17 @@ async def drill(
         url = f"sqlite+aiosqlite:///{tmp / 'drill.db'}"
         db = Database.connect(url)
         now = datetime.now(UTC)
-        await migrate(db, now=now)
+        # The bots' own code migrates, so an older release can be drilled (`--bot-root`).
+        migrated = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "migrate",
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(bot_root), "DATABASE_URL": url},
+            cwd=tmp,
+            stdout=asyncio.subprocess.DEVNULL,
+        )
+        assert await migrated.wait() == 0
         async with db.transaction() as conn:
             await ritual_repo.insert_ritual(conn, drill_ritual(people, now), now=now)
         slack = FakeSlack(rate_scale=rate_scale)
@@ -181,7 +191,7 @@ async def drill(
         async with slack:
             env = {
                 "PATH": "/usr/bin:/bin",
-                "PYTHONPATH": str(ROOT),
+                "PYTHONPATH": str(bot_root),
                 "SLACK_BOT_TOKEN": slack.token,
                 "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_URL": slack.api_url,
@@ -227,8 +237,14 @@ async def drill(
                     if process is not None and process.returncode is None:
                         process.send_signal(signal.SIGTERM)
                 for process in (second, restarted, first):
-                    if process is not None:
+                    if process is None:
+                        continue
+                    try:
                         await asyncio.wait_for(process.wait(), timeout=60)
+                    except TimeoutError:
+                        print(f"pid {process.pid} still running 60 s after SIGTERM: killed")
+                        process.kill()
+                        await process.wait()
             result = tally(slack, people)
             result.seconds = seconds
         async with db.transaction() as conn:
@@ -270,6 +286,9 @@ def main() -> int:
         "--chaos-seconds", type=float, default=40.0, help="Slack misbehaves this long"
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep the database and logs here")
+    parser.add_argument(
+        "--bot-root", type=Path, default=ROOT, help="run the bots from this source tree"
+    )
     args = parser.parse_args()
     result = asyncio.run(
         drill(
@@ -279,6 +298,7 @@ def main() -> int:
             deadline=args.deadline,
             chaos_seconds=args.chaos_seconds,
             keep=args.keep,
+            bot_root=args.bot_root.resolve(),
         )
     )
     return 0 if result.duplicates == 0 and result.missing == 0 else 1
