@@ -19,6 +19,8 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from storage.sends import Lease
+
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/learning-out-loud.db"
 
@@ -133,6 +135,13 @@ class Config(StoreConfig):
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def send_lease(self) -> Lease:
+        return Lease(
+            length=timedelta(seconds=self.send_lease_seconds),
+            renew_every=self.send_heartbeat_seconds,
+        )
 
     @property
     def missed_send_grace(self) -> timedelta:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
@@ -28,7 +27,6 @@ from bot.slack_client import build_client, build_session
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue, load_catalogue
 from storage.db import Database
 from storage.migrate import migrate
-from storage.sends import Lease
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +64,7 @@ class Runtime:
             clock=self.clock,
             catalogue=self._catalogue(),
             admins=frozenset(self.config.bot_admins),
-            lease=Lease(
-                length=timedelta(seconds=self.config.send_lease_seconds),
-                renew_every=self.config.send_heartbeat_seconds,
-            ),
+            lease=self.config.send_lease,
         )
         secret = self.config.slack_signing_secret
         self.app = build_app(
