@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,8 +27,9 @@ from services.ritual_runs import FANOUT_CONCURRENCY, run_due
 from storage import rituals as ritual_repo
 from storage import sends
 from storage.db import Database
+from storage.migrate import migrate
 from storage.sends import SendKind, SendStatus
-from tests.e2e.conftest import ALICE, BOB, CHEN, FakeClock, bot_config, channel_id
+from tests.e2e.conftest import ALICE, BOB, CHEN, FakeClock, bot_config, bot_env, channel_id
 from tests.e2e.test_rituals import GRACE, MONDAY_0800_UTC, install, leaders_ritual, posted
 
 ALICE_PROMPT = f"prompt:r-leaders:2026-W48:{ALICE}"
@@ -111,7 +115,7 @@ async def test_two_replicas_never_send_twice_when_a_send_outlasts_the_lease(
         assert await until(lambda: slack.waiting == 1)
         for _ in range(6):  # three minutes, in steps of one tick
             clock.advance(seconds=30)
-            await renewal(first, clock)
+            assert await renewal(first, clock)
             await run(second, clock)
         slack.release()
         await sending
@@ -120,11 +124,11 @@ async def test_two_replicas_never_send_twice_when_a_send_outlasts_the_lease(
 
 async def renewal(owner: Runtime, clock: FakeClock) -> bool:
     """Wait (a second at most) until the owner's heartbeat has renewed Alice's claim from now."""
-    lease = getattr(getattr(owner.deps, "lease", None), "length", None)
+    assert owner.deps is not None
     for _ in range(200):
         claim = await send_of(owner.db, ALICE_PROMPT)
-        until_ = getattr(claim, "lease_until", None)
-        if lease is not None and until_ is not None and until_ >= clock() + lease:
+        renewed_until = claim.lease_until if claim is not None else None
+        if renewed_until is not None and renewed_until >= clock() + owner.deps.lease.length:
             return True
         await asyncio.sleep(0.005)
     return False
@@ -339,3 +343,48 @@ async def test_drill_thirty_people_two_replicas_one_cut_off_while_slack_misbehav
 
 def drill_week(clock: FakeClock) -> str:
     return str(WeekId.of(clock() - timedelta(minutes=2), ZoneInfo("UTC")))
+
+
+async def test_sigterm_mid_fan_out_finishes_the_sends_in_flight_and_exits(
+    database_url: str, tmp_path: Path
+) -> None:
+    """`python -m bot run` gets SIGTERM while its scheduled fan-out waits on Slack: the posts in
+    flight are recorded, nothing new is claimed, no claim is left unfinished, and it exits 0."""
+    people = people_ids(12)
+    async with FakeSlack(rate_limits=False) as slack:  # the process runs on the wall clock
+        for user in people:
+            slack.add_user(user, user.lower(), tz="UTC")
+        db = Database.connect(database_url)
+        try:
+            now = datetime.now(UTC)
+            await migrate(db, now=now)
+            async with db.transaction() as conn:
+                await ritual_repo.insert_ritual(conn, drill_ritual(people, now), now=now)
+            slack.slow_next("chat.postMessage", seconds=30, times=FANOUT_CONCURRENCY)
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                env=bot_env(slack, database_url),
+                cwd=tmp_path,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            assert process.stderr is not None
+            assert await until(lambda: slack.waiting == FANOUT_CONCURRENCY, within=30)
+            process.send_signal(signal.SIGTERM)
+            slack.release()
+            log = (await asyncio.wait_for(process.stderr.read(), timeout=30)).decode()
+            assert await process.wait() == 0, log
+            async with db.transaction() as conn:
+                records = await sends.list_sends(
+                    conn,
+                    "drill",
+                    str(WeekId.of(now - timedelta(minutes=2), ZoneInfo("UTC"))),
+                    SendKind.PROMPT,
+                )
+        finally:
+            await db.close()
+        assert len(records) == FANOUT_CONCURRENCY
+        assert {r.status for r in records} == {SendStatus.SENT}
+        assert tally(slack, people).recipients == FANOUT_CONCURRENCY
