@@ -20,6 +20,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from core.tools import CatalogueError, load_catalogue
+from storage.sends import Lease
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/learning-out-loud.db"
@@ -97,6 +98,10 @@ class Config(StoreConfig):
     intake_workers: int = Field(default=4, ge=0, le=64)
     intake_lease_seconds: float = Field(default=120.0, gt=0)
     intake_retention_hours: float = Field(default=72.0, gt=0)
+    slack_timeout_seconds: float = Field(default=15.0, gt=0)  # each Web API attempt
+    send_lease_seconds: float = Field(default=180.0, gt=0)  # a send claim without renewal
+    send_heartbeat_seconds: float = Field(default=30.0, gt=0)  # lease renewal while sending
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)  # in-flight work on SIGTERM
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -175,9 +180,23 @@ class Config(StoreConfig):
     def llm_enabled(self) -> bool:
         return self.llm_api_url is not None
 
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> Config:
+        # Two renewals fit in a lease, so one late renewal never lets a live claim go stale.
+        if self.send_heartbeat_seconds * 2 > self.send_lease_seconds:
+            raise ValueError("SEND_HEARTBEAT_SECONDS must be at most half of SEND_LEASE_SECONDS")
+        return self
+
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def send_lease(self) -> Lease:
+        return Lease(
+            length=timedelta(seconds=self.send_lease_seconds),
+            renew_every=self.send_heartbeat_seconds,
+        )
 
     @property
     def missed_send_grace(self) -> timedelta:

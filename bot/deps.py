@@ -15,6 +15,7 @@ from bot.inflight import InFlight
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue
 from services.llm import LanguageModel
 from storage.db import Database
+from storage.sends import Lease
 
 Clock = Callable[[], datetime]
 
@@ -32,3 +33,6 @@ class Deps:
     admins: frozenset[str] = frozenset()
     inflight: InFlight = field(default_factory=InFlight)
     llm: LanguageModel | None = None  # the optional language model; None when not configured
+    lease: Lease = field(
+        default_factory=Lease
+    )  # of send claims: see `storage.sends` and `services.sending`

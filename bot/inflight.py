@@ -1,4 +1,5 @@
-"""Listener work still running, so that shutdown can let it finish; and one answer per request.
+"""Work still running (listeners, scheduled runs), so that shutdown can let it finish; and one
+answer per request.
 
 Bolt acks first and runs each listener as a background task it does not expose; `tracked`
 wraps a listener so its task is registered here while it runs.
@@ -11,6 +12,10 @@ and calls the same error handler.
 
 The wrapper takes Bolt's `args` and passes the listener exactly the arguments it names (Bolt's
 own arguments by name, anything else from the context, such as `deps`).
+
+Shutdown drains: `draining` turns on (sends claim nothing new, see `services.sending`), running
+tasks get `grace` seconds to finish, and whatever is still running then is cancelled and
+awaited, so its own clean-up (releasing a claim) runs before the database closes.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class InFlight:
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.draining = False  # shutting down: start no new sends
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -48,6 +54,18 @@ class InFlight:
         if still:
             log.warning("%d listener task(s) unfinished after %.0fs", len(still), grace)
         return not still
+
+    async def drain(self, grace: float) -> bool:
+        """Stop new work, let running tasks finish within `grace` s, then cancel the rest."""
+        self.draining = True
+        if await self.wait(grace):
+            return True
+        still = {task for task in self._tasks if task is not asyncio.current_task()}
+        for task in still:
+            task.cancel()
+        if still:
+            await asyncio.wait(still, timeout=5)
+        return False
 
 
 Listener = Callable[..., Awaitable[Any]]

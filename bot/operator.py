@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo
 
-import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.digest import digest_as_json
 from blocks.terminal import messages_to_text
 from bot.config import Config
 from bot.deps import Deps, system_clock
-from bot.slack_client import build_client
+from bot.slack_client import build_client, build_session
 from core.rituals import DEFAULT_PROMPT, AudienceKind, Ritual, describe_schedule
 from core.schedule import Weekday
 from core.weeks import WeekId
@@ -46,12 +45,19 @@ class Session:
 async def session(config: Config) -> AsyncIterator[Session]:
     """Open the database and a Web API client for one operator command."""
     db = Database.connect(config.database_url)
-    http = aiohttp.ClientSession()
+    timeout = config.slack_timeout_seconds
+    http = build_session(timeout)
     try:
         await migrate(db, now=system_clock())
-        client = build_client(config.slack_bot_token.get_secret_value(), config.slack_api_url, http)
+        client = build_client(
+            config.slack_bot_token.get_secret_value(), config.slack_api_url, http, timeout=timeout
+        )
         team_id = str((await client.auth_test())["team_id"])
-        yield Session(Deps(db=db, admins=frozenset(config.bot_admins)), client, team_id)
+        yield Session(
+            Deps(db=db, admins=frozenset(config.bot_admins), lease=config.send_lease),
+            client,
+            team_id,
+        )
     finally:
         await http.close()
         await db.close()

@@ -2,12 +2,16 @@
 
 Start-up order: database and migrations first (a bot that cannot store must not accept
 requests), then the client, the app and the server. Shutdown runs the other way: stop taking
-requests, stop the scheduler, let in-flight listener work finish, close the database.
+requests and pause the timer, drain in-flight work (listeners and a scheduled fan-out finish
+what they started, claim nothing new, and are cancelled after `SHUTDOWN_GRACE_SECONDS`), stop
+the scheduler, close the HTTP session and the database.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,16 +27,13 @@ from bot.deps import Clock, Deps, system_clock
 from bot.intake import Intake, IntakeSettings
 from bot.scheduler import Scheduler
 from bot.server import build_web_app
-from bot.slack_client import build_client
+from bot.slack_client import build_client, build_session
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue, load_catalogue
 from services.llm import LanguageModel
 from storage.db import Database
 from storage.migrate import migrate
 
 log = logging.getLogger(__name__)
-
-# How long shutdown waits for listener work that was already running.
-DRAIN_SECONDS = 10.0
 
 
 @dataclass
@@ -58,9 +59,13 @@ class Runtime:
         )
         version = await migrate(self.db, now=self.clock())
         log.info("database ready schema_version=%s", version)
-        self._session = aiohttp.ClientSession()
+        timeout = self.config.slack_timeout_seconds
+        self._session = build_session(timeout)
         self.client = build_client(
-            self.config.slack_bot_token.get_secret_value(), self.config.slack_api_url, self._session
+            self.config.slack_bot_token.get_secret_value(),
+            self.config.slack_api_url,
+            self._session,
+            timeout=timeout,
         )
         self.deps = Deps(
             db=self.db,
@@ -68,6 +73,7 @@ class Runtime:
             catalogue=self._catalogue(),
             admins=frozenset(self.config.bot_admins),
             llm=self._language_model(),
+            lease=self.config.send_lease,
         )
         self.intake = Intake(
             self.deps,
@@ -108,16 +114,24 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop taking requests, finish in-flight work, and close everything."""
+        if self.deps is not None:
+            self.deps.inflight.draining = True
         if self._scheduler is not None:
-            self._scheduler.shutdown()
+            self._scheduler.pause()
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
+        # Inbox workers and other in-flight work (listeners, a fan-out) share one grace period.
+        grace = self.config.shutdown_grace_seconds
+        draining: list[Awaitable[object]] = []
         if self.intake is not None:
-            await self.intake.stop(DRAIN_SECONDS)
+            draining.append(self.intake.stop(grace))
         if self.deps is not None:
-            await self.deps.inflight.wait(DRAIN_SECONDS)
+            draining.append(self.deps.inflight.drain(grace))
+        await asyncio.gather(*draining)
+        if self._scheduler is not None:
+            self._scheduler.shutdown()
         if self._session is not None:
             await self._session.close()
         if self.deps is not None and self.deps.llm is not None:

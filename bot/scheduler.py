@@ -3,6 +3,11 @@
 APScheduler keeps no state of ours (its in-memory job store is rebuilt at each start); the
 database decides what is due and what was already sent, so a doubled wake-up, a restart or a
 second replica changes nothing. Every instant comes from `deps.clock`, never from APScheduler.
+
+Shutdown: APScheduler's executor cancels a running job when the scheduler shuts down, which
+would cut a fan-out off between claiming and posting. So the timer is paused first, the run
+under way is drained with the listeners' work (`deps.inflight`: it finishes the sends it has
+claimed and claims no new ones), and only then is APScheduler shut down.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class Scheduler:
 
     async def tick(self) -> None:
         """Run everything due now; a failure is logged and the next tick tries again."""
+        if self._deps.inflight.draining:
+            return
         task = asyncio.current_task()
         if task is not None:
             self._deps.inflight.add(task)  # so shutdown lets a run under way finish
@@ -77,7 +84,12 @@ class Scheduler:
         )
         self._scheduler.start()
 
+    def pause(self) -> None:
+        """Stop waking; a run already under way goes on (drain it with `deps.inflight`)."""
+        if self._scheduler.running:
+            self._scheduler.pause()
+
     def shutdown(self) -> None:
-        """Stop waking; a run already under way is awaited with the listeners' work."""
+        """Stop APScheduler; call after draining, since it cancels a job still running."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)

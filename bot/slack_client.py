@@ -1,10 +1,29 @@
-"""The Web API client, with slack_sdk's own retry handlers.
+"""The Web API client: slack_sdk's retry handlers, kept to what is safe to repeat.
 
-slack_sdk retries only connection errors by default. We add its rate-limit handler (which waits
-for `Retry-After`) and its server-error handler, rather than retrying by hand.
+Rules:
+- A call is repeated only when repeating it cannot do the work twice. 429 (rate limited) is
+  always safe: Slack refused the call before doing anything. A 5xx, a timeout or a dropped
+  connection after the request was sent are not: Slack may have done the work (a message stored)
+  and failed only in answering. slack_sdk's server-error and connection-error handlers would
+  re-send `chat.postMessage` then and post it twice, so they are applied to idempotent methods
+  only (reads, `conversations.open`, `chat.update`, `views.publish`). Any other method is
+  repeated on a connection error only when no connection was made (nothing was sent); what
+  such a failure leaves in doubt is for the caller to settle (`services.sending` looks for the
+  message by its metadata before any resend).
+- The retry chain is bounded: at most `MAX_RETRIES` repeats in all (slack_sdk counts one attempt
+  number across handlers), a `Retry-After` longer than `MAX_RETRY_AFTER` is not waited out for
+  a post (the caller gets `ratelimited` and tries later; reads wait up to a minute), and each
+  HTTP attempt is bounded by the session's `ClientTimeout`. Worst case for one call: (1 + MAX_RETRIES) x timeout + MAX_RETRIES x
+  (MAX_RETRY_AFTER + 1 s jitter) = 4 x 15 + 3 x 11 = 93 s with the defaults.
+- The timeout lives on the shared aiohttp session: `AsyncWebClient(timeout=…)` applies only to
+  sessions slack_sdk creates itself, and aiohttp's own default is 300 s.
 """
 
 from __future__ import annotations
+
+import asyncio
+import random
+from urllib.parse import urlparse
 
 import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -13,26 +32,149 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
+
+MAX_RETRIES = 3
+MAX_RETRY_AFTER = 10  # seconds, for a post; a longer wait is left to the caller's next run
+MAX_READ_RETRY_AFTER = 60  # seconds, for an idempotent call (nothing to double by waiting)
+DEFAULT_TIMEOUT = 15.0
+
+_READ_VERBS = frozenset(
+    {"info", "list", "history", "replies", "members", "getPermalink", "test", "lookupByEmail"}
+)
+_IDEMPOTENT_WRITES = frozenset({"conversations.open", "chat.update", "views.publish"})
+
+
+def api_method(request: HttpRequest) -> str:
+    """The Web API method a request calls (`chat.postMessage`), from its URL."""
+    return urlparse(request.url).path.rsplit("/", 1)[-1]
+
+
+def is_idempotent(method: str) -> bool:
+    """Tell whether calling `method` twice has the effect of calling it once."""
+    if method in _IDEMPOTENT_WRITES:
+        return True
+    return method.rsplit(".", 1)[-1] in _READ_VERBS
+
+
+class IdempotentServerErrorRetry(AsyncServerErrorRetryHandler):
+    """slack_sdk's 5xx retry, for idempotent methods only."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return is_idempotent(api_method(request)) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class SafeConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
+    """slack_sdk's connection-error retry; for other methods, only when nothing was sent."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if is_idempotent(api_method(request)):
+            return await super()._can_retry_async(
+                state=state, request=request, response=response, error=error
+            )
+        return isinstance(error, aiohttp.ClientConnectorError)  # the connection never opened
+
+
+class BoundedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 retry, waiting `Retry-After` only up to a cap (shorter for posts)."""
+
+    def __init__(
+        self,
+        max_retry_count: int = MAX_RETRIES,
+        max_wait: int = MAX_RETRY_AFTER,
+        max_read_wait: int = MAX_READ_RETRY_AFTER,
+    ):
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+        self.max_read_wait = max_read_wait
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        cap = self.max_read_wait if is_idempotent(api_method(request)) else self.max_wait
+        return _retry_after(response) <= cap
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        # slack_sdk waits Retry-After plus up to a second; the jitter here is never longer
+        # than the wait itself, so `Retry-After: 0` (the emulator in tests) does not wait.
+        wait = _retry_after(response) if response is not None else 1
+        state.next_attempt_requested = True
+        await asyncio.sleep(wait + random.random() * min(1.0, wait))
+        state.increment_current_attempt()
+
+
+def _retry_after(response: HttpResponse) -> int:
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after":
+            try:
+                return max(0, int(values[0]))
+            except (ValueError, IndexError):
+                return 1
+    return 1
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
     """Return the retry policy every client of this bot uses."""
     return [
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=5),
-        AsyncServerErrorRetryHandler(max_retry_count=2),
+        SafeConnectionErrorRetry(max_retry_count=2),
+        BoundedRateLimitRetry(),
+        IdempotentServerErrorRetry(max_retry_count=2),
     ]
 
 
+def build_session(timeout: float = DEFAULT_TIMEOUT) -> aiohttp.ClientSession:
+    """The shared HTTP session, whose `ClientTimeout` bounds every Web API attempt."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
+
+
 def build_client(
-    token: str, base_url: str, session: aiohttp.ClientSession | None = None
+    token: str,
+    base_url: str,
+    session: aiohttp.ClientSession | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> AsyncWebClient:
-    """Create a Web API client for the bot token against `base_url`."""
+    """Create a Web API client for the bot token against `base_url`.
+
+    With a shared `session` (see `build_session`), the session's own timeout is what applies.
+    """
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         session=session,
-        timeout=15,
+        timeout=int(max(1, timeout)),
         retry_handlers=retry_handlers(),
     )

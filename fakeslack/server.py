@@ -7,6 +7,12 @@
   an unknown one `invalid_auth`.
 - API errors are HTTP 200 with `{"ok": false, "error": …}`; rate limits are HTTP 429 with
   `Retry-After`; injected faults can answer 5xx. Every call is recorded in `calls`.
+- Faults as Slack shows them (https://api.slack.com/apis/rate-limits, status.slack.com
+  incidents): `fail_next` answers 5xx or an API error, and with `accepted=True` does the work
+  first (the message is stored, the answer is still a 500); `slow_next` keeps a call waiting
+  before Slack handles it (a hang, when longer than the client's timeout: the call is still
+  handled afterwards, as Slack does with a request it received); `rate_limit_next` answers 429
+  with a given `Retry-After`. A slow call is handled early by `release()`, dropped at `stop()`.
 - `response_url`s and trigger ids are handed out by the emulator itself, so `respond()` and
   `views.open` work against it. An action's response URL from an ephemeral message replaces or
   deletes that ephemeral message (`replace_original`, `delete_original`), the only way an app
@@ -16,6 +22,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -40,6 +47,8 @@ class Fault:
     after: int  # calls still let through before this fault
     status: int
     error: str
+    accepted: bool = False  # handled as usual before the error answer
+    delay: float = 0.0  # seconds the call waits before Slack handles it (a slow call, no error)
 
 
 @dataclass
@@ -83,6 +92,9 @@ class FakeSlack:
         self.limits = RateLimits(clock=rate_clock, enabled=rate_limits, scale=rate_scale)
         self._faults: dict[str, list[Fault]] = {}
         self._holds: dict[str, Hold] = {}
+        self._release = asyncio.Event()  # ends every slow call at once
+        self._stopping = False
+        self.waiting = 0  # slow calls being held right now
         self._triggers: dict[str, tuple[float, str]] = {}
         self._responses: dict[str, ResponseUrl] = {}
         self._last_micros = 0
@@ -109,6 +121,8 @@ class FakeSlack:
     async def stop(self) -> None:
         for hold in self._holds.values():
             hold.release()  # a test that failed mid-hold must not keep the server from stopping
+        self._stopping = True
+        self._release.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -228,17 +242,22 @@ class FakeSlack:
         error: str | None = None,
         times: int = 1,
         after: int = 0,
+        accepted: bool = False,
     ) -> None:
         """Answer `times` calls of `method`, after letting `after` calls through, with an error.
 
         `fail_next(m, error="channel_not_found")` is an API error (HTTP 200, as Slack answers);
         `fail_next(m)` or `fail_next(m, status=503)` is a server fault (`internal_error`).
+        `accepted=True`: Slack did the work (a message is stored) and then answered the error.
         """
         if status is None:
             status = 200 if error else 500
-        queue = self._faults.setdefault(method, [])
-        queue.extend(
-            [Fault(after if i == 0 else 0, status, error or "internal_error") for i in range(times)]
+        self._add_faults(
+            method,
+            [
+                Fault(after if i == 0 else 0, status, error or "internal_error", accepted=accepted)
+                for i in range(times)
+            ],
         )
 
     def hold(self, method: str) -> Hold:
@@ -250,6 +269,32 @@ class FakeSlack:
         hold = Hold(arrived=asyncio.Event(), released=asyncio.Event())
         self._holds[method] = hold
         return hold
+
+    def slow_next(self, method: str, *, seconds: float, times: int = 1, after: int = 0) -> None:
+        """Keep `times` calls of `method` waiting `seconds` (real time) before handling them.
+
+        The caller may give up first (its timeout); the call is handled all the same when the
+        wait ends, unless the emulator stops. `release()` ends every wait at once.
+        """
+        self._add_faults(
+            method, [Fault(after if i == 0 else 0, 200, "", delay=seconds) for i in range(times)]
+        )
+
+    def release(self) -> None:
+        """Let every slow call waiting now go on at once."""
+        self._release.set()
+        self._release = asyncio.Event()
+
+    def rate_limit_next(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
+        """Answer the next `times` calls of `method` with 429 and `Retry-After: retry_after`."""
+        self.limits.force(method, times, retry_after=retry_after)
+
+    def faults_pending(self, method: str) -> int:
+        """How many injected faults (errors, slow calls) still wait for calls of `method`."""
+        return len(self._faults.get(method, []))
+
+    def _add_faults(self, method: str, faults: list[Fault]) -> None:
+        self._faults.setdefault(method, []).extend(faults)
 
     # ---- what a person does in Slack -----------------------------------------------------
 
@@ -374,10 +419,15 @@ class FakeSlack:
             hold.arrived.set()
             await hold.released.wait()
         faults = self._faults.get(method)
+        fault = None
         if faults and faults[0].after > 0:
             faults[0].after -= 1
         elif faults:
             fault = faults.pop(0)
+        if fault is not None and fault.delay > 0:
+            if not await self._wait(fault.delay):
+                return self._record(method, args, {"ok": False, "error": "internal_error"}, 503)
+        elif fault is not None and not fault.accepted:
             return self._record(method, args, {"ok": False, "error": fault.error}, fault.status)
         wait = self.limits.check(method, str(args.get("channel") or ""))
         if wait is not None:
@@ -391,7 +441,19 @@ class FakeSlack:
             result = handler(self, args)
         except SlackError as exc:
             return self._record(method, args, exc.as_body(), 200)
+        if fault is not None and fault.accepted:
+            return self._record(method, args, {"ok": False, "error": fault.error}, fault.status)
         return self._record(method, args, {"ok": True, **result}, 200)
+
+    async def _wait(self, seconds: float) -> bool:
+        """Hold a slow call; False when the emulator stopped meanwhile (the call is dropped)."""
+        self.waiting += 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), timeout=seconds)
+        finally:
+            self.waiting -= 1
+        return not self._stopping
 
     def _record(
         self, method: str, args: dict[str, Any], body: dict[str, Any], status: int

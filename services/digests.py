@@ -183,8 +183,21 @@ async def _post_parts(
                 posted += 1
             async with deps.db.transaction() as conn:
                 record = await sends.get_send(conn, key)
-        if record is None or record.status is not SendStatus.SENT:
-            error = record.error if record is not None else "not_claimed"
+        if record is None or record.status is SendStatus.CLAIMED:
+            # Claimed and live elsewhere (another replica or run is posting it), or not claimed
+            # because this process is shutting down: nothing failed, a later run resumes.
+            reason = "held_by_another_worker" if record is not None else "shutting_down"
+            log.info(
+                "digest part %d/%d %s ritual=%s week=%s",
+                number,
+                len(parts),
+                reason.replace("_", " "),
+                ritual.name,
+                week,
+            )
+            return PostResult(posted=posted, total=len(parts), failed=reason)
+        if record.status is not SendStatus.SENT:
+            error = record.error
             log.error(
                 "digest part not posted ritual=%s week=%s part=%d/%d error=%s; kept for a retry",
                 ritual.name,
@@ -193,7 +206,7 @@ async def _post_parts(
                 len(parts),
                 error,
             )
-            if number == 1 and record is not None and record.status is SendStatus.FAILED:
+            if number == 1 and record.status is SendStatus.FAILED:
                 await _tell_admins(deps, client, ritual, week, channel, str(error))
             return PostResult(posted=posted, total=len(parts), failed=str(error))
         if number == 1:

@@ -199,7 +199,7 @@ async def _close_stage(
     now: datetime,
 ) -> None:
     """Mark a stage done once nothing is still to come and no send of it is unfinished."""
-    if pending:
+    if pending or deps.inflight.draining:  # a run cut short by shutdown claimed not everyone
         return
     async with deps.db.transaction() as conn:
         records = await sends.list_sends(conn, ritual.id, str(week), kind)

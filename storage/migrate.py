@@ -2,8 +2,6 @@
 
 Rules:
 - A file is named `NNNN_what_it_does.sql`; once released it is never edited, only followed.
-- Numbers are unique and increasing, and may have gaps; every file without a row in
-  `schema_migrations` is applied, in number order, so a number filled in later still runs.
 - Each file runs in its own transaction together with its row in `schema_migrations`, so a
   failure leaves the database at the previous version.
 - The version lives in a table, not in SQLite's `PRAGMA user_version`, so the same code serves
@@ -11,8 +9,6 @@ Rules:
 - A database whose version is newer than the newest file here refuses to start: old code must
   not write into a schema it does not understand.
 - Statements are separated by a line ending in `;`; files hold no procedural SQL.
-- Numbers are unique and increasing but may have gaps; every shipped migration not yet recorded
-  in `schema_migrations` is applied, in order.
 """
 
 from __future__ import annotations
@@ -56,8 +52,8 @@ def load_migrations() -> list[Migration]:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    if len(set(versions)) != len(versions):
-        raise RuntimeError(f"two migrations share a number: {versions}")
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {versions}")
     return found
 
 
@@ -85,11 +81,7 @@ async def migrate(db: Database, *, now: datetime) -> int:
             f"database schema is at version {version}, this release knows up to {latest}: "
             "upgrade the bot or point DATABASE_URL at another database"
         )
-    async with db.transaction() as conn:
-        applied = {
-            int(row[0]) for row in await conn.execute(text("SELECT version FROM schema_migrations"))
-        }
-    for migration in (m for m in migrations if m.version not in applied):
+    for migration in migrations[version:]:
         async with db.transaction() as conn:
             try:
                 for statement in migration.statements():

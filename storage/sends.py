@@ -3,11 +3,22 @@
 Rules:
 - `claim_send` inserts the send's row with `ON CONFLICT DO NOTHING`; whoever inserts it sends.
   A restart, a doubled timer or a second replica finds the row and does not send again.
-- A claim that was never finished (the process died between claiming and recording the result)
-  goes stale after `lease`; it may then be taken over, and the taker is told (`taken_over`) so it
-  can check whether the message reached Slack before sending again.
-- A transient failure (rate limit, Slack down) releases the claim for a later retry, up to
-  `MAX_ATTEMPTS`; a permanent one (user deactivated, DMs closed) is recorded and not retried.
+- A claim is held by a lease (`lease_until`). Its owner renews it (`renew_claim`) while the send
+  is in progress, so a claim whose owner is alive never goes stale, however long Slack takes.
+  Only a claim whose lease ran out (the owner died, or could not reach the database for a whole
+  lease) is taken over.
+- `attempts` is also the claim's fencing token: a take-over increments it, so the former owner's
+  renewals and failure records no longer match and change nothing.
+- `claimed_at` is the first claim's time and never moves: no attempt could have reached Slack
+  before it, so it is where a look for the message by its metadata starts.
+- `maybe_posted` marks a send whose earlier attempt may be in Slack without the bot knowing (a
+  take-over after a crash, a timeout, a 5xx, a cancelled call); whoever claims it next is told
+  (`Claim.maybe_posted`) and must look before posting, and not before `IN_DOUBT_WAIT` has
+  passed since that attempt ended (a request Slack received late is handled by then).
+- A transient failure releases the claim for a later retry, up to `MAX_ATTEMPTS`; a rate-limited
+  one always (Slack refused it before doing anything), and so is one whose look in Slack could
+  not be made (`unchecked:…`: nothing was posted); a permanent one (user deactivated, DMs
+  closed) is recorded and not retried.
 """
 
 from __future__ import annotations
@@ -22,6 +33,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.db import from_db_time, to_db_time
 
 MAX_ATTEMPTS = 5
+# A request Slack received is handled at once or not at all; a send in doubt is looked for no
+# sooner than this after its attempt ended, so a late-handled post is seen, not doubled.
+IN_DOUBT_WAIT = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Lease:
+    """How long a claim holds without renewal, and how often its owner renews it."""
+
+    length: timedelta = timedelta(minutes=3)
+    renew_every: float = 30.0  # seconds between renewals while a send is in progress
 
 
 class SendKind(StrEnum):
@@ -51,12 +73,16 @@ class Send:
     attempts: int
     error: str | None
     claimed_at: datetime
+    lease_until: datetime | None
+    maybe_posted: bool
 
 
 @dataclass(frozen=True)
 class Claim:
     key: str
-    taken_over: bool  # a stale claim: the message may already be in Slack
+    attempt: int  # the fencing token: renewals and results of this attempt carry it
+    claimed_at: datetime  # the first claim: nothing of this send reached Slack before it
+    maybe_posted: bool  # an earlier attempt may be in Slack: look for it before posting
 
 
 def send_key(kind: SendKind, ritual_id: str, week: str, recipient: str) -> str:
@@ -64,7 +90,10 @@ def send_key(kind: SendKind, ritual_id: str, week: str, recipient: str) -> str:
     return f"{kind.value}:{ritual_id}:{week}:{recipient}"
 
 
-_COLUMNS = "send_key, ritual_id, week, kind, recipient, status, channel_id, ts, attempts, error, claimed_at"
+_COLUMNS = (
+    "send_key, ritual_id, week, kind, recipient, status, channel_id, ts, attempts, error,"
+    " claimed_at, lease_until, maybe_posted"
+)
 
 
 def _from_row(row: RowMapping) -> Send:
@@ -80,6 +109,8 @@ def _from_row(row: RowMapping) -> Send:
         attempts=int(row["attempts"]),
         error=row["error"],
         claimed_at=from_db_time(row["claimed_at"]),
+        lease_until=from_db_time(row["lease_until"]) if row["lease_until"] else None,
+        maybe_posted=bool(row["maybe_posted"]),
     )
 
 
@@ -96,11 +127,12 @@ async def claim_send(
     """Claim a send; None when it is done, failed for good, or claimed by someone alive."""
     key = send_key(kind, ritual_id, week, recipient)
     at = to_db_time(now)
+    until = to_db_time(now + lease)
     inserted = await conn.execute(
         text(
-            "INSERT INTO sends (send_key, ritual_id, week, kind, recipient, status, attempts, claimed_at)"
-            " VALUES (:key, :ritual, :week, :kind, :recipient, 'claimed', 1, :at)"
-            " ON CONFLICT (send_key) DO NOTHING"
+            "INSERT INTO sends (send_key, ritual_id, week, kind, recipient, status, attempts,"
+            " claimed_at, lease_until) VALUES (:key, :ritual, :week, :kind, :recipient, 'claimed', 1,"
+            " :at, :until) ON CONFLICT (send_key) DO NOTHING"
         ),
         {
             "key": key,
@@ -109,56 +141,102 @@ async def claim_send(
             "kind": kind.value,
             "recipient": recipient,
             "at": at,
+            "until": until,
         },
     )
     if inserted.rowcount == 1:
-        return Claim(key=key, taken_over=False)
+        return Claim(key=key, attempt=1, claimed_at=now, maybe_posted=False)
     retried = await conn.execute(
         text(
-            "UPDATE sends SET status = 'claimed', attempts = attempts + 1, claimed_at = :at"
-            " WHERE send_key = :key AND status = 'retry' AND attempts < :max"
+            "UPDATE sends SET status = 'claimed', attempts = attempts + 1, lease_until = :until"
+            " WHERE send_key = :key AND status = 'retry'"
+            " AND (attempts < :max OR error = 'ratelimited' OR error LIKE 'unchecked:%')"
+            " AND (maybe_posted = 0 OR finished_at <= :settled)"
         ),
-        {"key": key, "at": at, "max": MAX_ATTEMPTS},
+        {
+            "key": key,
+            "until": until,
+            "max": MAX_ATTEMPTS,
+            "settled": to_db_time(now - IN_DOUBT_WAIT),
+        },
     )
     if retried.rowcount == 1:
-        return Claim(key=key, taken_over=False)
+        return await _claimed(conn, key)
+    # A claim from before leases (lease_until NULL) goes stale a lease after it was made.
     stale = await conn.execute(
         text(
-            "UPDATE sends SET attempts = attempts + 1, claimed_at = :at"
-            " WHERE send_key = :key AND status = 'claimed' AND claimed_at < :stale"
+            "UPDATE sends SET attempts = attempts + 1, lease_until = :until, maybe_posted = 1"
+            " WHERE send_key = :key AND status = 'claimed'"
+            " AND (lease_until < :at OR (lease_until IS NULL AND claimed_at < :stale))"
         ),
-        {"key": key, "at": at, "stale": to_db_time(now - lease)},
+        {"key": key, "at": at, "until": until, "stale": to_db_time(now - lease)},
     )
     if stale.rowcount == 1:
-        return Claim(key=key, taken_over=True)
+        return await _claimed(conn, key)
     return None
+
+
+async def _claimed(conn: AsyncConnection, key: str) -> Claim:
+    send = await get_send(conn, key)
+    if send is None:
+        raise LookupError(key)
+    return Claim(
+        key=key, attempt=send.attempts, claimed_at=send.claimed_at, maybe_posted=send.maybe_posted
+    )
+
+
+async def renew_claim(
+    conn: AsyncConnection, claim: Claim, *, now: datetime, lease: timedelta
+) -> bool:
+    """Extend the claim's lease from `now`; False when it is no longer this attempt's."""
+    result = await conn.execute(
+        text(
+            "UPDATE sends SET lease_until = :until"
+            " WHERE send_key = :key AND status = 'claimed' AND attempts = :attempt"
+        ),
+        {"key": claim.key, "attempt": claim.attempt, "until": to_db_time(now + lease)},
+    )
+    return result.rowcount == 1
 
 
 async def mark_sent(
     conn: AsyncConnection, key: str, *, channel_id: str, ts: str, now: datetime
 ) -> None:
-    """Record that the message is in Slack, and where."""
+    """Record that the message is in Slack, and where (whoever's attempt put it there)."""
     await conn.execute(
         text(
             "UPDATE sends SET status = 'sent', channel_id = :channel, ts = :ts, error = NULL,"
-            " finished_at = :at WHERE send_key = :key"
+            " maybe_posted = 0, finished_at = :at WHERE send_key = :key"
         ),
         {"key": key, "channel": channel_id, "ts": ts, "at": to_db_time(now)},
     )
 
 
 async def mark_failed(
-    conn: AsyncConnection, key: str, *, error: str, now: datetime, retry: bool
+    conn: AsyncConnection,
+    claim: Claim,
+    *,
+    error: str,
+    now: datetime,
+    retry: bool,
+    maybe_posted: bool = False,
 ) -> None:
-    """Record a failure: for a later retry, or for good."""
+    """Record this attempt's failure, for a later retry or for good (a no-op once taken over).
+
+    `maybe_posted`: the attempt may have reached Slack (timeout, 5xx, cancelled), so the next
+    attempt looks for the message before posting.
+    """
     await conn.execute(
         text(
-            "UPDATE sends SET status = :status, error = :error, finished_at = :at WHERE send_key = :key"
+            "UPDATE sends SET status = :status, error = :error, maybe_posted = :maybe,"
+            " finished_at = :at WHERE send_key = :key AND status = 'claimed' AND attempts = :attempt"
         ),
         {
-            "key": key,
+            "key": claim.key,
+            "attempt": claim.attempt,
             "status": "retry" if retry else "failed",
             "error": error[:200],
+            "maybe": 1 if maybe_posted else 0,
             "at": to_db_time(now),
         },
     )

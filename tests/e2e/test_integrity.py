@@ -362,7 +362,9 @@ async def test_a_digest_resumed_half_way_leaves_out_what_was_deleted_since(
                 ritual_id=ritual.id,
             )
             await repo.insert_experiment(conn, exp, source_key=f"bulk:{n}")
-    slack.fail_next("chat.postMessage", status=500, times=3, after=1)
+    # A post answered 500 is in doubt, never re-sent blindly: it is looked for in Slack's
+    # history at the next run at least 30 s later, and only then sent again.
+    slack.fail_next("chat.postMessage", status=500, times=1, after=1)
     await tick(bot, clock, FRIDAY_1600_BERLIN)
     [main] = digest_messages(slack)
     [label] = _parts_labels(main)
@@ -370,7 +372,7 @@ async def test_a_digest_resumed_half_way_leaves_out_what_was_deleted_since(
     assert "failure 150 " not in all_text([main])
     async with store.transaction() as conn:
         await repo.delete_experiment(conn, "bulk150")
-    await tick(bot, clock, FRIDAY_1600_BERLIN + timedelta(seconds=30))
+    await tick(bot, clock, FRIDAY_1600_BERLIN + timedelta(seconds=60))
     main, *rest = digest_messages(slack)
     text = all_text([main, *rest])
     assert "failure 150 " not in text

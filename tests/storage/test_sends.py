@@ -29,7 +29,9 @@ async def claim(db: Database, *, at=NOW, recipient="U1"):  # type: ignore[no-unt
 async def test_first_claim_wins_and_second_is_refused(db: Database) -> None:
     """Two claimers of the same send: one gets it, the other gets nothing."""
     first = await claim(db)
-    assert first == Claim(key="prompt:r1:2026-W48:U1", taken_over=False)
+    assert first == Claim(
+        key="prompt:r1:2026-W48:U1", attempt=1, claimed_at=NOW, maybe_posted=False
+    )
     assert await claim(db) is None
 
 
@@ -47,12 +49,41 @@ async def test_sent_is_never_claimed_again(db: Database) -> None:
 
 
 async def test_stale_claim_is_taken_over_and_flagged(db: Database) -> None:
-    """A claim left unfinished by a crash can be taken over after the lease, marked as such."""
+    """A claim left unfinished by a crash is taken over after the lease, flagged as maybe in
+    Slack since the first claim's time, however late the take-over."""
     assert await claim(db) is not None
     assert await claim(db, at=NOW + LEASE / 2) is None
-    taken = await claim(db, at=NOW + LEASE + timedelta(seconds=1))
+    taken = await claim(db, at=NOW + timedelta(minutes=13))
+    assert taken == Claim(key="prompt:r1:2026-W48:U1", attempt=2, claimed_at=NOW, maybe_posted=True)
+
+
+async def test_a_renewed_claim_is_never_taken_over(db: Database) -> None:
+    """An owner renewing its lease keeps the send however long it takes; a former owner's
+    renewal and failure record change nothing once the claim was taken over."""
+    first = await claim(db)
+    assert first is not None
+    for minutes in range(1, 10):
+        at = NOW + timedelta(minutes=minutes)
+        async with db.transaction() as conn:
+            assert await sends.renew_claim(conn, first, now=at, lease=LEASE)
+        assert await claim(db, at=at + LEASE / 2) is None
+    taken = await claim(db, at=NOW + timedelta(minutes=9) + LEASE * 2)
     assert taken is not None
-    assert taken.taken_over
+    async with db.transaction() as conn:
+        assert not await sends.renew_claim(conn, first, now=NOW, lease=LEASE)
+        await sends.mark_failed(conn, first, error="internal_error", now=NOW, retry=True)
+        still = await sends.get_send(conn, first.key)
+    assert still is not None
+    assert still.status is SendStatus.CLAIMED
+
+
+async def test_a_rate_limited_send_is_retried_past_the_cap(db: Database) -> None:
+    """Slack refused a rate-limited send before doing anything: it does not use up attempts."""
+    for _ in range(sends.MAX_ATTEMPTS + 2):
+        got = await claim(db)
+        assert got is not None
+        async with db.transaction() as conn:
+            await sends.mark_failed(conn, got, error="ratelimited", now=NOW, retry=True)
 
 
 async def test_transient_failure_is_retried_until_the_cap(db: Database) -> None:
@@ -60,9 +91,9 @@ async def test_transient_failure_is_retried_until_the_cap(db: Database) -> None:
     for _ in range(sends.MAX_ATTEMPTS):
         got = await claim(db)
         assert got is not None
-        assert not got.taken_over
+        assert not got.maybe_posted
         async with db.transaction() as conn:
-            await sends.mark_failed(conn, got.key, error="ratelimited", now=NOW, retry=True)
+            await sends.mark_failed(conn, got, error="internal_error", now=NOW, retry=True)
     assert await claim(db) is None
 
 
@@ -71,7 +102,7 @@ async def test_permanent_failure_is_not_retried(db: Database) -> None:
     got = await claim(db)
     assert got is not None
     async with db.transaction() as conn:
-        await sends.mark_failed(conn, got.key, error="account_inactive", now=NOW, retry=False)
+        await sends.mark_failed(conn, got, error="account_inactive", now=NOW, retry=False)
     assert await claim(db) is None
 
 
@@ -89,3 +120,16 @@ async def test_skip_is_recorded_once(db: Database) -> None:
         assert await sends.record_skipped(conn, **args)
         assert not await sends.record_skipped(conn, **args)
     assert await claim(db) is None
+
+
+async def test_a_send_in_doubt_waits_before_it_is_claimed_again(db: Database) -> None:
+    """After a timeout or a 5xx, the next claim comes no sooner than IN_DOUBT_WAIT, told to look."""
+    got = await claim(db)
+    assert got is not None
+    async with db.transaction() as conn:
+        await sends.mark_failed(
+            conn, got, error="TimeoutError", now=NOW, retry=True, maybe_posted=True
+        )
+    assert await claim(db, at=NOW + sends.IN_DOUBT_WAIT / 2) is None
+    again = await claim(db, at=NOW + sends.IN_DOUBT_WAIT)
+    assert again == Claim(key=got.key, attempt=2, claimed_at=NOW, maybe_posted=True)

@@ -102,3 +102,16 @@ def test_a_broken_tool_catalogue_stops_start_up_naming_the_variable(tmp_path: Pa
         Config.from_env({**VALID, "TOOL_CATALOGUE_FILE": str(bad)})
     assert str(caught.value).startswith("TOOL_CATALOGUE_FILE")
     assert "line 2" in str(caught.value)
+
+
+def test_sending_and_shutdown_settings() -> None:
+    """Slack's timeout, the send lease and its renewal, and the shutdown grace are settings;
+    a renewal that would not fit twice in a lease is refused."""
+    config = Config.from_env(VALID)
+    assert (config.slack_timeout_seconds, config.shutdown_grace_seconds) == (15.0, 20.0)
+    assert config.send_lease.length.total_seconds() == 180
+    assert config.send_lease.renew_every == 30
+    with pytest.raises(ConfigError, match="SEND_HEARTBEAT_SECONDS must be at most half"):
+        Config.from_env({**VALID, "SEND_LEASE_SECONDS": "40", "SEND_HEARTBEAT_SECONDS": "30"})
+    with pytest.raises(ConfigError, match="SLACK_TIMEOUT_SECONDS"):
+        Config.from_env({**VALID, "SLACK_TIMEOUT_SECONDS": "0"})
