@@ -15,9 +15,9 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
-from bot.deps import Deps
 from bot.intake import Intake, install
 from handlers.errors import on_error
+from services.deps import Deps
 
 log = logging.getLogger(__name__)
 

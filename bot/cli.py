@@ -19,10 +19,10 @@ from typing import TypeVar
 
 from bot.config import Config, ConfigError, StoreConfig
 from bot.demo import run_demo
-from bot.deps import system_clock
 from bot.logs import configure_logging
 from bot.operator import add_ritual_commands, run_digest, run_prompt_now, run_rituals
 from bot.runtime import Runtime
+from services.deps import system_clock
 from services.privacy import render_export
 from storage.db import Database
 from storage.experiments import list_since

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from blocks.terminal import messages_to_text
 from bot.channel_html import channel_page
 from bot.config import Config
-from bot.deps import system_clock
 from bot.runtime import Runtime
 from core.model import Experiment, FailureMode, Outcome, Source
 from core.rituals import AudienceKind, Ritual
@@ -30,6 +29,7 @@ from core.weeks import WeekId
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from fakeslack.state import Message
+from services.deps import system_clock
 from services.ritual_runs import run_due
 from services.ritual_setup import create_ritual
 from storage import experiments as repo

@@ -39,9 +39,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps
 from core import capture as parse
 from handlers import commands, events
+from services.deps import Deps
 from storage import inbox
 from storage.inbox import InboxRow, InboxStatus
 

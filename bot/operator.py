@@ -20,12 +20,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from blocks.digest import digest_as_json
 from blocks.terminal import messages_to_text
 from bot.config import Config
-from bot.deps import Deps, system_clock
 from bot.slack_client import build_client, build_session
 from core.rituals import DEFAULT_PROMPT, AudienceKind, Ritual, describe_schedule
 from core.schedule import Weekday
 from core.weeks import WeekId
 from services import digests
+from services.deps import Deps, system_clock
 from services.ritual_runs import prompt_now
 from services.ritual_setup import create_ritual
 from storage import rituals as repo

@@ -23,12 +23,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_app
 from bot.config import Config
-from bot.deps import Clock, Deps, system_clock
 from bot.intake import Intake, IntakeSettings
 from bot.scheduler import Scheduler
 from bot.server import build_web_app
 from bot.slack_client import build_client, build_session
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue, load_catalogue
+from services.deps import Clock, Deps, system_clock
 from services.llm import LanguageModel
 from storage.db import Database
 from storage.migrate import migrate

@@ -19,7 +19,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps, system_clock
+from services.deps import Deps, system_clock
 from services.ritual_runs import run_due
 from storage.events import forget_events_before
 from storage.message_changes import forget_changes_before

@@ -16,11 +16,11 @@ from blocks.forms import FormMetadata, experiment_modal, profile_modal
 from blocks.ids import Action
 from blocks.prompts import parse_occurrence_value
 from blocks.replies import notice_blocks
-from bot.deps import Deps
-from bot.inflight import tracked
 from core.model import Experiment
 from handlers.payloads import BlockAction
+from handlers.tracking import tracked
 from services import capture
+from services.deps import Deps
 from services.privacy import forget_person
 from storage.profiles import get_profile
 from storage.rituals import add_skip

@@ -25,14 +25,14 @@ from blocks.experiments import list_blocks
 from blocks.forms import FormMetadata, experiment_modal, profile_modal
 from blocks.replies import forget_me_blocks, help_blocks, notice_blocks, too_long_blocks
 from blocks.setup import ritual_modal
-from bot.deps import Deps
-from bot.inflight import tracked
 from core import capture as parse
 from core.model import MAX_FIELD_CHARS, Draft, Source
 from core.text import escape_mrkdwn
 from handlers.payloads import SlashCommand
+from handlers.tracking import tracked
 from services import capture
 from services.crosspost import attach_and_echo
+from services.deps import Deps
 from services.people import look_up
 from services.ritual_setup import may_administer
 from services.understanding import understand

@@ -19,12 +19,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from blocks.confirm import parse_mode_value, understanding_blocks, understanding_text
 from blocks.ids import Action
 from blocks.replies import notice_blocks
-from bot.deps import Deps
-from bot.inflight import tracked
 from core.corrections import Correction, Tap
 from handlers.payloads import BlockAction
+from handlers.tracking import tracked
 from services import capture, confirmations
 from services.crosspost import refresh_copy
+from services.deps import Deps
 from services.people import look_up
 
 log = logging.getLogger(__name__)

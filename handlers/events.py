@@ -15,10 +15,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps
-from bot.inflight import tracked
 from handlers.payloads import MessageEvent
+from handlers.tracking import tracked
 from services import home, replies
+from services.deps import Deps
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ from blocks.experiments import confirmation_blocks, confirmation_text
 from blocks.forms import FormMetadata, read_experiment_form, read_profile_form
 from blocks.ids import Field, View
 from blocks.setup import problems_as_errors, read_ritual_form
-from bot.deps import Deps
-from bot.inflight import tracked
 from core.model import Experiment, Source
 from core.rituals import describe_schedule
 from handlers.payloads import ViewSubmission
+from handlers.tracking import tracked
 from services import capture, confirmations
 from services.crosspost import attach_and_echo, refresh_copy
+from services.deps import Deps
 from services.home import publish_home
 from services.people import look_up
 from services.ritual_setup import create_ritual, may_administer

@@ -10,9 +10,9 @@ from datetime import date
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps
 from core.model import Profile
 from core.rituals import AudienceKind, Ritual
+from services.deps import Deps
 from services.people import Person, look_up
 from storage.profiles import get_profile
 

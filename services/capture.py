@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.deps import Deps
 from core.model import Draft, Experiment, Source, keep_untouched
 from core.text import strip_controls
 from core.weeks import WeekId
+from services.deps import Deps
 from services.people import Person, look_up
 from storage import experiments as repo
 from storage import message_changes

@@ -24,11 +24,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from blocks.confirm import understanding_blocks, understanding_text
-from bot.deps import Deps
 from core import corrections
 from core.corrections import Correction
 from core.model import Experiment
 from services.capture import NotFound, NotYours
+from services.deps import Deps
 from storage import confirmations as store
 from storage import experiments as repo
 from storage.profiles import get_profile

@@ -17,10 +17,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.experiments import context, describe_experiment, safe, section
-from bot.deps import Deps
 from core.model import Experiment
 from core.text import escape_mrkdwn
 from core.weeks import WeekId
+from services.deps import Deps
 from storage import experiments as repo
 from storage import rituals as ritual_repo
 from storage import sends

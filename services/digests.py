@@ -25,12 +25,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_as_json, refill
-from bot.deps import Deps
 from core.digest import Digest, build_digest
 from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
 from core.rituals import Ritual
 from core.weeks import WeekId
+from services.deps import Deps
 from services.people import look_up
 from services.sending import Outgoing, deliver
 from storage import digests as store

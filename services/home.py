@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.home import RitualLine, home_view
-from bot.deps import Deps
 from core.schedule import next_weekly
 from core.streaks import count_streak
 from core.weeks import WeekId
+from services.deps import Deps
 from services.people import look_up
 from services.ritual_setup import may_administer
 from storage import experiments as repo

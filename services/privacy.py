@@ -25,8 +25,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps
 from core.model import Experiment
+from services.deps import Deps
 from storage import digests as digest_store
 from storage import experiments as repo
 from storage import inbox, message_changes, sends

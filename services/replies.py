@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps
 from core.capture import parse_reply
 from core.model import MAX_FIELD_CHARS, Draft, Experiment, Source
 from core.text import strip_controls
 from services import capture, confirmations
+from services.deps import Deps
 from services.understanding import understand
 from storage import experiments as repo
 from storage import message_changes

@@ -23,12 +23,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.prompts import prompt_blocks, prompt_text, reminder_blocks
-from bot.deps import Deps
 from core.model import Profile
 from core.rituals import Ritual
 from core.schedule import classify_missed, resolve_local
 from core.weeks import WeekId
 from services import audience, digests
+from services.deps import Deps
 from services.people import Person
 from services.sending import Outgoing, deliver
 from storage import digests as digest_store

@@ -7,9 +7,9 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps
 from core.rituals import Problem, Ritual, validate_ritual
 from services import audience
+from services.deps import Deps
 from services.people import look_up
 from storage import rituals as repo
 

@@ -38,7 +38,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.prompts import send_metadata
-from bot.deps import Deps
+from services.deps import Deps
 from storage import sends
 from storage.sends import Claim, SendKind
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.deps import Deps
 from core.capture import Parsed
 from core.llm_answer import MalformedAnswer, build_messages, merge, parse_answer
 from core.model import MAX_FIELD_CHARS
+from services.deps import Deps
 from services.llm import ModelUnavailable
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.inflight import InFlight
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue
+from services.inflight import InFlight
 from services.llm import LanguageModel
 from storage.db import Database
 from storage.sends import Lease
