@@ -27,12 +27,20 @@ Rules (docs/scheduling.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from core.occurrence import SETTLED, UNFINISHED, SendKind, SendStatus, Stage
+from core.occurrence import (
+    SETTLED,
+    UNFINISHED,
+    Member,
+    SendKind,
+    SendStatus,
+    Stage,
+    WeekState,
+)
 from core.rituals import Ritual
 from core.schedule import classify_missed, resolve_local
 from core.weeks import WeekId
@@ -41,48 +49,6 @@ EARLIEST_ZONE = ZoneInfo("Pacific/Kiritimati")  # UTC+14: nobody's local time is
 EVERYONE = "*"  # the recipient of a skip that stands for a whole stage
 TOO_LATE = "too_late"
 QUIET_WEEK = "quiet_week"
-
-
-@dataclass(frozen=True)
-class Member:
-    """One person of the week's audience, as looked up: where they are and what they chose."""
-
-    user_id: str
-    zone: ZoneInfo | None = None  # None: unknown, the ritual's zone is used
-    dm_prompts: bool = True
-    paused_until: date | None = None  # no prompts or reminders through this local day
-
-    def paused_on(self, day: date) -> bool:
-        return self.paused_until is not None and day <= self.paused_until
-
-
-@dataclass(frozen=True)
-class SendRecord:
-    """What is known of one send already claimed or made."""
-
-    status: SendStatus
-    channel_id: str | None = None
-    ts: str | None = None
-
-
-@dataclass(frozen=True)
-class WeekState:
-    """One occurrence as stored, plus what was looked up about its people."""
-
-    week: WeekId
-    done: frozenset[Stage] = frozenset()
-    audience: tuple[str, ...] | None = None  # who is asked; None: the week has not started
-    # Looked-up members; None for someone not to be asked (deactivated, a bot). An id not in the
-    # mapping was not looked up yet.
-    members: Mapping[str, Member | None] = field(default_factory=dict)
-    answered: frozenset[str] = frozenset()
-    skipped: frozenset[str] = frozenset()
-    sends: Mapping[tuple[SendKind, str], SendRecord] = field(default_factory=dict)
-    digest_parts: int | None = None  # how many parts the kept digest has, if it was laid out
-    digest_quiet: bool | None = None  # whether the week is quiet; None: not looked at
-
-    def send(self, kind: SendKind, recipient: str) -> SendRecord | None:
-        return self.sends.get((kind, recipient))
 
 
 # Requests for facts the decision needs: the executor fetches them and decides again.

@@ -35,19 +35,16 @@ from core.due import (
     CloseStage,
     LogSkipped,
     LookUpMembers,
-    Member,
     Need,
     PostDigest,
     SendPrompt,
-    SendRecord,
     SendReminder,
     StartOccurrence,
-    WeekState,
     decide,
     opens_at,
     settled,
 )
-from core.occurrence import SendKind, Stage
+from core.occurrence import Member, SendKind, SendRecord, Stage, WeekState
 from core.rituals import Ritual
 from core.weeks import WeekId
 from services import audience, digests

@@ -19,17 +19,14 @@ from core.due import (
     Decision,
     LogSkipped,
     LookUpMembers,
-    Member,
     PostDigest,
     SendPrompt,
-    SendRecord,
     SendReminder,
     StartOccurrence,
-    WeekState,
     decide,
     opens_at,
 )
-from core.occurrence import SendKind, SendStatus, Stage
+from core.occurrence import Member, SendKind, SendRecord, SendStatus, Stage, WeekState
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday, resolve_local
 from core.weeks import WeekId
