@@ -17,6 +17,7 @@ from blocks.ids import Action
 from blocks.prompts import parse_occurrence_value
 from blocks.replies import notice_blocks
 from core.model import Experiment
+from core.weeks import WeekId
 from handlers.payloads import BlockAction
 from handlers.tracking import tracked
 from services import capture
@@ -117,7 +118,12 @@ async def on_skip_week(
     if occurrence is None:
         log.warning("skip with an unreadable value user=%s", act.user_id)
         return
-    ritual_id, week = occurrence
+    ritual_id, week_text = occurrence
+    try:
+        week = WeekId.parse(week_text)
+    except ValueError:
+        log.warning("skip with an unreadable week user=%s", act.user_id)
+        return
     async with deps.db.transaction() as conn:
         await add_skip(conn, ritual_id, week, act.user_id, now=deps.clock())
     log.info("skipped week user=%s ritual=%s week=%s", act.user_id, ritual_id, week)

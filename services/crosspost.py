@@ -74,7 +74,7 @@ async def _target(
         for ritual in rituals:
             if ritual_id is not None and ritual.id != ritual_id:
                 continue
-            current = week or str(WeekId.of(deps.clock(), ZoneInfo(ritual.tz)))
+            current = WeekId.parse(week) if week else WeekId.of(deps.clock(), ZoneInfo(ritual.tz))
             audience = await ritual_repo.occurrence_audience(conn, ritual.id, current)
             if audience is None or (ritual_id is None and exp.user_id not in audience):
                 continue

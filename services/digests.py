@@ -28,6 +28,7 @@ from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_
 from core.digest import Digest, build_digest
 from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
+from core.occurrence import SendKind, SendStatus
 from core.rituals import Ritual
 from core.weeks import WeekId
 from services.deps import Deps
@@ -38,7 +39,6 @@ from storage import drift as drift_store
 from storage import experiments as repo
 from storage import rituals as ritual_repo
 from storage import sends
-from storage.sends import SendKind, SendStatus
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +61,15 @@ def _belongs(exp: Experiment, ritual: Ritual, audience: tuple[str, ...] | None) 
 async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list[str]]:
     """Build the digest data for one ritual and week; also return who shared, for names."""
     trailing = week.trailing(4)
-    weeks = [str(w) for w in (week, *trailing)]
+    weeks = [week, *trailing]
     async with deps.db.transaction() as conn:
-        found = await repo.list_for_weeks(conn, ritual.team_id, weeks)
-        audiences = {w: await ritual_repo.occurrence_audience(conn, ritual.id, w) for w in weeks}
+        found = await repo.list_for_weeks(conn, ritual.team_id, [str(w) for w in weeks])
+        audiences = {
+            str(w): await ritual_repo.occurrence_audience(conn, ritual.id, w) for w in weeks
+        }
         known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
         drift = await _drift(deps, conn, ritual.team_id, week)
-    by_week: dict[str, list[Experiment]] = {w: [] for w in weeks}
+    by_week: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
     for exp in found:
         if _belongs(exp, ritual, audiences.get(exp.week)):
             by_week[exp.week].append(exp)
@@ -120,13 +122,13 @@ async def post_digest(
     channel = ritual.digest_channel_id
     if channel is None:
         return PostResult(posted=0, total=0, failed="no_digest_channel")
-    first_key = sends.send_key(SendKind.DIGEST, ritual.id, str(week), f"{channel}#1")
+    first_key = sends.send_key(SendKind.DIGEST, ritual.id, week, f"{channel}#1")
     async with deps.db.transaction() as conn:
         if force:
-            await store.forget_digest(conn, ritual.id, str(week))
+            await store.forget_digest(conn, ritual.id, week)
         else:
-            await store.reset_failed_parts(conn, ritual.id, str(week))
-        parts = await store.load_parts(conn, ritual.id, str(week))
+            await store.reset_failed_parts(conn, ritual.id, week)
+        parts = await store.load_parts(conn, ritual.id, week)
         first = await sends.get_send(conn, first_key)
     digest, _sharers = await gather(deps, ritual, week)
     names = await _names(client, digest)
@@ -135,7 +137,7 @@ async def post_digest(
         layout = layout_as_json(digest_layout(digest, names))
         async with deps.db.transaction() as conn:
             parts = await store.keep_parts(
-                conn, ritual.id, str(week), layout, now=deps.clock(), replace=parts is not None
+                conn, ritual.id, week, layout, now=deps.clock(), replace=parts is not None
             )
     return await _post_parts(deps, client, ritual, week, channel, parts, digest, names)
 
@@ -163,7 +165,7 @@ async def _post_parts(
     main_ts: str | None = None
     for number, part in enumerate(parts, start=1):
         recipient = f"{channel}#{number}"
-        key = sends.send_key(SendKind.DIGEST, ritual.id, str(week), recipient)
+        key = sends.send_key(SendKind.DIGEST, ritual.id, week, recipient)
         async with deps.db.transaction() as conn:
             record = await sends.get_send(conn, key)
         if record is None or record.status is not SendStatus.SENT:
@@ -171,7 +173,7 @@ async def _post_parts(
             out = Outgoing(
                 kind=SendKind.DIGEST,
                 ritual_id=ritual.id,
-                week=str(week),
+                week=week,
                 recipient=recipient,
                 channel=channel,
                 blocks=message.blocks,
@@ -232,10 +234,10 @@ async def _tell_admins(
             deps,
             client,
             Outgoing(
-                kind=SendKind.DIGEST,
+                kind=SendKind.NOTICE,
                 ritual_id=ritual.id,
-                week=str(week),
-                recipient=f"notice:{admin}",
+                week=week,
+                recipient=f"{sends.NOTICE_PREFIX}{admin}",
                 channel=admin,
                 blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
                 text=f"The {ritual.name} digest could not be posted",

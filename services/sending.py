@@ -38,9 +38,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.prompts import send_metadata
+from core.occurrence import SendKind
+from core.weeks import WeekId
 from services.deps import Deps
 from storage import sends
-from storage.sends import Claim, SendKind
+from storage.sends import Claim
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ class Outgoing:
 
     kind: SendKind
     ritual_id: str
-    week: str
+    week: WeekId
     recipient: str  # a user id (by DM) or a channel id
     channel: str  # where to post: a channel id, or the user id for the app's DM
     blocks: list[dict[str, Any]]

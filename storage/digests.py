@@ -1,6 +1,8 @@
 """Digest layouts, kept per ritual and week: which keyed lines go in which part, never text.
 
 The first writer wins, except that a layout may be replaced while its main post is not out.
+Weeks are taken as `WeekId` and written as text here. Sends of kind `digest` whose recipient is
+`notice:<user>` are admin notices stored by an older release, not parts: they are left alone.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.weeks import WeekId
 from storage.db import to_db_time
 
 _ITEMS = ("surprise:", "failure:")  # the keys of lines that show one experiment
@@ -20,7 +23,7 @@ _ITEMS = ("surprise:", "failure:")  # the keys of lines that show one experiment
 async def keep_parts(
     conn: AsyncConnection,
     ritual_id: str,
-    week: str,
+    week: WeekId,
     parts: list[dict[str, Any]],
     *,
     now: datetime,
@@ -30,27 +33,32 @@ async def keep_parts(
     if replace:
         await conn.execute(
             text("UPDATE digests SET parts = :parts WHERE ritual_id = :ritual AND week = :week"),
-            {"ritual": ritual_id, "week": week, "parts": json.dumps(parts)},
+            {"ritual": ritual_id, "week": str(week), "parts": json.dumps(parts)},
         )
     await conn.execute(
         text(
             "INSERT INTO digests (ritual_id, week, parts, created_at) VALUES (:ritual, :week, :parts, :at)"
             " ON CONFLICT (ritual_id, week) DO NOTHING"
         ),
-        {"ritual": ritual_id, "week": week, "parts": json.dumps(parts), "at": to_db_time(now)},
+        {
+            "ritual": ritual_id,
+            "week": str(week),
+            "parts": json.dumps(parts),
+            "at": to_db_time(now),
+        },
     )
     stored = await load_parts(conn, ritual_id, week)
     return stored if stored is not None else parts
 
 
 async def load_parts(
-    conn: AsyncConnection, ritual_id: str, week: str
+    conn: AsyncConnection, ritual_id: str, week: WeekId
 ) -> list[dict[str, Any]] | None:
     """Return the stored parts of a digest, if it was rendered."""
     row = (
         await conn.execute(
             text("SELECT parts FROM digests WHERE ritual_id = :ritual AND week = :week"),
-            {"ritual": ritual_id, "week": week},
+            {"ritual": ritual_id, "week": str(week)},
         )
     ).first()
     if row is None:
@@ -59,26 +67,29 @@ async def load_parts(
     return parts if isinstance(parts, list) else None
 
 
-async def forget_digest(conn: AsyncConnection, ritual_id: str, week: str) -> None:
+async def forget_digest(conn: AsyncConnection, ritual_id: str, week: WeekId) -> None:
     """Drop a digest and its sends, so it is rendered and posted afresh (`--force`)."""
-    params = {"ritual": ritual_id, "week": week}
+    params = {"ritual": ritual_id, "week": str(week)}
     await conn.execute(
         text("DELETE FROM digests WHERE ritual_id = :ritual AND week = :week"), params
     )
     await conn.execute(
-        text("DELETE FROM sends WHERE ritual_id = :ritual AND week = :week AND kind = 'digest'"),
+        text(
+            "DELETE FROM sends WHERE ritual_id = :ritual AND week = :week AND kind = 'digest'"
+            " AND recipient NOT LIKE 'notice:%'"
+        ),
         params,
     )
 
 
-async def reset_failed_parts(conn: AsyncConnection, ritual_id: str, week: str) -> int:
+async def reset_failed_parts(conn: AsyncConnection, ritual_id: str, week: WeekId) -> int:
     """Let failed digest parts be tried again; return how many were reset."""
     result = await conn.execute(
         text(
             "DELETE FROM sends WHERE ritual_id = :ritual AND week = :week AND kind = 'digest'"
-            " AND status IN ('failed', 'skipped')"
+            " AND status IN ('failed', 'skipped') AND recipient NOT LIKE 'notice:%'"
         ),
-        {"ritual": ritual_id, "week": week},
+        {"ritual": ritual_id, "week": str(week)},
     )
     return result.rowcount
 

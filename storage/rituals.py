@@ -1,4 +1,7 @@
-"""Rituals, their occurrences (who was asked each week), and skips."""
+"""Rituals, their occurrences (who was asked each week, which stages are done), and skips.
+
+Weeks are taken as `WeekId` and written as text (`2026-W48`) here, nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,10 @@ from typing import Any
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.occurrence import Stage
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday
+from core.weeks import WeekId
 from storage.db import from_db_time, to_db_time
 
 _COLUMNS = (
@@ -131,7 +136,7 @@ async def find_ritual(conn: AsyncConnection, ref: str) -> Ritual | None:
 
 
 async def ensure_occurrence(
-    conn: AsyncConnection, ritual_id: str, week: str, audience: Sequence[str], *, now: datetime
+    conn: AsyncConnection, ritual_id: str, week: WeekId, audience: Sequence[str], *, now: datetime
 ) -> tuple[str, ...]:
     """Record who was asked this week (first writer wins) and return that audience."""
     await conn.execute(
@@ -139,53 +144,72 @@ async def ensure_occurrence(
             "INSERT INTO occurrences (ritual_id, week, audience, created_at) VALUES (:ritual, :week, :audience, :at)"
             " ON CONFLICT (ritual_id, week) DO NOTHING"
         ),
-        {"ritual": ritual_id, "week": week, "audience": ",".join(audience), "at": to_db_time(now)},
+        {
+            "ritual": ritual_id,
+            "week": str(week),
+            "audience": ",".join(audience),
+            "at": to_db_time(now),
+        },
     )
     found = await occurrence_audience(conn, ritual_id, week)
     return found if found is not None else tuple(audience)
 
 
 async def occurrence_audience(
-    conn: AsyncConnection, ritual_id: str, week: str
+    conn: AsyncConnection, ritual_id: str, week: WeekId
 ) -> tuple[str, ...] | None:
     """Return who was asked in that week, or None when the ritual did not ask."""
     row = (
         await conn.execute(
             text("SELECT audience FROM occurrences WHERE ritual_id = :ritual AND week = :week"),
-            {"ritual": ritual_id, "week": week},
+            {"ritual": ritual_id, "week": str(week)},
         )
     ).first()
     return tuple(part for part in row[0].split(",") if part) if row is not None else None
 
 
-async def stage_done(conn: AsyncConnection, ritual_id: str, week: str, stage: str) -> bool:
-    """Tell whether the occurrence's `prompts` or `reminders` were all dealt with."""
-    column = _STAGE_COLUMNS[stage]
+_STAGE_COLUMNS = {Stage.PROMPTS: "prompts_done_at", Stage.REMINDERS: "reminders_done_at"}
+
+
+async def done_stages(conn: AsyncConnection, ritual_id: str, week: WeekId) -> frozenset[Stage]:
+    """Return which of the occurrence's stages were recorded as done (the digest never is: its
+    progress is its parts' sends)."""
     row = (
         await conn.execute(
-            text(f"SELECT {column} FROM occurrences WHERE ritual_id = :ritual AND week = :week"),
-            {"ritual": ritual_id, "week": week},
+            text(
+                "SELECT prompts_done_at, reminders_done_at FROM occurrences"
+                " WHERE ritual_id = :ritual AND week = :week"
+            ),
+            {"ritual": ritual_id, "week": str(week)},
         )
     ).first()
-    return row is not None and row[0] is not None
-
-
-async def mark_stage_done(
-    conn: AsyncConnection, ritual_id: str, week: str, stage: str, *, now: datetime
-) -> None:
-    """Record that the occurrence's `prompts` or `reminders` were all dealt with."""
-    column = _STAGE_COLUMNS[stage]
-    await conn.execute(
-        text(f"UPDATE occurrences SET {column} = :at WHERE ritual_id = :ritual AND week = :week"),
-        {"ritual": ritual_id, "week": week, "at": to_db_time(now)},
+    if row is None:
+        return frozenset()
+    return frozenset(
+        stage for stage, at in zip((Stage.PROMPTS, Stage.REMINDERS), row, strict=True) if at
     )
 
 
-_STAGE_COLUMNS = {"prompts": "prompts_done_at", "reminders": "reminders_done_at"}
+async def stage_done(conn: AsyncConnection, ritual_id: str, week: WeekId, stage: Stage) -> bool:
+    """Tell whether the occurrence's prompts or reminders were all dealt with."""
+    return stage in await done_stages(conn, ritual_id, week)
+
+
+async def mark_stage_done(
+    conn: AsyncConnection, ritual_id: str, week: WeekId, stage: Stage, *, now: datetime
+) -> None:
+    """Record that the occurrence's prompts or reminders were all dealt with."""
+    column = _STAGE_COLUMNS.get(stage)
+    if column is None:
+        raise ValueError(f"the {stage} stage is kept in its sends, not marked done")
+    await conn.execute(
+        text(f"UPDATE occurrences SET {column} = :at WHERE ritual_id = :ritual AND week = :week"),
+        {"ritual": ritual_id, "week": str(week), "at": to_db_time(now)},
+    )
 
 
 async def add_skip(
-    conn: AsyncConnection, ritual_id: str, week: str, user_id: str, *, now: datetime
+    conn: AsyncConnection, ritual_id: str, week: WeekId, user_id: str, *, now: datetime
 ) -> bool:
     """Record that a person skips this week; False if they already had."""
     result = await conn.execute(
@@ -193,25 +217,25 @@ async def add_skip(
             "INSERT INTO skips (ritual_id, week, user_id, created_at) VALUES (:ritual, :week, :user, :at)"
             " ON CONFLICT (ritual_id, week, user_id) DO NOTHING"
         ),
-        {"ritual": ritual_id, "week": week, "user": user_id, "at": to_db_time(now)},
+        {"ritual": ritual_id, "week": str(week), "user": user_id, "at": to_db_time(now)},
     )
     return result.rowcount == 1
 
 
-async def skipped_users(conn: AsyncConnection, ritual_id: str, week: str) -> set[str]:
+async def skipped_users(conn: AsyncConnection, ritual_id: str, week: WeekId) -> set[str]:
     """Return who skipped this week."""
     result = await conn.execute(
         text("SELECT user_id FROM skips WHERE ritual_id = :ritual AND week = :week"),
-        {"ritual": ritual_id, "week": week},
+        {"ritual": ritual_id, "week": str(week)},
     )
     return {row[0] for row in result}
 
 
-async def answered_users(conn: AsyncConnection, ritual_id: str, week: str) -> set[str]:
+async def answered_users(conn: AsyncConnection, ritual_id: str, week: WeekId) -> set[str]:
     """Return who shared an experiment for this ritual and week."""
     result = await conn.execute(
         text("SELECT DISTINCT user_id FROM experiments WHERE ritual_id = :ritual AND week = :week"),
-        {"ritual": ritual_id, "week": week},
+        {"ritual": ritual_id, "week": str(week)},
     )
     return {row[0] for row in result}
 

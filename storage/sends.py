@@ -25,12 +25,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.occurrence import SendKind, SendStatus
+from core.weeks import WeekId
 from storage.db import from_db_time, to_db_time
+
+__all__ = ["Claim", "Lease", "Send", "SendKind", "SendStatus"]
 
 MAX_ATTEMPTS = 5
 # A request Slack received is handled at once or not at all; a send in doubt is looked for no
@@ -44,20 +47,6 @@ class Lease:
 
     length: timedelta = timedelta(minutes=3)
     renew_every: float = 30.0  # seconds between renewals while a send is in progress
-
-
-class SendKind(StrEnum):
-    PROMPT = "prompt"
-    REMINDER = "reminder"
-    DIGEST = "digest"
-
-
-class SendStatus(StrEnum):
-    CLAIMED = "claimed"
-    SENT = "sent"
-    RETRY = "retry"
-    FAILED = "failed"
-    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -85,9 +74,20 @@ class Claim:
     maybe_posted: bool  # an earlier attempt may be in Slack: look for it before posting
 
 
-def send_key(kind: SendKind, ritual_id: str, week: str, recipient: str) -> str:
+NOTICE_PREFIX = "notice:"  # a notice's recipient: `notice:<user>`
+# Notices keep the key prefix of the release that stored them as digest sends (see above).
+_KEY_PREFIX = {SendKind.NOTICE: SendKind.DIGEST.value}
+
+
+def send_key(kind: SendKind, ritual_id: str, week: WeekId, recipient: str) -> str:
     """Name a send uniquely: what, for which ritual and week, to whom."""
-    return f"{kind.value}:{ritual_id}:{week}:{recipient}"
+    return f"{_KEY_PREFIX.get(kind, kind.value)}:{ritual_id}:{week}:{recipient}"
+
+
+def _kind_of(kind: str, recipient: str) -> SendKind:
+    if kind == SendKind.DIGEST.value and recipient.startswith(NOTICE_PREFIX):
+        return SendKind.NOTICE  # stored by a release without a kind for notices
+    return SendKind(kind)
 
 
 _COLUMNS = (
@@ -101,7 +101,7 @@ def _from_row(row: RowMapping) -> Send:
         key=row["send_key"],
         ritual_id=row["ritual_id"],
         week=row["week"],
-        kind=SendKind(row["kind"]),
+        kind=_kind_of(row["kind"], row["recipient"]),
         recipient=row["recipient"],
         status=SendStatus(row["status"]),
         channel_id=row["channel_id"],
@@ -119,7 +119,7 @@ async def claim_send(
     *,
     kind: SendKind,
     ritual_id: str,
-    week: str,
+    week: WeekId,
     recipient: str,
     now: datetime,
     lease: timedelta,
@@ -137,7 +137,7 @@ async def claim_send(
         {
             "key": key,
             "ritual": ritual_id,
-            "week": week,
+            "week": str(week),
             "kind": kind.value,
             "recipient": recipient,
             "at": at,
@@ -247,7 +247,7 @@ async def record_skipped(
     *,
     kind: SendKind,
     ritual_id: str,
-    week: str,
+    week: WeekId,
     recipient: str,
     reason: str,
     now: datetime,
@@ -263,7 +263,7 @@ async def record_skipped(
         {
             "key": key,
             "ritual": ritual_id,
-            "week": week,
+            "week": str(week),
             "kind": kind.value,
             "recipient": recipient,
             "reason": reason[:200],
@@ -305,16 +305,17 @@ async def find_prompt(conn: AsyncConnection, channel_id: str, ts: str) -> Send |
 
 
 async def list_sends(
-    conn: AsyncConnection, ritual_id: str, week: str, kind: SendKind
+    conn: AsyncConnection, ritual_id: str, week: WeekId, *kinds: SendKind
 ) -> list[Send]:
-    """Return every send of a kind for one occurrence."""
+    """Return every send of these kinds (all kinds when none is named) for one occurrence."""
     result = await conn.execute(
         text(
-            f"SELECT {_COLUMNS} FROM sends WHERE ritual_id = :ritual AND week = :week AND kind = :kind ORDER BY send_key"
+            f"SELECT {_COLUMNS} FROM sends WHERE ritual_id = :ritual AND week = :week ORDER BY send_key"
         ),
-        {"ritual": ritual_id, "week": week, "kind": kind.value},
+        {"ritual": ritual_id, "week": str(week)},
     )
-    return [_from_row(row) for row in result.mappings()]
+    found = [_from_row(row) for row in result.mappings()]
+    return [send for send in found if not kinds or send.kind in kinds]
 
 
 async def pseudonymise_recipient(conn: AsyncConnection, user_id: str, pseudonym: str) -> int:

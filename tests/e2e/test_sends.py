@@ -233,7 +233,9 @@ async def test_shutdown_lets_a_scheduled_fan_out_finish_its_sends(
     db = Database.connect(database_url)
     try:
         async with db.transaction() as conn:
-            records = await sends.list_sends(conn, "r-leaders", "2026-W48", SendKind.PROMPT)
+            records = await sends.list_sends(
+                conn, "r-leaders", WeekId.parse("2026-W48"), SendKind.PROMPT
+            )
     finally:
         await db.close()
     assert records
@@ -341,8 +343,8 @@ async def test_drill_thirty_people_two_replicas_one_cut_off_while_slack_misbehav
     assert {r.status for r in records} == {SendStatus.SENT}
 
 
-def drill_week(clock: FakeClock) -> str:
-    return str(WeekId.of(clock() - timedelta(minutes=2), ZoneInfo("UTC")))
+def drill_week(clock: FakeClock) -> WeekId:
+    return WeekId.of(clock() - timedelta(minutes=2), ZoneInfo("UTC"))
 
 
 async def test_sigterm_mid_fan_out_finishes_the_sends_in_flight_and_exits(
@@ -380,7 +382,7 @@ async def test_sigterm_mid_fan_out_finishes_the_sends_in_flight_and_exits(
                 records = await sends.list_sends(
                     conn,
                     "drill",
-                    str(WeekId.of(now - timedelta(minutes=2), ZoneInfo("UTC"))),
+                    WeekId.of(now - timedelta(minutes=2), ZoneInfo("UTC")),
                     SendKind.PROMPT,
                 )
         finally:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from storage import sends
-from storage.db import Database
+from sqlalchemy import text
+
+from core.weeks import WeekId
+from storage import digests, sends
+from storage.db import Database, to_db_time
 from storage.sends import Claim, SendKind, SendStatus
 from tests.conftest import NOW
 
 LEASE = timedelta(minutes=2)
+WEEK = WeekId.parse("2026-W48")
 
 
 async def claim(db: Database, *, at=NOW, recipient="U1"):  # type: ignore[no-untyped-def]
@@ -19,7 +24,7 @@ async def claim(db: Database, *, at=NOW, recipient="U1"):  # type: ignore[no-unt
             conn,
             kind=SendKind.PROMPT,
             ritual_id="r1",
-            week="2026-W48",
+            week=WEEK,
             recipient=recipient,
             now=at,
             lease=LEASE,
@@ -109,10 +114,10 @@ async def test_permanent_failure_is_not_retried(db: Database) -> None:
 async def test_skip_is_recorded_once(db: Database) -> None:
     """A too-late send is recorded as skipped the first time only, and then never claimed."""
     async with db.transaction() as conn:
-        args = {
+        args: dict[str, Any] = {
             "kind": SendKind.PROMPT,
             "ritual_id": "r1",
-            "week": "2026-W48",
+            "week": WEEK,
             "recipient": "U1",
             "reason": "too_late",
             "now": NOW,
@@ -133,3 +138,49 @@ async def test_a_send_in_doubt_waits_before_it_is_claimed_again(db: Database) ->
     assert await claim(db, at=NOW + sends.IN_DOUBT_WAIT / 2) is None
     again = await claim(db, at=NOW + sends.IN_DOUBT_WAIT)
     assert again == Claim(key=got.key, attempt=2, claimed_at=NOW, maybe_posted=True)
+
+
+async def test_a_notice_sent_by_an_older_release_is_never_sent_again(db: Database) -> None:
+    """Notices were stored as digest sends to `notice:<user>`: they read as notices, not parts."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO sends (send_key, ritual_id, week, kind, recipient, status, attempts,"
+                " claimed_at) VALUES ('digest:r1:2026-W48:notice:UADMIN', 'r1', '2026-W48',"
+                " 'digest', 'notice:UADMIN', 'sent', 1, :at)"
+            ),
+            {"at": to_db_time(NOW)},
+        )
+        again = await sends.claim_send(
+            conn,
+            kind=SendKind.NOTICE,
+            ritual_id="r1",
+            week=WEEK,
+            recipient="notice:UADMIN",
+            now=NOW,
+            lease=LEASE,
+        )
+        assert again is None
+        assert await sends.list_sends(conn, "r1", WEEK, SendKind.DIGEST) == []
+        [notice] = await sends.list_sends(conn, "r1", WEEK, SendKind.NOTICE)
+        assert (notice.kind, notice.recipient) == (SendKind.NOTICE, "notice:UADMIN")
+        await digests.forget_digest(conn, "r1", WEEK)  # `digest --post --force` keeps notices
+        assert len(await sends.list_sends(conn, "r1", WEEK)) == 1
+
+
+async def test_a_new_notice_has_its_own_kind_and_the_former_key(db: Database) -> None:
+    """A notice claimed now is stored as a notice, under the key older releases used."""
+    async with db.transaction() as conn:
+        got = await sends.claim_send(
+            conn,
+            kind=SendKind.NOTICE,
+            ritual_id="r1",
+            week=WEEK,
+            recipient="notice:UADMIN",
+            now=NOW,
+            lease=LEASE,
+        )
+        assert got is not None
+        assert got.key == "digest:r1:2026-W48:notice:UADMIN"
+        [notice] = await sends.list_sends(conn, "r1", WEEK)
+        assert notice.kind is SendKind.NOTICE
