@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from blocks.prompts import prompt_blocks, prompt_text, reminder_blocks
+from blocks.prompts import prompt_blocks, prompt_text, reminder_blocks, reminder_text
 from core.model import Profile
 from core.rituals import Ritual
 from core.schedule import classify_missed, resolve_local
@@ -323,7 +323,7 @@ async def _reminders(
             recipient=person.user_id,
             channel=own.channel_id if thread_ts and own and own.channel_id else person.user_id,
             blocks=reminder_blocks(ritual, str(week), thread_link=None if thread_ts else link),
-            text=f"Reminder: {ritual.name} is collecting experiments this week.",
+            text=reminder_text(ritual),
             thread_ts=thread_ts,
         )
         async with gate:
