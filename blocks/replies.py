@@ -116,3 +116,21 @@ def forget_me_blocks() -> list[Block]:
             button("Cancel", Action.FORGET_ME_CANCEL, "cancel"),
         ),
     ]
+
+
+def forgotten_text(*, entries: int, copies_left: int) -> str:
+    """What forget-me deleted, and what it could not."""
+    text = f"Done. I deleted {entries} entr{'y' if entries == 1 else 'ies'} and your profile."
+    if copies_left:
+        text += f" {copies_left} copies in threads could not be removed; an admin can delete them."
+    return text
+
+
+def forgotten_blocks(*, entries: int, copies_left: int) -> list[Block]:
+    """The blocks of that answer."""
+    return [section(forgotten_text(entries=entries, copies_left=copies_left))]
+
+
+def unknown_command_text(command: str) -> str:
+    """The answer to a slash command this app does not handle (its name escaped)."""
+    return f"Sorry, I don't handle `{safe(command, 40)}`. Try `/tried help`."

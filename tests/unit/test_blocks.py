@@ -27,10 +27,13 @@ from blocks.kit import (
 from blocks.notices import admin_notice_blocks, admin_notice_text
 from blocks.prompts import prompt_blocks, prompt_text, reminder_blocks, reminder_text
 from blocks.replies import (
+    forgotten_blocks,
+    forgotten_text,
     missing_text_blocks,
     not_saved_blocks,
     not_saved_text,
     unavailable_response,
+    unknown_command_text,
 )
 from blocks.setup import (
     problems_as_errors,
@@ -259,3 +262,13 @@ def test_the_ritual_modal_uses_the_ids_module_for_every_input() -> None:
     assert ritual is not None
     assert (ritual.name, ritual.audience, ritual.weekday) == ("Leaders", ("U1",), Weekday.MON)
     assert problems_as_errors([Problem("tz", "Unknown")]) == {RitualField.TZ.value: "Unknown"}
+
+
+def test_forget_me_and_unknown_command_answers() -> None:
+    """Forget-me counts what it deleted; an unknown command's name is shown escaped."""
+    assert forgotten_text(entries=1, copies_left=0) == ("Done. I deleted 1 entry and your profile.")
+    assert "2 copies in threads could not be removed" in forgotten_text(entries=3, copies_left=2)
+    _valid(forgotten_blocks(entries=3, copies_left=2))
+    assert unknown_command_text("/x<!here>") == (
+        "Sorry, I don't handle `/x&lt;!here&gt;`. Try `/tried help`."
+    )
