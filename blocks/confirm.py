@@ -4,7 +4,7 @@ One builder serves both places the bot tells a person what it read into their wo
 summary after a reply in a prompt's thread is captured, and the confirmation of a `/tried` quick
 entry. After a tap, the same builder renders the replacement, so the buttons stay.
 
-Pure functions; user text is escaped and truncated with `blocks.experiments.safe`. Buttons carry
+Pure functions; user text is escaped and truncated with `blocks.kit.safe`. Buttons carry
 the experiment's id; the failure-mode menu's options carry "<experiment id>|<failure mode>"
 (Slack allows 150 characters in an option's value).
 """
@@ -12,12 +12,11 @@ the experiment's id; the failure-mode menu's options carry "<experiment id>|<fai
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from blocks.experiments import Block, button, context, safe, section, tool_label
+from blocks.experiments import tool_label
 from blocks.ids import Action
+from blocks.kit import Block, Element, actions, button, context, option, safe, section
 from core.model import Experiment, FailureMode, Source
-from core.text import escape_mrkdwn, truncate
 
 MODE_SEPARATOR = "|"
 SURPRISE_SHOWN = 300
@@ -69,12 +68,9 @@ def _what_was_said(exp: Experiment) -> str:
     return "\n".join(parts)
 
 
-def _failure_mode_menu(exp: Experiment) -> dict[str, Any]:
-    options = [
-        {"text": {"type": "plain_text", "text": mode.label}, "value": mode_value(exp.id, mode)}
-        for mode in FailureMode
-    ]
-    menu: dict[str, Any] = {
+def _failure_mode_menu(exp: Experiment) -> Element:
+    options = [option(mode.label, mode_value(exp.id, mode)) for mode in FailureMode]
+    menu: Element = {
         "type": "static_select",
         "action_id": Action.CORRECT_FAILURE_MODE.value,
         "placeholder": {"type": "plain_text", "text": "How did it fail?"},
@@ -119,13 +115,12 @@ def understanding_blocks(
     if not from_reply:
         elements.append(button("Delete", Action.DELETE_EXPERIMENT, exp.id, style="danger"))
     blocks.append(
-        {
-            "type": "actions",
+        actions(
+            *elements,
             # A new block_id for each version of the summary, so Slack does not carry a menu's
             # old choice over into the replaced message.
-            "block_id": f"understood_{exp.id}_{exp.updated_at:%Y%m%d%H%M%S%f}",
-            "elements": elements,
-        }
+            block_id=f"understood_{exp.id}_{exp.updated_at:%Y%m%d%H%M%S%f}",
+        )
     )
     if from_reply:
         blocks.append(
@@ -146,4 +141,4 @@ def understanding_text(exp: Experiment) -> str:
         parts.append(exp.failure_mode.label)
     if exp.source is not Source.THREAD:
         parts.append(exp.summary)
-    return truncate(f"{heading}: " + escape_mrkdwn(", ".join(parts)), 300)
+    return f"{heading}: " + safe(", ".join(parts), 300 - len(heading) - 2)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from blocks.experiments import SECTION_TEXT_LIMIT, Block, context, safe, section
+from blocks.kit import SECTION_TEXT_LIMIT, Block, context, header, safe, section
 from core.digest import Digest, Totals, tool_of
 from core.drift import WINDOW_WEEKS, Drift
 from core.model import Experiment
@@ -211,7 +211,7 @@ def _chunked(lines: list[tuple[str, str]], limit: int = 2900) -> list[Unit]:
 
 def _blocks(unit: Unit) -> list[Block]:
     if unit.kind == "header":
-        return [{"type": "header", "text": {"type": "plain_text", "text": unit.lines[0][1]}}]
+        return [header(unit.lines[0][1])]
     text = "\n".join(line for _, line in unit.lines)
     if len(text) <= SECTION_TEXT_LIMIT:
         return [section(text)]

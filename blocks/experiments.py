@@ -1,57 +1,18 @@
-"""Block Kit for experiments: the confirmation, the list, and the one-line rendering they share.
+"""Block Kit for experiments: the confirmation, the list, the copy in a prompt's thread, and the
+rendering they share.
 
-Pure functions: data in, blocks out. Every piece of user text goes through `safe`, which escapes
-it (so `<!channel>` or `<@U1>` typed by a person can never ping anyone) and truncates it to the
-room Slack allows.
+Pure functions: data in, blocks out. Every piece of user text goes through `blocks.kit.safe`,
+which escapes it (so `<!channel>` or `<@U1>` typed by a person can never ping anyone) and
+truncates it to the room Slack allows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from blocks.ids import Action
+from blocks.kit import Block, actions, button, context, fit_message, safe, section
 from core.model import Experiment
-from core.text import escape_mrkdwn, truncate
-
-Block = dict[str, Any]
-
-SECTION_TEXT_LIMIT = 3000  # Slack: a section's text is at most 3,000 characters
-BUTTON_VALUE_LIMIT = 2000  # Slack: a button's value is at most 2,000 characters
-
-
-def safe(text: str, limit: int) -> str:
-    """Escape user text for mrkdwn and fit it into `limit` characters."""
-    return truncate(escape_mrkdwn(text), limit)
-
-
-def section(text: str) -> Block:
-    """A mrkdwn section, truncated to Slack's limit."""
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_LIMIT)},
-    }
-
-
-def context(text: str) -> Block:
-    """A small grey line of mrkdwn."""
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_LIMIT)}],
-    }
-
-
-def button(text: str, action: Action, value: str, *, style: str | None = None) -> dict[str, Any]:
-    """A button carrying `value` back to the listener of `action`."""
-    element: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text, "emoji": True},
-        "action_id": action.value,
-        "value": value[:BUTTON_VALUE_LIMIT],
-    }
-    if style is not None:
-        element["style"] = style
-    return element
 
 
 def tool_label(exp: Experiment) -> str:
@@ -96,13 +57,10 @@ def confirmation_blocks(exp: Experiment, reasons: Sequence[str]) -> list[Block]:
         inferred = "\n".join(f"• {safe(reason, 300)}" for reason in reasons[:8])
         blocks.append(context("I inferred:\n" + inferred + "\nNot right? Edit it."))
     blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                button("Edit", Action.EDIT_EXPERIMENT, exp.id, style="primary"),
-                button("Delete", Action.DELETE_EXPERIMENT, exp.id, style="danger"),
-            ],
-        }
+        actions(
+            button("Edit", Action.EDIT_EXPERIMENT, exp.id, style="primary"),
+            button("Delete", Action.DELETE_EXPERIMENT, exp.id, style="danger"),
+        )
     )
     return blocks
 
@@ -110,9 +68,7 @@ def confirmation_blocks(exp: Experiment, reasons: Sequence[str]) -> list[Block]:
 def confirmation_text(exp: Experiment) -> str:
     """The notification fallback for a confirmation."""
     tool = tool_label(exp) or "an experiment"
-    return (
-        f"Saved: {truncate(escape_mrkdwn(tool), 170)}: {truncate(escape_mrkdwn(exp.summary), 200)}"
-    )
+    return f"Saved: {safe(tool, 170)}: {safe(exp.summary, 200)}"
 
 
 def list_blocks(experiments: Sequence[Experiment], *, shown: int = 10) -> list[Block]:
@@ -125,13 +81,23 @@ def list_blocks(experiments: Sequence[Experiment], *, shown: int = 10) -> list[B
         blocks.append(section(describe_experiment(exp, limit=300)))
         blocks.append(context(f"{when} · {describe_labels(exp)}"))
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"exp_{exp.id}",
-                "elements": [
-                    button("Edit", Action.EDIT_EXPERIMENT, exp.id),
-                    button("Delete", Action.DELETE_EXPERIMENT, exp.id, style="danger"),
-                ],
-            }
+            actions(
+                button("Edit", Action.EDIT_EXPERIMENT, exp.id),
+                button("Delete", Action.DELETE_EXPERIMENT, exp.id, style="danger"),
+                block_id=f"exp_{exp.id}",
+            )
         )
-    return blocks
+    return fit_message(blocks)
+
+
+def crosspost_blocks(exp: Experiment, author_name: str) -> list[Block]:
+    """The bot's copy of an entry in a prompt's thread: the entry, credited by name (no ping)."""
+    return [
+        section(describe_experiment(exp)),
+        context(f"Shared by {safe(author_name, 80)} with `/tried`"),
+    ]
+
+
+def crosspost_text(exp: Experiment) -> str:
+    """The notification fallback for the copy."""
+    return f"An experiment shared with /tried: {safe(exp.tool or '', 170)}"

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blocks.ids import Field, View
+from blocks.kit import Block, option, plain_text
 from core.model import (
     MAX_FIELD_CHARS,
     MAX_TOOL_CHARS,
@@ -25,8 +26,6 @@ from core.model import (
     Profile,
 )
 from core.text import strip_controls
-
-Block = dict[str, Any]
 
 PRIVATE_VALUE = "private"
 
@@ -82,25 +81,21 @@ def _text_input(
         # comes back as shown (`core.model.keep_untouched`).
         element["initial_value"] = initial[:max_length]
     if placeholder:
-        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+        element["placeholder"] = plain_text(placeholder, 150)
     return {
         "type": "input",
         "block_id": field.value,
         "optional": optional,
-        "label": {"type": "plain_text", "text": label},
+        "label": plain_text(label, 2000),
         "element": element,
     }
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": text}, "value": value}
 
 
 def _select(field: Field, label: str, options: list[dict[str, Any]], initial: str | None) -> Block:
     element: dict[str, Any] = {
         "type": "static_select",
         "action_id": field.value,
-        "placeholder": {"type": "plain_text", "text": "Choose"},
+        "placeholder": plain_text("Choose"),
         "options": options,
     }
     chosen = [option for option in options if option["value"] == initial]
@@ -110,7 +105,7 @@ def _select(field: Field, label: str, options: list[dict[str, Any]], initial: st
         "type": "input",
         "block_id": field.value,
         "optional": True,
-        "label": {"type": "plain_text", "text": label},
+        "label": plain_text(label, 2000),
         "element": element,
     }
 
@@ -123,7 +118,7 @@ def experiment_modal(
     private_element: dict[str, Any] = {
         "type": "checkboxes",
         "action_id": Field.PRIVATE.value,
-        "options": [_option("Keep private: never in a digest or a channel", PRIVATE_VALUE)],
+        "options": [option("Keep private: never in a digest or a channel", PRIVATE_VALUE)],
     }
     if draft is not None and draft.private:
         private_element["initial_options"] = private_element["options"]
@@ -171,13 +166,13 @@ def experiment_modal(
         _select(
             Field.OUTCOME,
             "How did it go?",
-            [_option(outcome.label, outcome.value) for outcome in Outcome],
+            [option(outcome.label, outcome.value) for outcome in Outcome],
             draft.outcome.value if draft and draft.outcome else None,
         ),
         _select(
             Field.FAILURE_MODE,
             "If it failed: how?",
-            [_option(mode.label, mode.value) for mode in FailureMode],
+            [option(mode.label, mode.value) for mode in FailureMode],
             draft.failure_mode.value if draft and draft.failure_mode else None,
         ),
         {
@@ -263,14 +258,14 @@ def profile_modal(profile: Profile) -> dict[str, Any]:
     dm_element: dict[str, Any] = {
         "type": "checkboxes",
         "action_id": Field.DM_PROMPTS.value,
-        "options": [_option("Send me prompts and reminders by DM", "on")],
+        "options": [option("Send me prompts and reminders by DM", "on")],
     }
     if profile.dm_prompts:
         dm_element["initial_options"] = dm_element["options"]
     summaries_element: dict[str, Any] = {
         "type": "checkboxes",
         "action_id": Field.REPLY_SUMMARIES.value,
-        "options": [_option("After each reply, show me privately what the bot understood", "on")],
+        "options": [option("After each reply, show me privately what the bot understood", "on")],
     }
     if profile.reply_summaries:
         summaries_element["initial_options"] = summaries_element["options"]
@@ -281,7 +276,7 @@ def profile_modal(profile: Profile) -> dict[str, Any]:
         _select(
             Field.JOB_FUNCTION,
             "Your job function",
-            [_option(job.label, job.value) for job in JobFunction],
+            [option(job.label, job.value) for job in JobFunction],
             profile.job_function.value if profile.job_function else None,
         ),
         _text_input(

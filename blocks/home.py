@@ -1,4 +1,8 @@
-"""The App Home tab: your streak, your settings, your recent experiments, and (for admins) rituals."""
+"""The App Home tab: your streak, your settings, your recent experiments, and (for admins) rituals.
+
+Rules: ritual names are typed by admins and shown escaped; the view never exceeds Slack's 100
+blocks: rituals that do not fit are counted in a last line rather than dropped silently.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from blocks.experiments import Block, button, context, describe_experiment, describe_labels, section
+from blocks.experiments import describe_experiment, describe_labels
 from blocks.ids import Action
+from blocks.kit import (
+    VIEW_BLOCK_LIMIT,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    fit_view,
+    header,
+    safe,
+    section,
+)
 from core.model import Experiment, Profile
 
-HOME_BLOCK_LIMIT = 100  # Slack: at most 100 blocks in a Home tab view
+HOME_BLOCK_LIMIT = VIEW_BLOCK_LIMIT
 RECENT_SHOWN = 5
 
 
@@ -38,20 +54,17 @@ def home_view(
     else:
         streak_text = "Share one experiment this week to start a streak."
     blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Learning Out Loud"}},
+        header("Learning Out Loud"),
         section(
             "Try AI tools in real work and share what happened: surprises and failures most of all.\n"
             + streak_text
         ),
-        {
-            "type": "actions",
-            "elements": [
-                button("Share an experiment", Action.OPEN_FORM, "home", style="primary"),
-                button("Profile & settings", Action.OPEN_PROFILE, "home"),
-            ],
-        },
+        actions(
+            button("Share an experiment", Action.OPEN_FORM, "home", style="primary"),
+            button("Profile & settings", Action.OPEN_PROFILE, "home"),
+        ),
         context(_describe_profile(profile, tz_name)),
-        {"type": "divider"},
+        divider(),
         section("*Your recent experiments*"),
     ]
     if not recent:
@@ -60,26 +73,33 @@ def home_view(
         blocks.append(section(describe_experiment(exp, limit=300)))
         blocks.append(context(f"{exp.created_at:%a %d %b} · {describe_labels(exp)}"))
         blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    button("Edit", Action.EDIT_EXPERIMENT, exp.id),
-                    button("Delete", Action.DELETE_EXPERIMENT, exp.id, style="danger"),
-                ],
-            }
+            actions(
+                button("Edit", Action.EDIT_EXPERIMENT, exp.id),
+                button("Delete", Action.DELETE_EXPERIMENT, exp.id, style="danger"),
+            )
         )
     if rituals is not None:
-        blocks.append({"type": "divider"})
+        blocks.append(divider())
         blocks.append(
             section("*Rituals*" if rituals else "*Rituals*\nNone yet: `/tried setup` creates one.")
         )
-        for ritual in rituals[: (HOME_BLOCK_LIMIT - len(blocks))]:
+        room = HOME_BLOCK_LIMIT - len(blocks)
+        shown = rituals if len(rituals) <= room else rituals[: room - 1]
+        blocks.extend(section(_describe_ritual(ritual)) for ritual in shown)
+        if len(shown) < len(rituals):
             blocks.append(
-                section(
-                    f"*{ritual.name}* ({ritual.status})\nNext prompt: {ritual.next_prompt} · Next digest: {ritual.next_digest}"
+                context(
+                    f"…and {len(rituals) - len(shown)} more: `python -m bot rituals list` shows all."
                 )
             )
-    return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}
+    return {"type": "home", "blocks": fit_view(blocks)}
+
+
+def _describe_ritual(ritual: RitualLine) -> str:
+    return (
+        f"*{safe(ritual.name, 200)}* ({safe(ritual.status, 20)})\n"
+        f"Next prompt: {safe(ritual.next_prompt, 200)} · Next digest: {safe(ritual.next_digest, 200)}"
+    )
 
 
 def _describe_profile(profile: Profile, tz_name: str) -> str:

@@ -47,3 +47,24 @@ class Field(StrEnum):
     DM_PROMPTS = "dm_prompts"
     PAUSED_UNTIL = "paused_until"
     REPLY_SUMMARIES = "reply_summaries"
+
+
+class RitualField(StrEnum):
+    """The ritual setup form's inputs: each is both the block_id and the action_id."""
+
+    NAME = "name"
+    AUDIENCE_USERS = "audience_users"
+    AUDIENCE_CHANNEL = "audience_channel"
+    AUDIENCE_GROUP = "audience_group"
+    PROMPT_CHANNEL = "prompt_channel"
+    DM = "dm"
+    WEEKDAY = "weekday"
+    AT = "at"
+    TZ = "tz"
+    PER_PERSON_TZ = "per_person_tz"
+    REMINDER_DAY = "reminder_day"
+    REMINDER_AT = "reminder_at"
+    DIGEST_CHANNEL = "digest_channel"
+    DIGEST_DAY = "digest_day"
+    DIGEST_AT = "digest_at"
+    PROMPT_TEXT = "prompt_text"

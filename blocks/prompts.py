@@ -1,11 +1,15 @@
-"""Block Kit for a ritual's prompt and reminder messages."""
+"""Block Kit for a ritual's prompt and reminder messages.
+
+The ritual's name and prompt wording are typed by an admin: both are escaped, so a prompt can
+use *bold* or _italics_ but can never ping `<!channel>` or a person.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from blocks.experiments import Block, button, context, safe, section
 from blocks.ids import Action
+from blocks.kit import SECTION_TEXT_LIMIT, Block, actions, button, context, safe, section
 from core.rituals import Ritual
 
 
@@ -24,14 +28,8 @@ def prompt_blocks(ritual: Ritual, week: str) -> list[Block]:
     """The prompt: what to share, a button to open the form, and one to skip the week."""
     value = occurrence_value(ritual.id, week)
     return [
-        section(ritual.prompt_text),
-        {
-            "type": "actions",
-            "elements": [
-                button("Share an experiment", Action.OPEN_FORM, value, style="primary"),
-                button("Skip this week", Action.SKIP_WEEK, value),
-            ],
-        },
+        section(safe(ritual.prompt_text, SECTION_TEXT_LIMIT)),
+        _share_or_skip(value),
         context(
             f"{safe(ritual.name, 60)} · week {week} · Reply in this thread, or use `/tried` anywhere."
         ),
@@ -40,26 +38,34 @@ def prompt_blocks(ritual: Ritual, week: str) -> list[Block]:
 
 def prompt_text(ritual: Ritual) -> str:
     """The notification fallback for a prompt."""
-    return f"{ritual.name}: what did you try with an AI tool this week?"
+    return f"{safe(ritual.name, 60)}: what did you try with an AI tool this week?"
 
 
 def reminder_blocks(ritual: Ritual, week: str, *, thread_link: str | None) -> list[Block]:
     """A once-a-week nudge, sent only to people who neither answered nor skipped."""
-    where = f"<{thread_link}|in the thread>" if thread_link else "in the thread above"
+    # A permalink comes from Slack; one that could break out of the link's syntax is left out.
+    linkable = thread_link and "|" not in thread_link and ">" not in thread_link
+    where = f"<{thread_link}|in the thread>" if linkable else "in the thread above"
     value = occurrence_value(ritual.id, week)
     return [
         section(
             f"A gentle reminder: *{safe(ritual.name, 60)}* is collecting experiments this week. "
             f"Share one {where}, or with `/tried`. Small failures count."
         ),
-        {
-            "type": "actions",
-            "elements": [
-                button("Share an experiment", Action.OPEN_FORM, value, style="primary"),
-                button("Skip this week", Action.SKIP_WEEK, value),
-            ],
-        },
+        _share_or_skip(value),
     ]
+
+
+def reminder_text(ritual: Ritual) -> str:
+    """The notification fallback for a reminder."""
+    return f"Reminder: {safe(ritual.name, 60)} is collecting experiments this week."
+
+
+def _share_or_skip(value: str) -> Block:
+    return actions(
+        button("Share an experiment", Action.OPEN_FORM, value, style="primary"),
+        button("Skip this week", Action.SKIP_WEEK, value),
+    )
 
 
 def send_metadata(send_key: str) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from blocks.replies import unavailable_response
 from core import capture as parse
 from handlers import commands, events
 from services.deps import Deps
@@ -55,10 +56,6 @@ WRITE_BATCH = 200
 # How often idle workers look for rows whose retry time or lease has come (other replicas' too).
 POLL_SECONDS = 5.0
 PRUNE_EVERY_SECONDS = 3600.0
-NOT_SAVED_NOW = (
-    ":warning: Not saved: the bot cannot store entries right now. "
-    "Please try again in a few minutes."
-)
 
 
 @dataclass(frozen=True)
@@ -122,7 +119,7 @@ def install(app: AsyncApp, intake: Intake) -> None:
         if not stored:
             return BoltResponse(
                 status=200,
-                body=json.dumps({"response_type": "ephemeral", "text": NOT_SAVED_NOW}),
+                body=json.dumps(unavailable_response()),
                 headers={"content-type": "application/json;charset=utf-8"},
             )
         return BoltResponse(status=200, body="")

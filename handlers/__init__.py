@@ -15,6 +15,7 @@ import re
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from blocks.replies import unknown_command_text
 from handlers import actions, commands, corrections, events, views
 
 log = logging.getLogger(__name__)
@@ -34,4 +35,4 @@ async def on_unknown_command(ack: AsyncAck, command: dict[str, str]) -> None:
     """Answer a slash command this app does not know instead of letting Slack show a failure."""
     name = command.get("command", "")
     log.warning("unknown command %r user=%s", name[:40], command.get("user_id"))
-    await ack(text=f"Sorry, I don't handle `{name[:40]}`. Try `/tried help`.")
+    await ack(text=unknown_command_text(name))

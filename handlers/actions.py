@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from blocks.forms import FormMetadata, experiment_modal, profile_modal
 from blocks.ids import Action
 from blocks.prompts import parse_occurrence_value
-from blocks.replies import notice_blocks
+from blocks.replies import forgotten_blocks, forgotten_text, notice_blocks
 from core.model import Experiment
 from core.weeks import WeekId
 from handlers.payloads import BlockAction
@@ -153,10 +153,10 @@ async def on_forget_me(
     await ack()
     act = BlockAction.parse(body, action)
     report = await forget_person(deps, client, team_id=act.team_id, user_id=act.user_id)
-    text = f"Done. I deleted {report.entries} entr{'y' if report.entries == 1 else 'ies'} and your profile."
-    if report.copies_left:
-        text += f" {report.copies_left} copies in threads could not be removed; an admin can delete them."
-    await respond(blocks=notice_blocks(text), text=text, replace_original=True)
+    counts = {"entries": report.entries, "copies_left": report.copies_left}
+    await respond(
+        blocks=forgotten_blocks(**counts), text=forgotten_text(**counts), replace_original=True
+    )
 
 
 async def on_forget_me_cancel(ack: AsyncAck, respond: AsyncRespond) -> None:

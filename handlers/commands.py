@@ -23,11 +23,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from blocks.confirm import understanding_blocks, understanding_text
 from blocks.experiments import list_blocks
 from blocks.forms import FormMetadata, experiment_modal, profile_modal
-from blocks.replies import forget_me_blocks, help_blocks, notice_blocks, too_long_blocks
+from blocks.replies import (
+    forget_me_blocks,
+    help_blocks,
+    missing_text_blocks,
+    not_saved_blocks,
+    not_saved_text,
+    notice_blocks,
+    too_long_blocks,
+)
 from blocks.setup import ritual_modal
 from core import capture as parse
 from core.model import MAX_FIELD_CHARS, Draft, Source
-from core.text import escape_mrkdwn
 from handlers.payloads import SlashCommand
 from handlers.tracking import tracked
 from services import capture
@@ -75,13 +82,7 @@ async def on_tried(
             log.info("unknown /tried subcommand user=%s word=%r", cmd.user_id, word[:40])
             await _private(respond, help_blocks(unknown=word), "How to use /tried")
         case parse.Missing(subcommand=sub, what=what):
-            await _private(
-                respond,
-                notice_blocks(
-                    f"`/tried {sub}` needs {what}. For example: `/tried {sub} Copilot: …`"
-                ),
-                "Missing text",
-            )
+            await _private(respond, missing_text_blocks(sub, what), "Missing text")
         case parse.List():
             entries = await capture.recent(deps, cmd.team_id, cmd.user_id)
             await _private(respond, list_blocks(entries), "Your experiments")
@@ -158,12 +159,6 @@ async def _save_entry(
         await attach_and_echo(deps, client, exp, author_name=person.name)
 
 
-NOT_SAVED = (
-    ":warning: Your entry could not be saved after several tries: {text}\n"
-    "Please try `/tried` again in a few minutes."
-)
-
-
 async def process_quick_entry(body: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:
     """Save a quick entry the intake wrote down, and answer through its response URL."""
     cmd = SlashCommand.parse(body)
@@ -183,9 +178,7 @@ async def tell_not_saved(body: dict[str, Any]) -> None:
     if not url:
         return
     text = SlashCommand.parse(body).text
-    shown = escape_mrkdwn(text if len(text) <= 300 else text[:299] + "…")
-    message = NOT_SAVED.format(text=shown)
-    await _private(AsyncRespond(response_url=url), notice_blocks(message), message)
+    await _private(AsyncRespond(response_url=url), not_saved_blocks(text), not_saved_text(text))
 
 
 def _as_private(draft: Draft) -> Draft:

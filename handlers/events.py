@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from blocks.replies import REPLY_NOT_SAVED, reply_not_saved_blocks
 from handlers.payloads import MessageEvent
 from handlers.tracking import tracked
 from services import home, replies
@@ -97,12 +98,6 @@ def subject_of(body: dict[str, Any]) -> str | None:
     return f"{channel}:{ts}" if isinstance(channel, str) and isinstance(ts, str) else None
 
 
-NOT_SAVED = (
-    ":warning: Your reply could not be saved as an experiment after several tries. "
-    "Please share it again with `/tried`."
-)
-
-
 async def tell_not_saved(body: dict[str, Any], client: AsyncWebClient) -> None:
     """Tell the author of a reply that was given up on, privately in its thread."""
     event = body.get("event")
@@ -114,7 +109,8 @@ async def tell_not_saved(body: dict[str, Any], client: AsyncWebClient) -> None:
     await client.chat_postEphemeral(
         channel=message.channel_id,
         user=message.user_id,
-        text=NOT_SAVED,
+        blocks=reply_not_saved_blocks(),
+        text=REPLY_NOT_SAVED,
         thread_ts=message.thread_ts,
     )
 

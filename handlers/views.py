@@ -12,10 +12,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.experiments import confirmation_blocks, confirmation_text
 from blocks.forms import FormMetadata, read_experiment_form, read_profile_form
-from blocks.ids import Field, View
-from blocks.setup import problems_as_errors, read_ritual_form
+from blocks.ids import Field, RitualField, View
+from blocks.setup import (
+    problems_as_errors,
+    read_ritual_form,
+    ritual_created_blocks,
+    ritual_created_text,
+)
 from core.model import Experiment, Source
-from core.rituals import describe_schedule
 from handlers.payloads import ViewSubmission
 from handlers.tracking import tracked
 from services import capture, confirmations
@@ -111,7 +115,10 @@ async def on_ritual_form(
     """Create a ritual, or keep the modal open with what to fix; nothing is half-saved."""
     sub = ViewSubmission.parse(body)
     if not await may_administer(deps, client, sub.user_id):
-        await ack(response_action="errors", errors={"name": "Only admins can set up rituals."})
+        await ack(
+            response_action="errors",
+            errors={RitualField.NAME.value: "Only admins can set up rituals."},
+        )
         return
     ritual, errors = read_ritual_form(
         sub.values, ritual_id=new_id(), team_id=sub.team_id, created_by=sub.user_id
@@ -124,8 +131,9 @@ async def on_ritual_form(
         await ack(response_action="errors", errors=problems_as_errors(problems))
         return
     await ack()
-    text = f"Ritual *{ritual.name}* is set up: {describe_schedule(ritual)}."
-    await client.chat_postMessage(channel=sub.user_id, text=text)
+    await client.chat_postMessage(
+        channel=sub.user_id, blocks=ritual_created_blocks(ritual), text=ritual_created_text(ritual)
+    )
 
 
 async def _confirm(

@@ -6,7 +6,8 @@ A message captured from Slack is checked, in the same transaction as its insert,
 is known to have happened to it (`storage.message_changes`): a deleted message is not captured,
 and an edit that arrived first is applied. So events may arrive in any order.
 Control characters (NUL and the rest of C0 but newline and tab) never reach the database: the
-edges strip them before parsing, and every draft is stripped again here before it is stored.
+edges strip them before parsing, and every draft is stripped again before it is read or stored.
+A draft becomes a stored experiment, new or edited, only through `core.edits.apply_draft`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from zoneinfo import ZoneInfo
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.model import Draft, Experiment, Source, keep_untouched
-from core.text import strip_controls
+from core.edits import Keep, apply_draft, tool_and_model, without_controls
+from core.model import Draft, Experiment, Source
 from core.weeks import WeekId
 from services.deps import Deps
 from services.people import Person, look_up
@@ -79,32 +80,6 @@ async def identify(
     return Author(team_id=team_id, user_id=user_id, tz=person.tz), person
 
 
-def tool_and_model(deps: Deps, draft: Draft, text: str = "") -> tuple[str | None, str | None]:
-    """The product and model to store: from the draft's tool and model, else from its text.
-
-    The text is searched only for a model of the product already named (or, with no product,
-    for a model that names both), in the order: the message as typed, what happened, the work,
-    what failed, the surprise.
-    """
-    texts = (text, draft.summary, draft.work, draft.failure, draft.surprise)
-    ref = deps.catalogue.refine(draft.tool, draft.model, texts)
-    if ref is None:
-        return (deps.catalogue.normalise(draft.tool) if draft.tool else None), None
-    return ref.product, ref.model
-
-
-def without_controls(draft: Draft) -> Draft:
-    """The draft with control characters stripped from every text field."""
-    return replace(
-        draft,
-        tool=strip_controls(draft.tool) if draft.tool is not None else None,
-        work=strip_controls(draft.work),
-        summary=strip_controls(draft.summary),
-        surprise=strip_controls(draft.surprise),
-        failure=strip_controls(draft.failure),
-    )
-
-
 async def record_experiment(
     deps: Deps, author: Author, draft: Draft, origin: Origin
 ) -> tuple[Experiment, bool]:
@@ -149,30 +124,23 @@ async def _insert(
     """Insert a new experiment, unless another delivery stored its source meanwhile."""
     now = deps.clock()
     profile = await get_profile(conn, author.team_id, author.user_id)
-    tool, model = tool_and_model(deps, draft, origin.text)
-    exp = Experiment(
+    tool, model = tool_and_model(deps.catalogue, draft, origin.text)
+    blank = Experiment(
         id=new_id(),
         team_id=author.team_id,
         user_id=author.user_id,
         source=origin.source,
-        summary=draft.summary,
+        summary="",
         created_at=now,
         updated_at=now,
         week=origin.week or str(WeekId.of(now, author.tz)),
-        tool=tool,
-        model=model,
-        work=draft.work,
-        surprise=draft.surprise,
-        failure=draft.failure,
-        outcome=draft.outcome,
-        failure_mode=draft.failure_mode,
         job_function=profile.job_function,
-        private=draft.private,
         channel_id=origin.channel_id,
         message_ts=origin.message_ts,
         permalink=origin.permalink,
         ritual_id=origin.ritual_id,
     )
+    exp = apply_draft(blank, draft, now=now, tool=tool, model=model)
     created = await repo.insert_experiment(conn, exp, source_key=origin.source_key)
     if not created:  # another delivery got in between the check and the insert
         again = await repo.get_by_source_key(conn, origin.source_key)
@@ -200,19 +168,9 @@ async def edit_experiment(deps: Deps, experiment_id: str, user_id: str, draft: D
     draft = without_controls(draft)
     async with deps.db.transaction() as conn:
         exp = await _fetch_own(conn, experiment_id, user_id)
-        tool, model = tool_and_model(deps, draft)
-        edited = replace(
-            exp,
-            updated_at=deps.clock(),
-            tool=tool,
-            model=model,
-            work=keep_untouched(exp.work, draft.work),
-            summary=keep_untouched(exp.summary, draft.summary),
-            surprise=keep_untouched(exp.surprise, draft.surprise),
-            failure=keep_untouched(exp.failure, draft.failure),
-            outcome=draft.outcome,
-            failure_mode=draft.failure_mode,
-            private=draft.private,
+        tool, model = tool_and_model(deps.catalogue, draft)
+        edited = apply_draft(
+            exp, draft, now=deps.clock(), tool=tool, model=model, keep=Keep.UNTOUCHED
         )
         await repo.update_experiment(conn, edited)
     return edited

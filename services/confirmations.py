@@ -8,7 +8,7 @@ Rules (the why is in docs/confirmations.md):
 - An edit of the reply that changes what was understood (tool, outcome, failure mode or
   surprise) sends one fresh summary; an edit that changes none of them sends nothing.
 - A correction is stored at once, and the fields it sets are marked as confirmed. Confirmed
-  fields win over inference: re-reading an edited message keeps them (`keep_confirmed`), and
+  fields win over inference: re-reading an edited message keeps them (`core.edits.apply_draft`), and
   since they are stored in the experiment itself, digest, export and App Home show them.
 - Only the author may correct an entry; anyone else gets `capture.NotYours`.
 - A change made in the experiment form confirms the fields it changed.
@@ -89,12 +89,10 @@ async def after_edit(
     return await show_understanding(deps, client, after, thread_ts=thread_ts)
 
 
-async def keep_confirmed(
-    conn: AsyncConnection, current: Experiment, edited: Experiment
-) -> Experiment:
-    """Inside the caller's transaction: put back every field the author confirmed."""
-    confirmed = await store.confirmed_fields(conn, current.id)
-    return corrections.keep_confirmed(current, edited, confirmed)
+async def confirmed_fields(conn: AsyncConnection, experiment_id: str) -> frozenset[str]:
+    """Inside the caller's transaction: the fields the author confirmed, for
+    `core.edits.apply_draft` to keep."""
+    return await store.confirmed_fields(conn, experiment_id)
 
 
 async def correct(

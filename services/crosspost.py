@@ -10,15 +10,13 @@ Someone in no ritual's audience simply has their entry stored.
 from __future__ import annotations
 
 import logging
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from blocks.experiments import context, describe_experiment, safe, section
+from blocks.experiments import crosspost_blocks, crosspost_text
 from core.model import Experiment
-from core.text import escape_mrkdwn
 from core.weeks import WeekId
 from services.deps import Deps
 from storage import experiments as repo
@@ -27,18 +25,6 @@ from storage import sends
 from storage.sends import Send, SendKind, SendStatus
 
 log = logging.getLogger(__name__)
-
-
-def copy_blocks(exp: Experiment, author_name: str) -> list[dict[str, Any]]:
-    """The bot's copy of an entry in a prompt's thread: the entry, credited by name (no ping)."""
-    return [
-        section(describe_experiment(exp)),
-        context(f"Shared by {safe(author_name, 80)} with `/tried`"),
-    ]
-
-
-def copy_text(exp: Experiment) -> str:
-    return f"An experiment shared with /tried: {escape_mrkdwn(exp.tool or '')}"
 
 
 async def refresh_copy(
@@ -56,8 +42,8 @@ async def refresh_copy(
             await client.chat_update(
                 channel=exp.echo_channel_id,
                 ts=exp.echo_ts,
-                blocks=copy_blocks(exp, author_name),
-                text=copy_text(exp),
+                blocks=crosspost_blocks(exp, author_name),
+                text=crosspost_text(exp),
             )
     except SlackApiError as exc:
         log.warning(
@@ -116,8 +102,8 @@ async def attach_and_echo(
         posted = await client.chat_postMessage(
             channel=prompt_send.channel_id,
             thread_ts=prompt_send.ts,
-            blocks=copy_blocks(exp, author_name),
-            text=copy_text(exp),
+            blocks=crosspost_blocks(exp, author_name),
+            text=crosspost_text(exp),
             unfurl_links=False,
         )
     except SlackApiError as exc:

@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_as_json, refill
+from blocks.notices import admin_notice_blocks, admin_notice_text
 from core.digest import Digest, build_digest
 from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
@@ -224,10 +225,12 @@ async def _tell_admins(
 ) -> None:
     """DM the ritual's creator and the bot admins, once, that the digest could not be posted."""
     admins = {user for user in (ritual.created_by, *deps.admins) if user.startswith(("U", "W"))}
-    text = (
-        f":warning: The *{ritual.name}* digest for {week} could not be posted to <#{channel}> (`{error}`). "
-        "It is kept: invite me to the channel (or pick another one), then run "
-        f"`python -m bot digest {ritual.id} --week {week} --post`."
+    blocks = admin_notice_blocks(
+        ritual_id=ritual.id,
+        ritual_name=ritual.name,
+        week=str(week),
+        channel_id=channel,
+        error=error,
     )
     for admin in sorted(admins):
         await deliver(
@@ -239,7 +242,7 @@ async def _tell_admins(
                 week=week,
                 recipient=f"{sends.NOTICE_PREFIX}{admin}",
                 channel=admin,
-                blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-                text=f"The {ritual.name} digest could not be posted",
+                blocks=blocks,
+                text=admin_notice_text(ritual_name=ritual.name, week=str(week)),
             ),
         )

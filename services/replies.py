@@ -7,13 +7,14 @@ retried delivery is applied once and a delivery that failed half-way is applied 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.capture import parse_reply
-from core.model import MAX_FIELD_CHARS, Draft, Experiment, Source
+from core.edits import Keep, apply_draft, reread_tool_and_model
+from core.model import MAX_FIELD_CHARS, Experiment, Source
 from core.text import strip_controls
 from services import capture, confirmations
 from services.deps import Deps
@@ -94,20 +95,16 @@ async def follow_edit(
             )
             return None
         draft = parse_reply(text, deps.catalogue).draft
-        tool, model = _edited_tool(deps, exp, draft, text)
-        edited = repo.with_edits(
+        tool, model = reread_tool_and_model(deps.catalogue, exp, draft, text)
+        edited = apply_draft(
             exp,
+            draft,
             now=now,
             tool=tool,
             model=model,
-            work=draft.work or exp.work,
-            summary=draft.summary,
-            surprise=draft.surprise,
-            failure=draft.failure,
-            outcome=draft.outcome or exp.outcome,
-            failure_mode=draft.failure_mode or exp.failure_mode,
+            keep=Keep.UNSAID,
+            confirmed=await confirmations.confirmed_fields(conn, exp.id),
         )
-        edited = await confirmations.keep_confirmed(conn, exp, edited)
         await repo.update_experiment(conn, edited)
         await message_changes.record_edit(
             conn, channel_id, ts, edited_ts=edited_ts, pending_text=None, user_id=None, now=now
@@ -116,17 +113,6 @@ async def follow_edit(
     if client is not None:
         await confirmations.after_edit(deps, client, exp, edited, thread_ts=thread_ts)
     return edited
-
-
-def _edited_tool(
-    deps: Deps, exp: Experiment, draft: Draft, text: str
-) -> tuple[str | None, str | None]:
-    """The edited product and model; an edit that names no tool keeps the stored ones, unless
-    the new text names another model of that product."""
-    if draft.tool is None and exp.tool is not None:
-        tool, model = capture.tool_and_model(deps, replace(draft, tool=exp.tool), text)
-        return tool, model or exp.model
-    return capture.tool_and_model(deps, draft, text)
 
 
 async def follow_delete(

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from blocks.prompts import prompt_blocks, prompt_text, reminder_blocks
+from blocks.prompts import prompt_blocks, prompt_text, reminder_blocks, reminder_text
 from core.due import (
     EVERYONE,
     TOO_LATE,
@@ -237,7 +237,7 @@ def _reminder(ritual: Ritual, action: SendReminder, link: str | None) -> Outgoin
         blocks=reminder_blocks(
             ritual, str(action.week), thread_link=link if action.link_to_channel_prompt else None
         ),
-        text=f"Reminder: {ritual.name} is collecting experiments this week.",
+        text=reminder_text(ritual),
         thread_ts=action.thread_ts,
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -229,8 +228,3 @@ async def delete_for_user(conn: AsyncConnection, team_id: str, user_id: str) -> 
         {"team": team_id, "user": user_id},
     )
     return gone
-
-
-def with_edits(exp: Experiment, *, now: datetime, **changes: Any) -> Experiment:
-    """Return a copy with the changes applied and `updated_at` moved on."""
-    return replace(exp, updated_at=now, **changes)

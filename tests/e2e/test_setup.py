@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,30 @@ async def test_operators_manage_rituals_from_the_cli(
     assert len([m for m in slack.messages(leaders) if m.bot_id]) == 1
     await cli(slack, database_url, tmp_path, "rituals", "remove", "Leadership")
     assert (await cli(slack, database_url, tmp_path, "rituals", "list"))[1] == ""
+
+
+async def test_a_ritual_named_to_ping_pings_nobody(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, store: Database
+) -> None:
+    """A ritual named `<!channel> *bold* <@U1>` shows escaped in the confirmation and on Home."""
+    hostile = "<!channel> *bold* <@U1>"
+    await driver.slash_command(ADMIN, "setup")
+    await settle(bot)
+    view_id = driver.last_view(ADMIN, "ritual_form")
+    name = {"type": "plain_text_input", "value": hostile}
+    ok = await driver.view_submission(ADMIN, view_id, setup_values(slack, name=name))
+    assert ok.status == 200
+    await settle(bot)
+    [ritual] = await rituals(store)
+    assert ritual.name == hostile  # stored as typed, escaped only when shown
+    note = slack.messages(slack.dm_channel(ADMIN).id)[-1]  # type: ignore[union-attr]
+    shown = json.dumps([note.text, note.blocks], ensure_ascii=False)
+    assert "&lt;!channel&gt; *bold* &lt;@U1&gt;" in shown
+    assert "<!channel>" not in shown
+    assert "<@U1>" not in shown
+    await driver.app_home_opened(ADMIN)
+    await settle(bot)
+    home = json.dumps(slack.calls("views.publish")[-1].args, ensure_ascii=False)
+    assert "&lt;!channel&gt; *bold* &lt;@U1&gt;" in home
+    assert "<!channel>" not in home
+    assert "<@U1>" not in home

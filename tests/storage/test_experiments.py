@@ -54,8 +54,8 @@ async def test_update_changes_fields_and_time(db: Database) -> None:
     exp = make_experiment()
     async with db.transaction() as conn:
         await repo.insert_experiment(conn, exp, source_key="cmd:2")
-        edited = repo.with_edits(
-            exp, now=NOW + timedelta(hours=1), tool="Claude", outcome=Outcome.WORKED
+        edited = replace(
+            exp, updated_at=NOW + timedelta(hours=1), tool="Claude", outcome=Outcome.WORKED
         )
         await repo.update_experiment(conn, edited)
         assert await repo.get_experiment(conn, exp.id) == edited
@@ -116,7 +116,7 @@ async def test_the_model_is_stored_apart_from_the_tool(db: Database) -> None:
     async with db.transaction() as conn:
         await repo.insert_experiment(conn, exp, source_key="cmd:model")
         assert await repo.get_experiment(conn, exp.id) == exp
-        cleared = repo.with_edits(exp, now=NOW + timedelta(hours=1), model=None)
+        cleared = replace(exp, updated_at=NOW + timedelta(hours=1), model=None)
         await repo.update_experiment(conn, cleared)
         stored = await repo.get_experiment(conn, exp.id)
     assert stored is not None
