@@ -21,7 +21,7 @@ from bot.config import Config, ConfigError, StoreConfig
 from bot.demo import run_demo
 from bot.logs import configure_logging
 from bot.operator import add_ritual_commands, run_digest, run_prompt_now, run_rituals
-from bot.runtime import Runtime
+from bot.runtime import start_runtime
 from services.deps import system_clock
 from services.privacy import render_export
 from storage.db import Database
@@ -114,9 +114,8 @@ async def serve(config: Config) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runtime = Runtime(config)
+    runtime = await start_runtime(config)
     try:
-        await runtime.start()
         await stop.wait()
         log.info("shutting down")
     finally:

@@ -71,8 +71,6 @@ def shown(ephemeral: Ephemeral) -> str:
 
 
 async def digest_text(bot: Runtime, slack: FakeSlack) -> str:
-    assert bot.deps is not None
-    assert bot.client is not None
     parts = await digests.render(
         bot.deps, bot.client, leaders_ritual(slack), WeekId.parse("2026-W48")
     )

@@ -149,8 +149,6 @@ async def test_drift_since_a_new_model_is_claimed_only_with_enough_entries(
     bot: Runtime, slack: FakeSlack, store: Database
 ) -> None:
     """GPT-5 first appears in W45: the W48 digest compares; with too few entries it says nothing."""
-    assert bot.deps is not None
-    assert bot.client is not None
     ritual = leaders_ritual(slack)
     await weeks_of_entries(
         store,
