@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue
 from services.inflight import InFlight
-from services.llm import LanguageModel
-from storage.db import Database
 from storage.sends import Lease
+
+if TYPE_CHECKING:  # for annotations only: commands without Slack load no HTTP client
+    from services.llm import LanguageModel
+    from storage.db import Database
 
 Clock = Callable[[], datetime]
 

@@ -14,7 +14,7 @@ from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from fakeslack.state import Ephemeral
 from services import digests
-from services.privacy import render_export
+from services.export import render_export
 from storage import confirmations
 from storage import experiments as repo
 from storage.db import Database

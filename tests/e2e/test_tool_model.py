@@ -13,7 +13,7 @@ from core.weeks import WeekId
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from services import digests
-from services.privacy import render_export
+from services.export import render_export
 from storage import experiments as repo
 from storage.db import Database, new_id
 from tests.e2e.conftest import ALICE, BOB, CHEN, FakeClock, channel_id, settle
