@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bot.config import Config
-from bot.runtime import Runtime
+from bot.runtime import Runtime, start_runtime
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday
 from fakeslack.driver import SlackDriver
@@ -88,7 +88,6 @@ def _workspace(clock: Clock) -> tuple[FakeSlack, str]:
 
 
 async def _stored(runtime: Runtime, source: str) -> int:
-    assert runtime.db is not None
     async with runtime.db.transaction() as conn:
         found = await conn.execute(
             text("SELECT COUNT(*) FROM experiments WHERE source = :source"), {"source": source}
@@ -98,7 +97,6 @@ async def _stored(runtime: Runtime, source: str) -> int:
 
 async def _pending(runtime: Runtime) -> int:
     """Inbox rows not finished yet (0 for a bot without an inbox)."""
-    assert runtime.db is not None
     try:
         async with runtime.db.transaction() as conn:
             found = await conn.execute(text("SELECT COUNT(*) FROM inbox WHERE status = 'pending'"))
@@ -109,7 +107,6 @@ async def _pending(runtime: Runtime) -> int:
 
 async def _idle(runtime: Runtime) -> None:
     """Wait until the bot's work after the acks is over (every task, every inbox row)."""
-    assert runtime.deps is not None
     deadline = time.monotonic() + SETTLE_LIMIT_SECONDS
     while time.monotonic() < deadline:
         await runtime.deps.inflight.wait(SETTLE_LIMIT_SECONDS)
@@ -138,8 +135,7 @@ async def _with_bot(
                 }
                 | extra
             )
-            runtime = Runtime(config, clock=clock, scheduling=False)
-            await runtime.start()
+            runtime = await start_runtime(config, clock=clock, scheduling=False)
             try:
                 url = f"http://127.0.0.1:{runtime.port}/slack/events"
                 async with SlackDriver(url, SECRET, slack) as driver:
@@ -150,8 +146,6 @@ async def _with_bot(
 
 async def _prompt(runtime: Runtime, slack: FakeSlack, channel: str) -> str:
     """Post this week's prompt in the channel and return its ts (the thread to reply in)."""
-    assert runtime.deps is not None
-    assert runtime.client is not None
     ritual = Ritual(
         id="drill",
         team_id=slack.ws.team_id,

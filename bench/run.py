@@ -23,7 +23,7 @@ from datetime import time as clock_time
 from pathlib import Path
 
 from bot.config import Config
-from bot.runtime import Runtime
+from bot.runtime import Runtime, start_runtime
 from core.model import Experiment, FailureMode, Outcome, Source
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday
@@ -71,8 +71,7 @@ async def with_bot(
                     "LOG_LEVEL": "ERROR",
                 }
             )
-            runtime = Runtime(config, clock=clock, scheduling=False)
-            await runtime.start()
+            runtime = await start_runtime(config, clock=clock, scheduling=False)
             try:
                 return await body(runtime, slack, clock)
             finally:
@@ -107,7 +106,6 @@ async def ack_latency(samples: int = 200) -> list[float]:
                 )
                 times.append(time.perf_counter() - started)
                 assert reply.status == 200
-        assert runtime.deps is not None
         await runtime.deps.inflight.wait(30)
         return statistics.median(times)
 
@@ -116,8 +114,6 @@ async def ack_latency(samples: int = 200) -> list[float]:
 
 async def fan_out(people: int) -> float:
     async def body(runtime: Runtime, _slack: FakeSlack, clock: Clock) -> float:
-        assert runtime.deps is not None
-        assert runtime.client is not None
         async with runtime.deps.db.transaction() as conn:
             await ritual_repo.insert_ritual(conn, ritual(people), now=clock())
         clock.now = MONDAY
@@ -131,8 +127,6 @@ async def fan_out(people: int) -> float:
 
 async def digest_time(size: int) -> float:
     async def body(runtime: Runtime, _slack: FakeSlack, clock: Clock) -> float:
-        assert runtime.deps is not None
-        assert runtime.client is not None
         r = ritual(10)
         async with runtime.deps.db.transaction() as conn:
             await ritual_repo.insert_ritual(conn, r, now=clock())

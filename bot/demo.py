@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from blocks.terminal import messages_to_text
 from bot.channel_html import channel_page
 from bot.config import Config
-from bot.runtime import Runtime
+from bot.runtime import Runtime, start_runtime
 from core.model import Experiment, FailureMode, Outcome, Source
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday, resolve_local
@@ -90,8 +90,7 @@ async def run_demo(output: Path) -> int:
                     "LOG_LEVEL": "WARNING",
                 }
             )
-            runtime = Runtime(config, clock=clock, scheduling=False)
-            await runtime.start()
+            runtime = await start_runtime(config, clock=clock, scheduling=False)
             try:
                 async with SlackDriver(
                     f"http://127.0.0.1:{runtime.port}/slack/events", SECRET, slack
@@ -106,13 +105,10 @@ async def run_demo(output: Path) -> int:
 
 
 async def _settle(runtime: Runtime) -> None:
-    assert runtime.deps is not None
     await runtime.deps.inflight.wait(10)
 
 
 async def _tick(runtime: Runtime, clock: DemoClock, at: datetime) -> None:
-    assert runtime.deps is not None
-    assert runtime.client is not None
     clock.now = at
     await run_due(runtime.deps, runtime.client, now=at, grace=timedelta(hours=6))
 
@@ -126,8 +122,6 @@ async def _week(
     leadership: str,
     digest: str,
 ) -> None:
-    assert runtime.deps is not None
-    assert runtime.client is not None
     ids = [p[0] for p in PEOPLE]
     ritual = Ritual(
         id="leadership",
@@ -265,7 +259,6 @@ def _name(slack: FakeSlack, user_id: str) -> str:
 
 async def _seed_history(runtime: Runtime, ritual: Ritual, week: WeekId) -> None:
     """Four earlier weeks of sharing, so "what changed" has something to compare with."""
-    assert runtime.deps is not None
     history = [
         (4, "U0MAYA", "GitHub Copilot", Outcome.WORKED, None),
         (3, "U0LIAM", "ChatGPT", Outcome.FAILED, FailureMode.CONTEXT_DECAY),

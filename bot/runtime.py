@@ -1,6 +1,7 @@
 """The running bot: database, Web API client, Bolt app, HTTP server or socket, and scheduler.
 
-Start-up order: database and migrations first (a bot that cannot store must not accept
+`start_runtime` returns a `Runtime` whose every part is set, or raises having closed what it
+opened; nothing outside it holds a half-started bot. Start-up order: database and migrations first (a bot that cannot store must not accept
 requests), then the client, the app and the server. Shutdown runs the other way: stop taking
 requests and pause the timer, drain in-flight work (listeners and a scheduled fan-out finish
 what they started, claim nothing new, and are cancelled after `SHUTDOWN_GRACE_SECONDS`), stop
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -36,127 +37,146 @@ from storage.migrate import migrate
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Runtime:
-    config: Config
-    clock: Clock = system_clock
-    db: Database | None = None
-    client: AsyncWebClient | None = None
-    app: AsyncApp | None = None
-    deps: Deps | None = None
-    port: int | None = None
-    _session: aiohttp.ClientSession | None = None
-    _runner: web.AppRunner | None = None
-    _socket: AsyncSocketModeHandler | None = None
-    _scheduler: Scheduler | None = None
-    intake: Intake | None = None
-    scheduling: bool = True  # tests drive `run_due` themselves with a controlled clock
+    """A running bot, every part set: made by `start_runtime`, ended by `stop`."""
 
-    async def start(self) -> None:
-        """Open the database, migrate it, and begin serving Slack."""
-        self.db = Database.connect(
-            self.config.database_url, pool_size=self.config.database_pool_size
-        )
-        version = await migrate(self.db, now=self.clock())
-        log.info("database ready schema_version=%s", version)
-        timeout = self.config.slack_timeout_seconds
-        self._session = build_session(timeout)
-        self.client = build_client(
-            self.config.slack_bot_token.get_secret_value(),
-            self.config.slack_api_url,
-            self._session,
-            timeout=timeout,
-        )
-        self.deps = Deps(
-            db=self.db,
-            clock=self.clock,
-            catalogue=self._catalogue(),
-            admins=frozenset(self.config.bot_admins),
-            llm=self._language_model(),
-            lease=self.config.send_lease,
-        )
-        self.intake = Intake(
-            self.deps,
-            self.client,
-            IntakeSettings(
-                workers=self.config.intake_workers,
-                lease=timedelta(seconds=self.config.intake_lease_seconds),
-                retention=timedelta(hours=self.config.intake_retention_hours),
-            ),
-        )
-        secret = self.config.slack_signing_secret
-        signing_secret = (
-            None if self.config.socket_mode or secret is None else secret.get_secret_value()
-        )
-        self.app = build_app(
-            client=self.client, deps=self.deps, signing_secret=signing_secret, intake=self.intake
-        )
-        self.intake.start()
-        self._scheduler = Scheduler(self.deps, self.client, grace=self.config.missed_send_grace)
-        if self.config.slack_app_token is not None:
-            self._socket = AsyncSocketModeHandler(
-                self.app, self.config.slack_app_token.get_secret_value()
-            )
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
-            log.info("connected to Slack in Socket Mode")
-        else:
-            self._runner = web.AppRunner(
-                build_web_app(self.app, self.db, signing_secret=signing_secret),
-                handle_signals=False,
-            )
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, self.config.host, self.config.port)
-            await site.start()
-            self.port = _bound_port(self._runner)
-            log.info("listening host=%s port=%s path=/slack/events", self.config.host, self.port)
-        if self.scheduling:
-            self._scheduler.start()
+    config: Config
+    clock: Clock
+    db: Database
+    client: AsyncWebClient
+    deps: Deps
+    intake: Intake
+    app: AsyncApp
+    _session: aiohttp.ClientSession
+    _scheduler: Scheduler
+    _server: web.AppRunner | AsyncSocketModeHandler
+    _port: int | None  # None in Socket Mode, which serves no port
+
+    @property
+    def port(self) -> int:
+        """The HTTP port Slack's requests come in on (the bound one, when the config asked for 0)."""
+        if self._port is None:
+            raise RuntimeError("the bot runs in Socket Mode and serves no HTTP port")
+        return self._port
 
     async def stop(self) -> None:
         """Stop taking requests, finish in-flight work, and close everything."""
-        if self.deps is not None:
-            self.deps.inflight.draining = True
-        if self._scheduler is not None:
-            self._scheduler.pause()
-        if self._socket is not None:
-            await self._socket.close_async()  # type: ignore[no-untyped-call]
-        if self._runner is not None:
-            await self._runner.cleanup()
+        self.deps.inflight.draining = True
+        self._scheduler.pause()
+        if isinstance(self._server, AsyncSocketModeHandler):
+            await self._server.close_async()  # type: ignore[no-untyped-call]
+        else:
+            await self._server.cleanup()
         # Inbox workers and other in-flight work (listeners, a fan-out) share one grace period.
         grace = self.config.shutdown_grace_seconds
-        draining: list[Awaitable[object]] = []
-        if self.intake is not None:
-            draining.append(self.intake.stop(grace))
-        if self.deps is not None:
-            draining.append(self.deps.inflight.drain(grace))
-        await asyncio.gather(*draining)
-        if self._scheduler is not None:
-            self._scheduler.shutdown()
-        if self._session is not None:
-            await self._session.close()
-        if self.deps is not None and self.deps.llm is not None:
+        await asyncio.gather(self.intake.stop(grace), self.deps.inflight.drain(grace))
+        self._scheduler.shutdown()
+        await self._session.close()
+        if self.deps.llm is not None:
             await self.deps.llm.close()
-        if self.db is not None:
-            await self.db.close()
+        await self.db.close()
         log.info("stopped")
 
-    def _catalogue(self) -> ToolCatalogue:
-        path = self.config.tool_catalogue_file
-        return (
-            DEFAULT_CATALOGUE if path is None else load_catalogue(path.read_text(encoding="utf-8"))
-        )
 
-    def _language_model(self) -> LanguageModel | None:
-        config = self.config
-        if config.llm_api_url is None or config.llm_api_key is None or config.llm_model is None:
-            return None  # off by default; the config refuses one or two of the three
-        log.info("language model on model=%s", config.llm_model)
-        return LanguageModel(
-            base_url=config.llm_api_url,
-            api_key=config.llm_api_key.get_secret_value(),
-            model=config.llm_model,
-            timeout=config.llm_timeout_seconds,
+async def start_runtime(
+    config: Config, *, clock: Clock = system_clock, scheduling: bool = True
+) -> Runtime:
+    """Open the database, migrate it, and begin serving Slack; return the running bot.
+
+    `scheduling=False` leaves the timer off: tests and the demo call `run_due` themselves with a
+    controlled clock. When a step fails, what the earlier steps opened is closed again.
+    """
+    async with AsyncExitStack() as opened:
+        db = Database.connect(config.database_url, pool_size=config.database_pool_size)
+        opened.push_async_callback(db.close)
+        version = await migrate(db, now=clock())
+        log.info("database ready schema_version=%s", version)
+        timeout = config.slack_timeout_seconds
+        session = build_session(timeout)
+        opened.push_async_callback(session.close)
+        client = build_client(
+            config.slack_bot_token.get_secret_value(),
+            config.slack_api_url,
+            session,
+            timeout=timeout,
         )
+        llm = _language_model(config)
+        if llm is not None:
+            opened.push_async_callback(llm.close)
+        deps = Deps(
+            db=db,
+            clock=clock,
+            catalogue=_catalogue(config),
+            admins=frozenset(config.bot_admins),
+            llm=llm,
+            lease=config.send_lease,
+        )
+        intake = Intake(
+            deps,
+            client,
+            IntakeSettings(
+                workers=config.intake_workers,
+                lease=timedelta(seconds=config.intake_lease_seconds),
+                retention=timedelta(hours=config.intake_retention_hours),
+            ),
+        )
+        secret = config.slack_signing_secret
+        signing_secret = None if config.socket_mode or secret is None else secret.get_secret_value()
+        app = build_app(client=client, deps=deps, signing_secret=signing_secret, intake=intake)
+        intake.start()
+        opened.push_async_callback(intake.stop, 0)
+        scheduler = Scheduler(deps, client, grace=config.missed_send_grace)
+        server: web.AppRunner | AsyncSocketModeHandler
+        port: int | None = None
+        if config.slack_app_token is not None:
+            server = AsyncSocketModeHandler(app, config.slack_app_token.get_secret_value())
+            await server.connect_async()  # type: ignore[no-untyped-call]
+            opened.push_async_callback(server.close_async)
+            log.info("connected to Slack in Socket Mode")
+        else:
+            server = web.AppRunner(
+                build_web_app(app, db, signing_secret=signing_secret), handle_signals=False
+            )
+            await server.setup()
+            opened.push_async_callback(server.cleanup)
+            await web.TCPSite(server, config.host, config.port).start()
+            port = _bound_port(server)
+            log.info("listening host=%s port=%s path=/slack/events", config.host, port)
+        if scheduling:
+            scheduler.start()
+        opened.pop_all()  # running: from here on `Runtime.stop` closes everything, in its order
+        return Runtime(
+            config=config,
+            clock=clock,
+            db=db,
+            client=client,
+            deps=deps,
+            intake=intake,
+            app=app,
+            _session=session,
+            _scheduler=scheduler,
+            _server=server,
+            _port=port,
+        )
+    raise AssertionError("unreachable")  # pragma: no cover: the block returns or raises
+
+
+def _catalogue(config: Config) -> ToolCatalogue:
+    path = config.tool_catalogue_file
+    return DEFAULT_CATALOGUE if path is None else load_catalogue(path.read_text(encoding="utf-8"))
+
+
+def _language_model(config: Config) -> LanguageModel | None:
+    if config.llm_api_url is None or config.llm_api_key is None or config.llm_model is None:
+        return None  # off by default; the config refuses one or two of the three
+    log.info("language model on model=%s", config.llm_model)
+    return LanguageModel(
+        base_url=config.llm_api_url,
+        api_key=config.llm_api_key.get_secret_value(),
+        model=config.llm_model,
+        timeout=config.llm_timeout_seconds,
+    )
 
 
 def _bound_port(runner: web.AppRunner) -> int:

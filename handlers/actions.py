@@ -17,19 +17,20 @@ from blocks.ids import Action
 from blocks.prompts import parse_occurrence_value
 from blocks.replies import forgotten_blocks, forgotten_text, notice_blocks
 from core.model import Experiment
-from core.weeks import WeekId
 from handlers.payloads import BlockAction
 from handlers.tracking import tracked
 from services import capture
 from services.deps import Deps
 from services.privacy import forget_person
-from storage.profiles import get_profile
-from storage.rituals import add_skip
+from services.profiles import own_profile
+from services.skips import Skip, skip_week
 
 log = logging.getLogger(__name__)
 
 NOT_YOURS = "You can only change your own entries."
 GONE = "That entry no longer exists."
+SKIPPED = "Skipped for this week: no reminder. See you next week."
+NOT_ASKED = "That ritual does not ask you, so there is nothing to skip."
 
 
 def register(app: AsyncApp) -> None:
@@ -109,7 +110,12 @@ async def on_open_form(
 
 
 async def on_skip_week(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, deps: Deps
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    deps: Deps,
 ) -> None:
     """Skip this week's ritual: no reminder for this person this week."""
     await ack()
@@ -118,16 +124,15 @@ async def on_skip_week(
     if occurrence is None:
         log.warning("skip with an unreadable value user=%s", act.user_id)
         return
-    ritual_id, week_text = occurrence
-    try:
-        week = WeekId.parse(week_text)
-    except ValueError:
-        log.warning("skip with an unreadable week user=%s", act.user_id)
+    ritual_id, week = occurrence
+    done = await skip_week(
+        deps, client, team_id=act.team_id, user_id=act.user_id, ritual_id=ritual_id, week=week
+    )
+    if done is Skip.REFUSED:
+        await _tell(respond, NOT_ASKED)
         return
-    async with deps.db.transaction() as conn:
-        await add_skip(conn, ritual_id, week, act.user_id, now=deps.clock())
     log.info("skipped week user=%s ritual=%s week=%s", act.user_id, ritual_id, week)
-    await _tell(respond, "Skipped for this week: no reminder. See you next week.")
+    await _tell(respond, SKIPPED)
 
 
 async def on_open_profile(
@@ -136,8 +141,7 @@ async def on_open_profile(
     """Open the profile form from the Home tab."""
     await ack()
     act = BlockAction.parse(body, action)
-    async with deps.db.transaction() as conn:
-        profile = await get_profile(conn, act.team_id, act.user_id)
+    profile = await own_profile(deps, act.team_id, act.user_id)
     await client.views_open(trigger_id=act.trigger_id, view=profile_modal(profile))
 
 

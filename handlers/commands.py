@@ -41,9 +41,9 @@ from services import capture
 from services.crosspost import attach_and_echo
 from services.deps import Deps
 from services.people import look_up
+from services.profiles import own_profile
 from services.ritual_setup import may_administer
 from services.understanding import understand
-from storage.profiles import get_profile
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,7 @@ async def on_tried(
         case parse.Private(text=text):
             await _save_entry(cmd, text, private=True, respond=respond, client=client, deps=deps)
         case parse.Profile():
-            async with deps.db.transaction() as conn:
-                profile = await get_profile(conn, cmd.team_id, cmd.user_id)
+            profile = await own_profile(deps, cmd.team_id, cmd.user_id)
             await client.views_open(trigger_id=cmd.trigger_id, view=profile_modal(profile))
         case parse.Setup():
             if not await may_administer(deps, client, cmd.user_id):

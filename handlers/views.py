@@ -27,9 +27,8 @@ from services.crosspost import attach_and_echo, refresh_copy
 from services.deps import Deps
 from services.home import publish_home
 from services.people import look_up
-from services.ritual_setup import create_ritual, may_administer
-from storage.db import new_id
-from storage.profiles import save_profile
+from services.profiles import save_own_profile
+from services.ritual_setup import create_ritual, may_administer, new_ritual_id
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +102,7 @@ async def on_profile_form(
         await ack(response_action="errors", errors=errors)
         return
     await ack()
-    async with deps.db.transaction() as conn:
-        await save_profile(conn, profile, now=deps.clock())
+    await save_own_profile(deps, profile)
     log.info("saved profile user=%s", sub.user_id)
     await publish_home(deps, client, team_id=sub.team_id, user_id=sub.user_id)
 
@@ -121,7 +119,7 @@ async def on_ritual_form(
         )
         return
     ritual, errors = read_ritual_form(
-        sub.values, ritual_id=new_id(), team_id=sub.team_id, created_by=sub.user_id
+        sub.values, ritual_id=new_ritual_id(), team_id=sub.team_id, created_by=sub.user_id
     )
     if ritual is None:
         await ack(response_action="errors", errors=errors)

@@ -2,7 +2,9 @@
 
 A global middleware puts it in Bolt's context as `context["deps"]`, so each listener takes a
 `deps` argument. Bolt fills listener arguments by name and silently passes None for a name it
-does not know; a test asserts that `deps` arrives.
+does not know; `handlers.tracking` refuses to call a listener without a `Deps`, and
+`tests/e2e/test_deps.py` checks that every listener taking it is so guarded and that a command,
+an event, a button and a form each reach their listener with it.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue
 from services.inflight import InFlight
-from services.llm import LanguageModel
-from storage.db import Database
 from storage.sends import Lease
+
+if TYPE_CHECKING:  # for annotations only: commands without Slack load no HTTP client
+    from services.llm import LanguageModel
+    from storage.db import Database
 
 Clock = Callable[[], datetime]
 

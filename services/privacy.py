@@ -1,4 +1,4 @@
-"""Data rights: forget a person entirely, and export experiments for operators.
+"""Data rights: forget a person entirely (exports are in `services.export`).
 
 Forgetting rules: in one transaction, the person's experiments and profile are deleted, and
 they are removed from everything else that names them: ritual audiences and the rituals they
@@ -6,26 +6,16 @@ created, each week's audience, their skips, kept edits of their messages, and ke
 layouts (which hold entry ids, never text). Sends made to them stay, so nothing is sent twice,
 but their id in the send's key and recipient is replaced by a random pseudonym. Afterwards, the
 bot's copies of their entries in prompt threads are deleted in Slack.
-
-Export rules: CSV cells that a spreadsheet would read as a formula (starting with `=`, `+`, `-`,
-`@`, tab or carriage return) get a leading single quote, and every field is quoted, as OWASP
-recommends against CSV injection. JSON is data for programs and is left exactly as stored.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from core.model import Experiment
 from services.deps import Deps
 from storage import digests as digest_store
 from storage import experiments as repo
@@ -79,75 +69,3 @@ async def forget_person(
         left,
     )
     return ForgetReport(entries=len(gone), copies_removed=removed, copies_left=left)
-
-
-EXPORT_FIELDS = (
-    "id",
-    "team_id",
-    "user_id",
-    "created_at",
-    "updated_at",
-    "week",
-    "source",
-    "tool",
-    "model",
-    "work",
-    "summary",
-    "surprise",
-    "failure",
-    "outcome",
-    "failure_mode",
-    "job_function",
-    "private",
-    "permalink",
-    "ritual_id",
-)
-
-
-def _row(exp: Experiment) -> dict[str, Any]:
-    return {
-        "id": exp.id,
-        "team_id": exp.team_id,
-        "user_id": exp.user_id,
-        "created_at": exp.created_at.isoformat(),
-        "updated_at": exp.updated_at.isoformat(),
-        "week": exp.week,
-        "source": exp.source.value,
-        "tool": exp.tool or "",
-        "model": exp.model or "",
-        "work": exp.work,
-        "summary": exp.summary,
-        "surprise": exp.surprise,
-        "failure": exp.failure,
-        "outcome": exp.outcome.value if exp.outcome else "",
-        "failure_mode": exp.failure_mode.value if exp.failure_mode else "",
-        "job_function": exp.job_function.value if exp.job_function else "",
-        "private": exp.private,
-        "permalink": exp.permalink or "",
-        "ritual_id": exp.ritual_id or "",
-    }
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text: formula-leading values get a leading quote."""
-    cell = str(value)
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
-
-
-def render_export(experiments: Sequence[Experiment], fmt: str) -> str:
-    """Render experiments as CSV (one row each, a header first) or as a JSON array."""
-    rows = [_row(exp) for exp in experiments]
-    if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    if fmt != "csv":
-        raise ValueError(f"unknown export format {fmt!r}")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n", quoting=csv.QUOTE_ALL
-    )
-    writer.writeheader()
-    writer.writerows({key: neutralise_cell(value) for key, value in row.items()} for row in rows)
-    return buffer.getvalue()

@@ -12,8 +12,14 @@ from services import audience
 from services.deps import Deps
 from services.people import look_up
 from storage import rituals as repo
+from storage.db import new_id
 
 log = logging.getLogger(__name__)
+
+
+def new_ritual_id() -> str:
+    """Return an id for a ritual about to be set up."""
+    return new_id()
 
 
 async def may_administer(deps: Deps, client: AsyncWebClient, user_id: str) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config
-from bot.runtime import Runtime
+from bot.runtime import Runtime, start_runtime
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from storage.db import Database
@@ -89,8 +89,7 @@ def bot_config(slack: FakeSlack, database_url: str, **extra: str) -> Config:
 @pytest.fixture
 async def bot(slack: FakeSlack, clock: FakeClock, database_url: str) -> AsyncIterator[Runtime]:
     """The real bot, started as `python -m bot run` would, minus the timer (tests drive time)."""
-    runtime = Runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
-    await runtime.start()
+    runtime = await start_runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
     yield runtime
     await runtime.stop()
 
@@ -103,13 +102,11 @@ async def driver(bot: Runtime, slack: FakeSlack) -> AsyncIterator[SlackDriver]:
 
 @pytest.fixture
 def store(bot: Runtime) -> Database:
-    assert bot.db is not None
     return bot.db
 
 
 async def settle(bot: Runtime) -> None:
     """Wait until the bot's background work (acked listeners) has finished."""
-    assert bot.deps is not None
     for _ in range(5):
         await asyncio.sleep(0.02)
         if not len(bot.deps.inflight):

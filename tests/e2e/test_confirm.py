@@ -14,7 +14,7 @@ from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from fakeslack.state import Ephemeral
 from services import digests
-from services.privacy import render_export
+from services.export import render_export
 from storage import confirmations
 from storage import experiments as repo
 from storage.db import Database
@@ -71,8 +71,6 @@ def shown(ephemeral: Ephemeral) -> str:
 
 
 async def digest_text(bot: Runtime, slack: FakeSlack) -> str:
-    assert bot.deps is not None
-    assert bot.client is not None
     parts = await digests.render(
         bot.deps, bot.client, leaders_ritual(slack), WeekId.parse("2026-W48")
     )

@@ -192,8 +192,6 @@ async def test_archived_digest_channel_tells_the_admin_and_keeps_the_digest(
     ]  # type: ignore[union-attr]
     assert len(notices) == 1
     slack.ws.channels[digest].is_archived = False
-    assert bot.deps is not None
-    assert bot.client is not None
     ritual = leaders_ritual(slack)
     result = await digests.post_digest(bot.deps, bot.client, ritual, WeekId.parse("2026-W48"))
     assert (result.failed, result.posted) == (None, 1)

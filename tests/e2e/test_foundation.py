@@ -185,7 +185,6 @@ async def test_rate_limits_and_server_errors_are_retried(
 async def test_health_check_follows_the_database(bot: Runtime, tmp_path: Path) -> None:
     """/healthz is 200 while the database answers and 503 once it does not."""
     assert (await _get(bot, "/healthz"))[0] == 200
-    assert bot.db is not None
     working = bot.db.engine
     bot.db.engine = create_async_engine(
         f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}"

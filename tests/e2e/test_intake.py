@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.runtime import Runtime
+from bot.runtime import Runtime, start_runtime
 from core.model import Source
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday
@@ -44,8 +44,6 @@ MONDAY_0800_UTC = NOW.replace(hour=8)  # 09:00 in Berlin
 
 async def post_prompt(bot: Runtime, slack: FakeSlack, clock: FakeClock) -> tuple[str, str]:
     """Post this week's prompt in #leaders; return the channel and the thread to reply in."""
-    assert bot.deps is not None
-    assert bot.client is not None
     leaders = channel_id(slack, "leaders")
     ritual = Ritual(
         id="r-intake",
@@ -95,14 +93,12 @@ async def test_a_burst_of_replies_and_entries_loses_nothing(
 ) -> None:
     """500 thread replies 50 at a time and 1,000 unpaced /tried, through a pool of 3 connections: all stored."""
     slack = quiet_slack
-    bot = Runtime(
+    bot = await start_runtime(
         bot_config(slack, database_url, DATABASE_POOL_SIZE="3", INTAKE_WORKERS="4"),
         clock=clock,
         scheduling=False,
     )
-    await bot.start()
     try:
-        assert bot.db is not None
         leaders, thread_ts = await post_prompt(bot, slack, clock)
         gate = asyncio.Semaphore(50)
         async with SlackDriver(f"http://127.0.0.1:{bot.port}/slack/events", SECRET, slack) as d:
@@ -135,8 +131,7 @@ async def test_a_reply_acknowledged_just_before_a_crash_is_stored_once_after_res
     slack: FakeSlack, clock: FakeClock, database_url: str, tmp_path: Path
 ) -> None:
     """`python -m bot run` answers 200 and is killed (SIGKILL); the next start stores the reply exactly once."""
-    setup = Runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
-    await setup.start()
+    setup = await start_runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
     leaders, thread_ts = await post_prompt(setup, slack, clock)
     await setup.stop()
 
@@ -164,10 +159,8 @@ async def test_a_reply_acknowledged_just_before_a_crash_is_stored_once_after_res
         process.send_signal(signal.SIGKILL)
         assert await process.wait() == -signal.SIGKILL
 
-    restarted = Runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
-    await restarted.start()
+    restarted = await start_runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
     try:
-        assert restarted.db is not None
         await settle(restarted)
         assert await stored(restarted.db, Source.THREAD) == 1
         async with SlackDriver(
@@ -190,8 +183,6 @@ async def test_a_row_held_by_a_dead_worker_is_taken_again_after_its_lease(
     bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
 ) -> None:
     """A row leased by a worker that died waits out the lease, then another worker finishes it."""
-    assert bot.db is not None
-    assert bot.intake is not None
     leaders, thread_ts = await post_prompt(bot, slack, clock)
     message = slack.user_posts(BOB, leaders, "Gemini: a summary, it worked", thread_ts=thread_ts)
     envelope = driver.envelope(driver.message_event(leaders, message))
@@ -217,7 +208,6 @@ async def test_when_nothing_can_be_written_the_person_is_told_and_slack_retries(
     bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
 ) -> None:
     """With the inbox refusing writes, an event gets a 503 (Slack redelivers) and /tried says it was not saved."""
-    assert bot.db is not None
     leaders, thread_ts = await post_prompt(bot, slack, clock)
     async with bot.db.transaction() as conn:
         await conn.execute(
@@ -248,7 +238,6 @@ async def test_an_entry_that_keeps_failing_is_given_up_and_the_person_told(
     bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
 ) -> None:
     """When storing fails on every try, the row is marked failed after five and each person hears so, once."""
-    assert bot.db is not None
     leaders, thread_ts = await post_prompt(bot, slack, clock)
     async with bot.db.transaction() as conn:
         await conn.execute(
@@ -264,7 +253,6 @@ async def test_an_entry_that_keeps_failing_is_given_up_and_the_person_told(
     for _attempt in range(5):
         await settle(bot)
         clock.advance(minutes=5)  # past the back-off, within the response URL's 30 minutes
-        assert bot.intake is not None
         bot.intake.kick()
     await settle(bot)
     assert await inbox_counts(bot.db) == {"failed": 2}
@@ -279,7 +267,6 @@ async def test_an_edit_arriving_with_its_reply_is_applied_after_it(
     bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
 ) -> None:
     """A reply and its edit delivered back to back: the stored experiment has the edited text."""
-    assert bot.db is not None
     leaders, thread_ts = await post_prompt(bot, slack, clock)
     message = slack.user_posts(
         ALICE, leaders, "Claude: first draft, it worked", thread_ts=thread_ts

@@ -322,8 +322,6 @@ async def test_a_digest_kept_after_a_failed_post_shows_only_what_is_still_shared
     await make_private_through_the_form(bot, driver, slack, store, DANA)
     await forget_me(bot, driver, ALICE)
     slack.ws.channels[digest_channel].is_archived = False
-    assert bot.deps is not None
-    assert bot.client is not None
     result = await digests.post_digest(
         bot.deps, bot.client, leaders_ritual(slack), WeekId.parse("2026-W48")
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.runtime import Runtime
+from bot.runtime import Runtime, start_runtime
 from core.capture import parse_quick_entry, parse_reply
 from core.llm_answer import build_messages
 from core.model import FailureMode, Outcome
@@ -85,8 +85,7 @@ async def bot(
         LLM_MODEL=MODEL,
         LLM_TIMEOUT_SECONDS=llm_timeout,
     )
-    runtime = Runtime(config, clock=clock, scheduling=False)
-    await runtime.start()
+    runtime = await start_runtime(config, clock=clock, scheduling=False)
     yield runtime
     await runtime.stop()
 

@@ -26,7 +26,6 @@ def event_body(driver: SlackDriver, **changes: Any) -> tuple[str, str]:
 
 
 async def inbox_rows(bot: Runtime) -> int:
-    assert bot.db is not None
     async with bot.db.transaction() as conn:
         return int((await conn.execute(text("SELECT COUNT(*) FROM inbox"))).scalar_one())
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.runtime import Runtime
+from bot.runtime import Runtime, start_runtime
 from core.model import FailureMode, Outcome, Profile, Source
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday
@@ -63,8 +63,6 @@ CREATED = datetime(2026, 1, 5, 12, tzinfo=UTC)  # before every moment these test
 
 async def install(bot: Runtime, ritual: Ritual) -> Ritual:
     """Create the ritual (as the modal and the CLI do) early in 2026, then put the clock back."""
-    assert bot.deps is not None
-    assert bot.client is not None
     clock = bot.clock
     assert isinstance(clock, FakeClock)
     was = clock()
@@ -76,8 +74,6 @@ async def install(bot: Runtime, ritual: Ritual) -> Ritual:
 
 async def tick(bot: Runtime, clock: FakeClock, at: datetime | None = None) -> RunReport:
     """One scheduled run at `at` (or now)."""
-    assert bot.deps is not None
-    assert bot.client is not None
     if at is not None:
         clock.set(at)
     return await run_due(bot.deps, bot.client, now=clock(), grace=GRACE)
@@ -496,8 +492,6 @@ async def test_fan_out_through_429s_sends_everyone_once(
 async def test_prompt_now_sends_once(bot: Runtime, slack: FakeSlack, clock: FakeClock) -> None:
     """`prompt-now` sends the current week at once; asking again sends nothing more."""
     ritual = await install(bot, leaders_ritual(slack))
-    assert bot.deps is not None
-    assert bot.client is not None
     clock.set(
         datetime(2026, 11, 24, 10, tzinfo=UTC)
     )  # Tuesday, after the scheduled moment passed unseen
@@ -513,12 +507,9 @@ async def test_killed_mid_fan_out_and_restarted_prompts_everyone_once(
     people = [f"U{n:05d}" for n in range(300)]
     for user in people:
         slack.add_user(user, user.lower(), tz="Europe/Berlin")
-    first = Runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
-    await first.start()
+    first = await start_runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
     await install(first, leaders_ritual(slack, audience=tuple(people), prompt_channel_id=None))
     clock.set(MONDAY_0800_UTC)
-    assert first.deps is not None
-    assert first.client is not None
     run = asyncio.create_task(run_due(first.deps, first.client, now=clock(), grace=GRACE))
     # Poll the emulator's state: it has no event to wait on.
     while len(posted(slack, "prompt")) < 100:  # noqa: ASYNC110
@@ -529,11 +520,8 @@ async def test_killed_mid_fan_out_and_restarted_prompts_everyone_once(
     await first.stop()
     assert 100 <= len(posted(slack, "prompt")) < 300
     clock.advance(minutes=5)  # past the claim lease
-    second = Runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
-    await second.start()
+    second = await start_runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
     try:
-        assert second.deps is not None
-        assert second.client is not None
         await run_due(second.deps, second.client, now=clock(), grace=GRACE)
     finally:
         await second.stop()
@@ -638,15 +626,13 @@ async def test_start_up_sends_a_prompt_missed_while_down(
     slack: FakeSlack, clock: FakeClock, database_url: str
 ) -> None:
     """With the real scheduler on, a bot started 20 minutes after 09:00 sends the prompt at once."""
-    setup = Runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
-    await setup.start()
+    setup = await start_runtime(bot_config(slack, database_url), clock=clock, scheduling=False)
     await install(setup, leaders_ritual(slack, dm=False))
     await setup.stop()
     clock.set(MONDAY_0800_UTC + timedelta(minutes=20))
-    runtime = Runtime(
+    runtime = await start_runtime(
         bot_config(slack, database_url), clock=clock
     )  # scheduling on, as in production
-    await runtime.start()
     try:
         for _ in range(200):
             if posted(slack, "prompt"):

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bench.drill import drill_ritual, people_ids, tally
-from bot.runtime import Runtime
+from bot.runtime import Runtime, start_runtime
 from core.weeks import WeekId
 from fakeslack.server import FakeSlack
 from services.ritual_runs import FANOUT_CONCURRENCY, run_due
@@ -40,8 +40,9 @@ async def replica(
     slack: FakeSlack, clock: FakeClock, database_url: str, **env: str
 ) -> AsyncIterator[Runtime]:
     """One bot instance on the shared database, its timer off (tests drive the runs)."""
-    runtime = Runtime(bot_config(slack, database_url, **env), clock=clock, scheduling=False)
-    await runtime.start()
+    runtime = await start_runtime(
+        bot_config(slack, database_url, **env), clock=clock, scheduling=False
+    )
     try:
         yield runtime
     finally:
@@ -50,8 +51,6 @@ async def replica(
 
 async def run(runtime: Runtime, clock: FakeClock) -> None:
     """One scheduled run of this instance at the clock's time."""
-    assert runtime.deps is not None
-    assert runtime.client is not None
     await run_due(runtime.deps, runtime.client, now=clock(), grace=GRACE)
 
 
@@ -124,7 +123,6 @@ async def test_two_replicas_never_send_twice_when_a_send_outlasts_the_lease(
 
 async def renewal(owner: Runtime, clock: FakeClock) -> bool:
     """Wait (a second at most) until the owner's heartbeat has renewed Alice's claim from now."""
-    assert owner.deps is not None
     for _ in range(200):
         claim = await send_of(owner.db, ALICE_PROMPT)
         renewed_until = claim.lease_until if claim is not None else None
@@ -167,7 +165,6 @@ async def test_a_500_before_slack_accepted_the_post_is_sent_on_a_later_run(
 
 async def test_reads_are_still_retried_on_a_server_error(bot: Runtime, slack: FakeSlack) -> None:
     """A 503 on users.info (a read) is retried by the client and succeeds."""
-    assert bot.client is not None
     slack.fail_next("users.info", status=503)
     response = await bot.client.users_info(user=ALICE)
     assert response["user"]["id"] == ALICE
@@ -222,8 +219,7 @@ async def test_shutdown_lets_a_scheduled_fan_out_finish_its_sends(
         await install(setup, leaders_ritual(slack, audience=tuple(people), prompt_channel_id=None))
     clock.set(MONDAY_0800_UTC)
     slack.slow_next("chat.postMessage", seconds=30, times=FANOUT_CONCURRENCY)
-    runtime = Runtime(bot_config(slack, database_url), clock=clock)  # the timer on
-    await runtime.start()
+    runtime = await start_runtime(bot_config(slack, database_url), clock=clock)  # the timer on
     assert await until(lambda: slack.waiting == FANOUT_CONCURRENCY)  # every worker mid-post
     stopping = asyncio.create_task(runtime.stop())
     for _ in range(5):
@@ -258,8 +254,9 @@ async def test_shutdown_is_bounded_and_leaves_an_unfinished_send_to_be_checked(
         await install(setup, leaders_ritual(slack, **alice_only(slack)))
     clock.set(MONDAY_0800_UTC)
     slack.slow_next("chat.postMessage", seconds=60)
-    runtime = Runtime(bot_config(slack, database_url, SHUTDOWN_GRACE_SECONDS="0.2"), clock=clock)
-    await runtime.start()
+    runtime = await start_runtime(
+        bot_config(slack, database_url, SHUTDOWN_GRACE_SECONDS="0.2"), clock=clock
+    )
     assert await until(lambda: slack.waiting == 1)
     await asyncio.wait_for(runtime.stop(), timeout=10)  # generous: the hang lasts 60 s
     slack.release()
@@ -305,10 +302,8 @@ async def test_drill_thirty_people_two_replicas_one_cut_off_while_slack_misbehav
     people = people_ids(30)
     for user in people:
         slack.add_user(user, user.lower(), tz="UTC")
-    async with replica(slack, clock, database_url) as setup:
-        assert setup.db is not None
-        async with setup.db.transaction() as conn:
-            await ritual_repo.insert_ritual(conn, drill_ritual(people, clock()), now=clock())
+    async with replica(slack, clock, database_url) as setup, setup.db.transaction() as conn:
+        await ritual_repo.insert_ritual(conn, drill_ritual(people, clock()), now=clock())
     slack.rate_limit_next("chat.postMessage", times=3, retry_after=0)
     slack.fail_next("chat.postMessage", status=500, accepted=True, after=2)
     slack.fail_next("chat.postMessage", status=503, after=2)
@@ -330,7 +325,6 @@ async def test_drill_thirty_people_two_replicas_one_cut_off_while_slack_misbehav
             for _ in range(10):  # a tick every 30 s until every send is settled
                 clock.advance(seconds=30)
                 await asyncio.gather(run(again, clock), run(second, clock))
-                assert again.db is not None
                 async with again.db.transaction() as conn:
                     records = await sends.list_sends(
                         conn, "drill", drill_week(clock), SendKind.PROMPT

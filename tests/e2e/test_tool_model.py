@@ -13,7 +13,7 @@ from core.weeks import WeekId
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from services import digests
-from services.privacy import render_export
+from services.export import render_export
 from storage import experiments as repo
 from storage.db import Database, new_id
 from tests.e2e.conftest import ALICE, BOB, CHEN, FakeClock, channel_id, settle
@@ -149,8 +149,6 @@ async def test_drift_since_a_new_model_is_claimed_only_with_enough_entries(
     bot: Runtime, slack: FakeSlack, store: Database
 ) -> None:
     """GPT-5 first appears in W45: the W48 digest compares; with too few entries it says nothing."""
-    assert bot.deps is not None
-    assert bot.client is not None
     ritual = leaders_ritual(slack)
     await weeks_of_entries(
         store,

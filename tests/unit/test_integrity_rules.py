@@ -9,7 +9,7 @@ from blocks.digest import digest_layout, digest_messages, layout_as_json, refill
 from core.digest import Digest, build_digest
 from core.model import MAX_FIELD_CHARS, Experiment, Outcome, Source, keep_untouched
 from core.text import strip_controls
-from services.privacy import neutralise_cell
+from services.export import neutralise_cell
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
