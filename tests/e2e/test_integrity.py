@@ -22,7 +22,8 @@ from fakeslack.state import Message
 from services import digests
 from storage import experiments as repo
 from storage.db import Database
-from tests.e2e.conftest import ALICE, BOB, DANA, ROOT, FakeClock, channel_id, run_cli, settle
+from tests.cli import run_cli
+from tests.e2e.conftest import ALICE, BOB, DANA, ROOT, FakeClock, channel_id, settle
 from tests.e2e.test_digest import (
     FRIDAY_1600_BERLIN,
     a_week_of_sharing,

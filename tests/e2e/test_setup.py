@@ -10,7 +10,8 @@ from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from storage.db import Database
 from storage.rituals import list_rituals
-from tests.e2e.conftest import ADMIN, ALICE, BOB, bot_env, channel_id, run_cli, settle
+from tests.cli import run_cli
+from tests.e2e.conftest import ADMIN, ALICE, BOB, bot_env, channel_id, settle
 
 
 def setup_values(slack: FakeSlack, **overrides: Any) -> dict[str, dict[str, Any]]:

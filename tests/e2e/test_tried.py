@@ -15,7 +15,8 @@ from fakeslack.server import FakeSlack
 from storage import experiments as repo
 from storage.db import Database
 from storage.profiles import get_profile
-from tests.e2e.conftest import ALICE, BOB, ROOT, channel_id, run_cli, settle
+from tests.cli import run_cli
+from tests.e2e.conftest import ALICE, BOB, ROOT, channel_id, settle
 
 
 async def entries(store: Database, user: str = ALICE) -> list[Any]:
