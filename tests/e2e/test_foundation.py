@@ -6,13 +6,14 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.runtime import Runtime
-from core.model import FailureMode, Outcome, Source
+from core.model import Experiment, FailureMode, Outcome, Source
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from storage import experiments as repo
@@ -22,7 +23,7 @@ from tests.e2e.conftest import ALICE, BOB, settle
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def experiments_of(store: Database, user: str) -> list:  # type: ignore[type-arg]
+async def experiments_of(store: Database, user: str) -> list[Experiment]:
     async with store.transaction() as conn:
         return await repo.list_for_user(conn, "T0LOL", user, limit=100)
 
@@ -73,7 +74,7 @@ async def test_url_verification_answers_the_challenge(driver: SlackDriver) -> No
     ],
 )
 async def test_unverified_requests_get_401_and_store_nothing(
-    bot: Runtime, driver: SlackDriver, store: Database, options: dict[str, object]
+    bot: Runtime, driver: SlackDriver, store: Database, options: dict[str, Any]
 ) -> None:
     """A request Slack did not sign, or signed too long ago, is refused and changes nothing."""
     reply = await driver.slash_command(ALICE, "Claude: summarised the RFC", **options)

@@ -30,7 +30,7 @@ from storage.db import Database
 from storage.migrate import migrate
 from storage.sends import SendKind, SendStatus
 from tests.e2e.conftest import ALICE, BOB, CHEN, FakeClock, bot_config, bot_env, channel_id
-from tests.e2e.test_rituals import GRACE, MONDAY_0800_UTC, install, leaders_ritual, posted
+from tests.e2e.helpers import GRACE, MONDAY_0800_UTC, dm_id, install, leaders_ritual, posted
 
 ALICE_PROMPT = f"prompt:r-leaders:2026-W48:{ALICE}"
 
@@ -148,7 +148,7 @@ async def test_a_500_after_slack_accepted_the_post_is_not_posted_again(
     done = await send_of(bot.db, ALICE_PROMPT)
     assert done is not None
     assert done.status is SendStatus.SENT
-    assert done.ts == slack.dm_channel(ALICE).messages[0].ts  # type: ignore[union-attr]
+    assert done.ts == slack.messages(dm_id(slack, ALICE))[0].ts
 
 
 async def test_a_500_before_slack_accepted_the_post_is_sent_on_a_later_run(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -35,17 +36,17 @@ async def slack() -> AsyncIterator[FakeSlack]:
         yield fake
 
 
-def client(slack: FakeSlack, token: str | None = None, **kwargs: object) -> AsyncWebClient:
-    return AsyncWebClient(token=token or slack.token, base_url=slack.api_url, **kwargs)  # type: ignore[arg-type]
+def client(slack: FakeSlack, token: str | None = None, **kwargs: Any) -> AsyncWebClient:
+    return AsyncWebClient(token=token or slack.token, base_url=slack.api_url, **kwargs)
 
 
 def cid(slack: FakeSlack, name: str) -> str:
     return next(c.id for c in slack.ws.channels.values() if c.name == name)
 
 
-async def error_of(call: object) -> str:
+async def error_of(call: Awaitable[object]) -> str:
     with pytest.raises(SlackApiError) as caught:
-        await call  # type: ignore[misc]
+        await call
     return str(caught.value.response["error"])
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from storage import sends
 from storage.db import Database
@@ -12,7 +13,7 @@ from tests.conftest import NOW
 LEASE = timedelta(minutes=2)
 
 
-async def claim(db: Database, *, at=NOW, recipient="U1"):  # type: ignore[no-untyped-def]
+async def claim(db: Database, *, at: datetime = NOW, recipient: str = "U1") -> Claim | None:
     """Claim the W48 prompt to `recipient` at `at`."""
     async with db.transaction() as conn:
         return await sends.claim_send(
@@ -109,7 +110,7 @@ async def test_permanent_failure_is_not_retried(db: Database) -> None:
 async def test_skip_is_recorded_once(db: Database) -> None:
     """A too-late send is recorded as skipped the first time only, and then never claimed."""
     async with db.transaction() as conn:
-        args = {
+        args: dict[str, Any] = {
             "kind": SendKind.PROMPT,
             "ritual_id": "r1",
             "week": "2026-W48",
