@@ -66,6 +66,7 @@ class Runtime:
             self.config.slack_api_url,
             self._session,
             timeout=timeout,
+            retry_backoff=self.config.slack_retry_backoff_seconds,
         )
         self.deps = Deps(
             db=self.db,

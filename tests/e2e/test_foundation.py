@@ -172,8 +172,8 @@ async def test_every_subscribed_event_has_a_listener(bot: Runtime, driver: Slack
 async def test_rate_limits_and_server_errors_are_retried(
     bot: Runtime, driver: SlackDriver, slack: FakeSlack, store: Database
 ) -> None:
-    """A 429 with Retry-After and a 500 are retried by slack_sdk's handlers; nothing is lost."""
-    slack.limits.force("users.info", 1, retry_after=1)
+    """A 429 with Retry-After (0 here) and a 500 are retried by slack_sdk's handlers; nothing is lost."""
+    slack.limits.force("users.info", 1, retry_after=0)
     slack.fail_next("users.info", status=500)
     await driver.slash_command(ALICE, "Gemini: compared two vendor contracts, worked well")
     await settle(bot)

@@ -90,6 +90,7 @@ async def quiet_slack(clock: FakeClock) -> AsyncIterator[FakeSlack]:
         yield fake
 
 
+@pytest.mark.drill
 async def test_a_burst_of_replies_and_entries_loses_nothing(
     quiet_slack: FakeSlack, clock: FakeClock, database_url: str
 ) -> None:
@@ -131,6 +132,7 @@ async def test_a_burst_of_replies_and_entries_loses_nothing(
         await bot.stop()
 
 
+@pytest.mark.drill
 async def test_a_reply_acknowledged_just_before_a_crash_is_stored_once_after_restart(
     slack: FakeSlack, clock: FakeClock, database_url: str, tmp_path: Path
 ) -> None:

@@ -294,6 +294,7 @@ async def test_a_digest_part_held_by_another_worker_is_not_logged_as_an_error(
     assert channel_id(slack, "ai-digest")
 
 
+@pytest.mark.drill
 async def test_drill_thirty_people_two_replicas_one_cut_off_while_slack_misbehaves(
     slack: FakeSlack, clock: FakeClock, database_url: str
 ) -> None:
@@ -345,6 +346,7 @@ def drill_week(clock: FakeClock) -> str:
     return str(WeekId.of(clock() - timedelta(minutes=2), ZoneInfo("UTC")))
 
 
+@pytest.mark.drill
 async def test_sigterm_mid_fan_out_finishes_the_sends_in_flight_and_exits(
     database_url: str, tmp_path: Path
 ) -> None:
