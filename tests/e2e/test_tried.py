@@ -143,7 +143,7 @@ async def test_mentions_are_stored_as_written_and_never_ping(
 
 
 async def test_private_entries_stay_private(
-    bot: Runtime, driver: SlackDriver, store: Database
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, store: Database
 ) -> None:
     """`/tried private …` is stored as private; `/tried private` alone says what is missing."""
     await driver.slash_command(ALICE, "private Claude: drafted a sensitive HR note")
@@ -152,6 +152,9 @@ async def test_private_entries_stay_private(
     [exp] = await entries(store)
     assert exp.private
     assert exp.tool == "Claude"
+    missing = [e for e in slack.ephemerals(ALICE) if e.text == "Missing text"]
+    assert len(missing) == 1
+    assert "`/tried private` needs the experiment to keep private" in json.dumps(missing[0].blocks)
 
 
 async def test_profile_sets_job_function_and_home_shows_it(
