@@ -6,7 +6,7 @@ reinstall only when pyproject.toml changed. Then:
 
   demo   run a whole ritual week against the local Slack emulator (no workspace needed)
   run    run the bot itself (needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, see .env.example)
-  check  everything CI runs: format check, lint, types, then the whole test suite
+  check  everything CI runs: format check, lint, types, the fast test suite, then the drills
   test   the test suite alone (extra arguments go to pytest)
 """
 
@@ -16,6 +16,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -47,17 +48,26 @@ def run(*argv: str) -> int:
 
 
 def check() -> int:
-    """Run every check CI runs and stop at the first that fails."""
-    for step in (
-        ("ruff", "format", "--check", "."),
-        ("ruff", "check", "."),
-        ("mypy",),
-        ("python", "-m", "pytest", "-q"),
+    """Run every check CI runs, stop at the first that fails, and say how long each took.
+
+    The tests run in two steps: the fast suite on every core (pytest-xdist), then the drills
+    (tests marked `drill`: load drills and real processes killed mid-work) on their own.
+    """
+    timings: list[tuple[str, float]] = []
+    for name, step in (
+        ("format", ("ruff", "format", "--check", ".")),
+        ("lint", ("ruff", "check", ".")),
+        ("types", ("mypy",)),
+        ("tests", ("python", "-m", "pytest", "-q", "-n", "auto", "-m", "not drill")),
+        ("drills", ("python", "-m", "pytest", "-q", "-m", "drill")),
     ):
+        started = time.perf_counter()
         code = run(*step)
+        timings.append((name, time.perf_counter() - started))
         if code != 0:
             # pytest's 5 means no test ran: for this project that is a failure like any other.
             return code
+    print("timings: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings))
     return 0
 
 

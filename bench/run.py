@@ -17,10 +17,11 @@ import statistics
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
+from typing import Any
 
 from bot.config import Config
 from bot.runtime import Runtime, start_runtime
@@ -156,7 +157,7 @@ async def digest_time(size: int) -> float:
     return await with_bot(10, body)
 
 
-def median_of(runs: int, make: Callable[[], Awaitable[float]]) -> float:
+def median_of(runs: int, make: Callable[[], Coroutine[Any, Any, float]]) -> float:
     return statistics.median(asyncio.run(make()) for _ in range(runs))
 
 

@@ -99,6 +99,8 @@ class Config(StoreConfig):
     intake_lease_seconds: float = Field(default=120.0, gt=0)
     intake_retention_hours: float = Field(default=72.0, gt=0)
     slack_timeout_seconds: float = Field(default=15.0, gt=0)  # each Web API attempt
+    # The first wait before retrying a 5xx or a lost connection (doubling; 0: at once).
+    slack_retry_backoff_seconds: float = Field(default=0.5, ge=0, le=30)
     send_lease_seconds: float = Field(default=180.0, gt=0)  # a send claim without renewal
     send_heartbeat_seconds: float = Field(default=30.0, gt=0)  # lease renewal while sending
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)  # in-flight work on SIGTERM

@@ -48,7 +48,11 @@ async def session(config: Config) -> AsyncIterator[Session]:
     try:
         await migrate(db, now=system_clock())
         client = build_client(
-            config.slack_bot_token.get_secret_value(), config.slack_api_url, http, timeout=timeout
+            config.slack_bot_token.get_secret_value(),
+            config.slack_api_url,
+            http,
+            timeout=timeout,
+            retry_backoff=config.slack_retry_backoff_seconds,
         )
         team_id = str((await client.auth_test())["team_id"])
         yield Session(

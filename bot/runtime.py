@@ -100,6 +100,7 @@ async def start_runtime(
             config.slack_api_url,
             session,
             timeout=timeout,
+            retry_backoff=config.slack_retry_backoff_seconds,
         )
         llm = _language_model(config)
         if llm is not None:

@@ -32,6 +32,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import (
+    BackoffRetryIntervalCalculator,
+    FixedValueRetryIntervalCalculator,
+)
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -41,6 +46,7 @@ MAX_RETRIES = 3
 MAX_RETRY_AFTER = 10  # seconds, for a post; a longer wait is left to the caller's next run
 MAX_READ_RETRY_AFTER = 60  # seconds, for an idempotent call (nothing to double by waiting)
 DEFAULT_TIMEOUT = 15.0
+DEFAULT_RETRY_BACKOFF = 0.5  # seconds before the first retry of a 5xx or a lost connection
 
 _READ_VERBS = frozenset(
     {"info", "list", "history", "replies", "members", "getPermalink", "test", "lookupByEmail"}
@@ -146,12 +152,21 @@ def _retry_after(response: HttpResponse) -> int:
     return 1
 
 
-def retry_handlers() -> list[AsyncRetryHandler]:
-    """Return the retry policy every client of this bot uses."""
+def retry_handlers(backoff: float = DEFAULT_RETRY_BACKOFF) -> list[AsyncRetryHandler]:
+    """Return the retry policy every client of this bot uses.
+
+    A 5xx or a lost connection is retried after `backoff` seconds, doubling each time, plus
+    slack_sdk's jitter of up to a second; `backoff=0` retries at once, with no jitter.
+    """
+    interval: RetryIntervalCalculator = (
+        BackoffRetryIntervalCalculator(backoff_factor=backoff)
+        if backoff > 0
+        else FixedValueRetryIntervalCalculator(0.0)
+    )
     return [
-        SafeConnectionErrorRetry(max_retry_count=2),
+        SafeConnectionErrorRetry(max_retry_count=2, interval_calculator=interval),
         BoundedRateLimitRetry(),
-        IdempotentServerErrorRetry(max_retry_count=2),
+        IdempotentServerErrorRetry(max_retry_count=2, interval_calculator=interval),
     ]
 
 
@@ -166,6 +181,7 @@ def build_client(
     session: aiohttp.ClientSession | None = None,
     *,
     timeout: float = DEFAULT_TIMEOUT,
+    retry_backoff: float = DEFAULT_RETRY_BACKOFF,
 ) -> AsyncWebClient:
     """Create a Web API client for the bot token against `base_url`.
 
@@ -176,5 +192,5 @@ def build_client(
         base_url=base_url,
         session=session,
         timeout=int(max(1, timeout)),
-        retry_handlers=retry_handlers(),
+        retry_handlers=retry_handlers(retry_backoff),
     )

@@ -7,7 +7,6 @@ Everything talks over HTTP on 127.0.0.1. The bot's clock and the emulator's cloc
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -81,6 +80,8 @@ def bot_config(slack: FakeSlack, database_url: str, **extra: str) -> Config:
             "DATABASE_URL": database_url,
             "HOST": "127.0.0.1",
             "PORT": "0",
+            # Retry a 5xx at once: a test proves that it is retried, not how long the wait is.
+            "SLACK_RETRY_BACKOFF_SECONDS": "0",
         }
         | extra
     )
@@ -134,20 +135,5 @@ def bot_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "HOST": "127.0.0.1",
         "PORT": "0",
+        "SLACK_RETRY_BACKOFF_SECONDS": "0",
     }
-
-
-async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
-    """Run `python -m bot …` without blocking the test's event loop; return code, stdout, stderr."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    return int(process.returncode or 0), out.decode(), err.decode()

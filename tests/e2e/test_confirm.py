@@ -19,8 +19,7 @@ from storage import confirmations
 from storage import experiments as repo
 from storage.db import Database
 from tests.e2e.conftest import ALICE, BOB, FakeClock, channel_id, settle
-from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, prompts_to, tick
-from tests.e2e.test_tried import form
+from tests.e2e.helpers import MONDAY_0800_UTC, form, install, leaders_ritual, prompts_to, tick
 
 WORKED_WELL = "Claude drafted the board memo and it worked well."
 HALLUCINATED = "Claude drafted the board memo, but it hallucinated two numbers."

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from slack_sdk.models.blocks import Block
@@ -18,51 +17,20 @@ from fakeslack.server import FakeSlack
 from services import digests
 from storage import experiments as repo
 from storage.db import Database, new_id
-from tests.e2e.conftest import ADMIN, ALICE, BOB, CHEN, DANA, FakeClock, channel_id, settle
-from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, posted, tick
-from tests.e2e.test_setup import cli
-
-FRIDAY_1600_BERLIN = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
-
-
-def digest_messages(slack: FakeSlack) -> list[Any]:
-    return [m for m in slack.messages(channel_id(slack, "ai-digest")) if m.bot_id]
-
-
-def all_text(messages: list[Any]) -> str:
-    return json.dumps([m.blocks for m in messages])
-
-
-async def a_week_of_sharing(
-    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
-) -> None:
-    """Prompts on Monday, then replies with surprises and failures, /tried entries, a private one."""
-    await install(bot, leaders_ritual(slack))
-    await tick(bot, clock, MONDAY_0800_UTC)
-    leaders = channel_id(slack, "leaders")
-    prompt = slack.messages(leaders)[0].ts
-    clock.advance(hours=2)
-    await driver.post_message(
-        ALICE,
-        leaders,
-        "Tool: Copilot\nWhat happened: wrote the migration\nFailed: it invented a CLI flag <!channel>",
-        thread_ts=prompt,
-    )
-    await driver.post_message(
-        BOB,
-        leaders,
-        "Claude drafted the board memo. Surprised it knew our org chart.",
-        thread_ts=prompt,
-    )
-    await driver.post_message(
-        DANA,
-        leaders,
-        "Tool: Copilot\nWhat happened: tests\nFailed: only did half of the files, silently",
-        thread_ts=prompt,
-    )
-    await driver.slash_command(CHEN, "Cursor: prototyped the dashboard, worked great")
-    await driver.slash_command(CHEN, "private ChatGPT: a sensitive HR note")
-    await settle(bot)
+from tests.e2e.conftest import ADMIN, ALICE, BOB, CHEN, FakeClock, channel_id, settle
+from tests.e2e.helpers import (
+    FRIDAY_1600_BERLIN,
+    MONDAY_0800_UTC,
+    a_week_of_sharing,
+    all_text,
+    cli,
+    digest_messages,
+    dm_id,
+    install,
+    leaders_ritual,
+    posted,
+    tick,
+)
 
 
 async def test_digest_is_posted_once_with_every_section(
@@ -165,7 +133,7 @@ async def test_three_hundred_experiments_are_all_counted_and_split_within_limits
             assert f"failure {n}" in text
         if n % 3 == 0:
             assert f"surprise {n}" in text
-    assert all(len(m.blocks) <= 50 for m in messages)
+    assert all(m.blocks is not None and len(m.blocks) <= 50 for m in messages)
     assert f"Part 1 of {len(messages)}" in all_text([main])
     assert [c for c in slack.calls("chat.postMessage") if not c.ok] == []
 
@@ -187,9 +155,9 @@ async def test_archived_digest_channel_tells_the_admin_and_keeps_the_digest(
     assert "is_archived" in caplog.text
     notices = [
         m
-        for m in slack.messages(slack.dm_channel(ADMIN).id)
+        for m in slack.messages(dm_id(slack, ADMIN))
         if "could not be posted" in json.dumps(m.blocks)
-    ]  # type: ignore[union-attr]
+    ]
     assert len(notices) == 1
     slack.ws.channels[digest].is_archived = False
     ritual = leaders_ritual(slack)

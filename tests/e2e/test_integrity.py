@@ -22,15 +22,20 @@ from fakeslack.state import Message
 from services import digests
 from storage import experiments as repo
 from storage.db import Database
-from tests.e2e.conftest import ALICE, BOB, DANA, ROOT, FakeClock, channel_id, run_cli, settle
-from tests.e2e.test_digest import (
+from tests.cli import run_cli
+from tests.e2e.conftest import ALICE, BOB, DANA, ROOT, FakeClock, channel_id, settle
+from tests.e2e.helpers import (
     FRIDAY_1600_BERLIN,
+    MONDAY_0800_UTC,
     a_week_of_sharing,
     all_text,
     digest_messages,
+    entries,
+    form,
+    install,
+    leaders_ritual,
+    tick,
 )
-from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, tick
-from tests.e2e.test_tried import entries, form
 
 
 async def prompt_thread(bot: Runtime, slack: FakeSlack, clock: FakeClock) -> tuple[str, str]:

@@ -26,8 +26,7 @@ from fakeslack.server import FakeSlack
 from services.llm import LanguageModel, ModelUnavailable
 from storage.db import Database
 from tests.e2e.conftest import ALICE, BOB, FakeClock, bot_config, channel_id, settle
-from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, stored, tick
-from tests.e2e.test_tried import entries, form
+from tests.e2e.helpers import MONDAY_0800_UTC, entries, form, install, leaders_ritual, tick
 
 MODEL = "fake-small"
 # No marker the rules know ("wrong", "invented", …): only a reader sees it failed.
@@ -141,7 +140,7 @@ async def test_a_subtle_failure_is_stored_with_the_models_failure_mode(
     llm.reply_with(GOOD_ANSWER)
     leaders, ts, status = await reply_in_thread(bot, driver, slack, clock, SUBTLE)
     assert status == 200
-    [exp] = await stored(store, BOB)
+    [exp] = await entries(store, BOB)
     assert fields(exp) == ("Claude", Outcome.FAILED, FailureMode.CONFIDENT_WRONG, "", CITED)
     assert exp.summary == SUBTLE
     assert memo_on(slack, leaders, ts)
@@ -186,7 +185,7 @@ async def test_a_malformed_or_mislabelled_answer_keeps_the_rules_reading(
     """What the model says that is not JSON or not an allowed label is dropped for the rules'."""
     llm.reply_with(content)
     leaders, ts, _status = await reply_in_thread(bot, driver, slack, clock, MARKED)
-    [exp] = await stored(store, BOB)
+    [exp] = await entries(store, BOB)
     assert fields(exp) == rules_reading(MARKED)
     assert memo_on(slack, leaders, ts)
     assert len(llm.requests) == 1
@@ -205,7 +204,7 @@ async def test_a_hanging_model_times_out_and_the_reply_is_still_captured(
     llm.hang()
     leaders, ts, status = await reply_in_thread(bot, driver, slack, clock, MARKED)
     assert status == 200
-    [exp] = await stored(store, BOB)
+    [exp] = await entries(store, BOB)
     assert fields(exp) == rules_reading(MARKED)
     assert memo_on(slack, leaders, ts)
     assert len(llm.requests) == 1
@@ -226,7 +225,7 @@ async def test_rate_limits_and_errors_fall_back_once_without_retrying(
     llm.fail(status)
     with caplog.at_level(logging.INFO):
         leaders, ts, _ = await reply_in_thread(bot, driver, slack, clock, MARKED)
-    [exp] = await stored(store, BOB)
+    [exp] = await entries(store, BOB)
     assert fields(exp) == rules_reading(MARKED)
     assert memo_on(slack, leaders, ts)
     assert len(llm.requests) == 1
@@ -250,7 +249,7 @@ async def test_a_refused_key_falls_back_to_the_rules(
     """The endpoint answers 401 to a wrong key; the reply is captured as the rules read it."""
     llm.reply_with(GOOD_ANSWER)
     await reply_in_thread(bot, driver, slack, clock, SUBTLE)
-    [exp] = await stored(store, BOB)
+    [exp] = await entries(store, BOB)
     assert fields(exp) == rules_reading(SUBTLE)
 
 

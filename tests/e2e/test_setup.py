@@ -11,7 +11,8 @@ from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from storage.db import Database
 from storage.rituals import list_rituals
-from tests.e2e.conftest import ADMIN, ALICE, BOB, bot_env, channel_id, run_cli, settle
+from tests.e2e.conftest import ADMIN, ALICE, BOB, channel_id, settle
+from tests.e2e.helpers import cli, dm_id
 
 
 def setup_values(slack: FakeSlack, **overrides: Any) -> dict[str, dict[str, Any]]:
@@ -104,12 +105,7 @@ async def test_admin_sets_up_a_ritual_with_the_modal(
         True,
         ADMIN,
     )
-    assert "Leadership" in slack.messages(slack.dm_channel(ADMIN).id)[-1].text  # type: ignore[union-attr]
-
-
-async def cli(slack: FakeSlack, database_url: str, cwd: Path, *args: str) -> tuple[int, str, str]:
-    """Run `python -m bot …` against the emulator."""
-    return await run_cli(bot_env(slack, database_url), cwd, *args)
+    assert "Leadership" in slack.messages(dm_id(slack, ADMIN))[-1].text
 
 
 async def test_operators_manage_rituals_from_the_cli(

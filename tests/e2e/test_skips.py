@@ -11,7 +11,7 @@ from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from storage.db import Database
 from tests.e2e.conftest import ALICE, DANA, FakeClock, settle
-from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, tick
+from tests.e2e.helpers import MONDAY_0800_UTC, install, leaders_ritual, tick
 
 WEEK = "2026-W48"
 

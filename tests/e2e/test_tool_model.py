@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 
+from blocks.digest import DigestMessage as RenderedMessage
 from bot.runtime import Runtime
 from core.model import Experiment, Outcome, Source
 from core.weeks import WeekId
@@ -17,9 +19,16 @@ from services.export import render_export
 from storage import experiments as repo
 from storage.db import Database, new_id
 from tests.e2e.conftest import ALICE, BOB, CHEN, FakeClock, channel_id, settle
-from tests.e2e.test_digest import FRIDAY_1600_BERLIN, all_text, digest_messages
-from tests.e2e.test_rituals import MONDAY_0800_UTC, install, leaders_ritual, tick
-from tests.e2e.test_tried import form
+from tests.e2e.helpers import (
+    FRIDAY_1600_BERLIN,
+    MONDAY_0800_UTC,
+    all_text,
+    digest_messages,
+    form,
+    install,
+    leaders_ritual,
+    tick,
+)
 
 
 async def stored(store: Database) -> list[Experiment]:
@@ -178,5 +187,5 @@ async def test_drift_since_a_new_model_is_claimed_only_with_enough_entries(
     assert w45.drift == ()
 
 
-def all_text_of(messages: list[digests.DigestMessage]) -> str:
+def all_text_of(messages: Sequence[RenderedMessage]) -> str:
     return json.dumps([m.blocks for m in messages])

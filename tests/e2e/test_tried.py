@@ -6,34 +6,16 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
 
 from bot.runtime import Runtime
 from core.model import JobFunction, Outcome, Source
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
-from storage import experiments as repo
 from storage.db import Database
 from storage.profiles import get_profile
-from tests.e2e.conftest import ALICE, BOB, ROOT, channel_id, run_cli, settle
-
-
-async def entries(store: Database, user: str = ALICE) -> list[Any]:
-    async with store.transaction() as conn:
-        return await repo.list_for_user(conn, "T0LOL", user, limit=100)
-
-
-def form(**fields: str) -> dict[str, dict[str, Any]]:
-    """Form values as Slack sends them in view.state.values."""
-    values: dict[str, dict[str, Any]] = {}
-    for name, value in fields.items():
-        if name in {"outcome", "failure_mode", "job_function"}:
-            values[name] = {name: {"type": "static_select", "selected_option": {"value": value}}}
-        elif name in {"private", "dm_prompts"}:
-            values[name] = {name: {"type": "checkboxes", "selected_options": [{"value": value}]}}
-        else:
-            values[name] = {name: {"type": "plain_text_input", "value": value}}
-    return values
+from tests.cli import run_cli
+from tests.e2e.conftest import ALICE, BOB, ROOT, FakeClock, channel_id, settle
+from tests.e2e.helpers import entries, form
 
 
 async def test_bare_tried_opens_the_form_and_saving_stores_once(
@@ -131,12 +113,12 @@ async def test_someone_elses_entry_cannot_be_changed(
 
 
 async def test_undo_deletes_the_last_entry(
-    bot: Runtime, driver: SlackDriver, store: Database
+    bot: Runtime, driver: SlackDriver, store: Database, clock: FakeClock
 ) -> None:
     """`/tried undo` removes only the newest entry."""
     await driver.slash_command(ALICE, "Claude: first")
     await settle(bot)
-    bot.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    clock.advance(minutes=1)
     await driver.slash_command(ALICE, "Gemini: second")
     await settle(bot)
     await driver.slash_command(ALICE, "undo")
@@ -161,7 +143,7 @@ async def test_mentions_are_stored_as_written_and_never_ping(
 
 
 async def test_private_entries_stay_private(
-    bot: Runtime, driver: SlackDriver, store: Database
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, store: Database
 ) -> None:
     """`/tried private …` is stored as private; `/tried private` alone says what is missing."""
     await driver.slash_command(ALICE, "private Claude: drafted a sensitive HR note")
@@ -170,6 +152,9 @@ async def test_private_entries_stay_private(
     [exp] = await entries(store)
     assert exp.private
     assert exp.tool == "Claude"
+    missing = [e for e in slack.ephemerals(ALICE) if e.text == "Missing text"]
+    assert len(missing) == 1
+    assert "`/tried private` needs the experiment to keep private" in json.dumps(missing[0].blocks)
 
 
 async def test_profile_sets_job_function_and_home_shows_it(

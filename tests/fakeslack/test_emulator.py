@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -14,6 +15,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -35,17 +37,17 @@ async def slack() -> AsyncIterator[FakeSlack]:
         yield fake
 
 
-def client(slack: FakeSlack, token: str | None = None, **kwargs: object) -> AsyncWebClient:
-    return AsyncWebClient(token=token or slack.token, base_url=slack.api_url, **kwargs)  # type: ignore[arg-type]
+def client(slack: FakeSlack, token: str | None = None, **kwargs: Any) -> AsyncWebClient:
+    return AsyncWebClient(token=token or slack.token, base_url=slack.api_url, **kwargs)
 
 
 def cid(slack: FakeSlack, name: str) -> str:
     return next(c.id for c in slack.ws.channels.values() if c.name == name)
 
 
-async def error_of(call: object) -> str:
+async def error_of(call: Awaitable[object]) -> str:
     with pytest.raises(SlackApiError) as caught:
-        await call  # type: ignore[misc]
+        await call
     return str(caught.value.response["error"])
 
 
@@ -177,7 +179,8 @@ async def test_rate_limit_answers_429_and_the_sdk_waits(slack: FakeSlack) -> Non
     plain = client(slack)
     assert await error_of(plain.users_info(user="U1")) == "ratelimited"
     assert slack.calls("users.info")[-1].http_status == 429
-    slack.limits.force("users.info", 1, retry_after=1)
+    # Retry-After 0: slack_sdk still adds its jitter (under a second), but no whole second more.
+    slack.limits.force("users.info", 1, retry_after=0)
     patient = client(slack, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=1)])
     assert (await patient.users_info(user="U1"))["ok"]
 
@@ -195,7 +198,13 @@ async def test_tiers_are_enforced_per_method() -> None:
 async def test_server_errors_are_injected_and_retried(slack: FakeSlack) -> None:
     """An injected 500 is retried by slack_sdk's server-error handler."""
     slack.fail_next("auth.test", status=500)
-    api = client(slack, retry_handlers=[AsyncServerErrorRetryHandler(max_retry_count=1)])
+    at_once = FixedValueRetryIntervalCalculator(0.0)
+    api = client(
+        slack,
+        retry_handlers=[
+            AsyncServerErrorRetryHandler(max_retry_count=1, interval_calculator=at_once)
+        ],
+    )
     assert (await api.auth_test())["ok"]
     assert [c.http_status for c in slack.calls("auth.test")] == [500, 200]
 

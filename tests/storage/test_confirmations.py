@@ -9,7 +9,7 @@ from storage import confirmations
 from storage import experiments as repo
 from storage.db import Database
 from tests.conftest import NOW
-from tests.storage.test_experiments import make_experiment
+from tests.factories import make_experiment
 
 
 async def test_confirmations_add_up_and_outlive_updates(db: Database) -> None:

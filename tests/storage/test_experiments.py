@@ -5,30 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from core.model import Experiment, FailureMode, JobFunction, Outcome, Source
+from core.model import Outcome
 from storage import experiments as repo
-from storage.db import Database, new_id
+from storage.db import Database
 from storage.events import claim_event
 from tests.conftest import NOW
-
-
-def make_experiment(**changes: object) -> Experiment:
-    """An experiment with sensible defaults, changed as asked."""
-    base = Experiment(
-        id=new_id(),
-        team_id="T1",
-        user_id="U1",
-        source=Source.COMMAND,
-        summary="drafted the migration plan, it invented a CLI flag",
-        created_at=NOW,
-        updated_at=NOW,
-        week="2026-W48",
-        tool="GitHub Copilot",
-        outcome=Outcome.FAILED,
-        failure_mode=FailureMode.CONFIDENT_WRONG,
-        job_function=JobFunction.ENGINEERING,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+from tests.factories import make_experiment
 
 
 async def test_round_trip_keeps_every_field(db: Database) -> None:

@@ -11,7 +11,7 @@ from storage import experiments as repo
 from storage.db import Database, to_db_time
 from storage.migrate import current_version, load_migrations, migrate
 from tests.conftest import NOW
-from tests.storage.test_experiments import make_experiment
+from tests.factories import make_experiment
 
 
 async def test_a_row_stored_before_the_model_column_reads_with_no_model(

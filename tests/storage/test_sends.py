@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -17,7 +17,7 @@ LEASE = timedelta(minutes=2)
 WEEK = WeekId.parse("2026-W48")
 
 
-async def claim(db: Database, *, at=NOW, recipient="U1"):  # type: ignore[no-untyped-def]
+async def claim(db: Database, *, at: datetime = NOW, recipient: str = "U1") -> Claim | None:
     """Claim the W48 prompt to `recipient` at `at`."""
     async with db.transaction() as conn:
         return await sends.claim_send(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config, ConfigError, StoreConfig
+from bot.slack_client import IdempotentServerErrorRetry, SafeConnectionErrorRetry, retry_handlers
 
 VALID = {"SLACK_BOT_TOKEN": "xoxb-1-secret", "SLACK_SIGNING_SECRET": "shh-signing"}
 
@@ -115,3 +116,29 @@ def test_sending_and_shutdown_settings() -> None:
         Config.from_env({**VALID, "SEND_LEASE_SECONDS": "40", "SEND_HEARTBEAT_SECONDS": "30"})
     with pytest.raises(ConfigError, match="SLACK_TIMEOUT_SECONDS"):
         Config.from_env({**VALID, "SLACK_TIMEOUT_SECONDS": "0"})
+
+
+def test_retry_backoff_is_a_setting_and_zero_retries_at_once() -> None:
+    """SLACK_RETRY_BACKOFF_SECONDS is 0.5 s unless set; 0 gives handlers that wait nothing
+    before retrying a 5xx or a lost connection; a negative value is refused."""
+    assert Config.from_env(VALID).slack_retry_backoff_seconds == 0.5
+    assert (
+        Config.from_env({**VALID, "SLACK_RETRY_BACKOFF_SECONDS": "0"}).slack_retry_backoff_seconds
+        == 0
+    )
+    with pytest.raises(ConfigError, match="SLACK_RETRY_BACKOFF_SECONDS"):
+        Config.from_env({**VALID, "SLACK_RETRY_BACKOFF_SECONDS": "-1"})
+    for handler in retry_handlers(0):
+        if isinstance(handler, IdempotentServerErrorRetry | SafeConnectionErrorRetry):
+            assert [handler.interval_calculator.calculate_sleep_duration(n) for n in range(3)] == [
+                0,
+                0,
+                0,
+            ]
+    waits = [
+        handler.interval_calculator.calculate_sleep_duration(0)
+        for handler in retry_handlers(0.5)
+        if isinstance(handler, IdempotentServerErrorRetry)
+    ]
+    assert len(waits) == 1
+    assert 0.5 <= waits[0] < 1.5  # the backoff plus slack_sdk's jitter

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from core.digest import build_digest, find_rising, is_failure, is_surprise
-from core.model import FailureMode, JobFunction, Outcome
+from typing import Any
+
+from core.digest import Digest, build_digest, find_rising, is_failure, is_surprise
+from core.model import Experiment, FailureMode, JobFunction, Outcome
 from tests.factories import experiment
 
 
-def digest_of(experiments, **kwargs):  # type: ignore[no-untyped-def]
+def digest_of(experiments: list[Experiment], **kwargs: Any) -> Digest:
     """Build a digest for W48 with empty history unless given."""
-    options = {
+    options: dict[str, Any] = {
         "week": "2026-W48",
         "ritual_name": "Leaders",
         "experiments": experiments,

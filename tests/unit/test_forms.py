@@ -20,7 +20,7 @@ def submitted(**fields: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, value in fields.items():
         if name in {"outcome", "failure_mode", "job_function"}:
-            entry = {
+            entry: dict[str, Any] = {
                 "type": "static_select",
                 "selected_option": {"value": value} if value else None,
             }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from blocks.digest import digest_layout, digest_messages, layout_as_json, refill
 from core.digest import Digest, build_digest
@@ -38,7 +39,7 @@ def test_formula_cells_are_neutralised() -> None:
     assert neutralise_cell(True) == "True"
 
 
-def _exp(n: int, **changes: str) -> Experiment:
+def _exp(n: int, **changes: Any) -> Experiment:
     exp = Experiment(
         id=f"e{n}",
         team_id="T1",

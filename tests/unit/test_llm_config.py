@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config, ConfigError
-from tests.unit.test_cli import run_cli
+from tests.cli import invoke as run_cli
 
 VALID = {"SLACK_BOT_TOKEN": "xoxb-1-secret", "SLACK_SIGNING_SECRET": "shh-signing"}
 LLM = {

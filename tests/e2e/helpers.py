@@ -1,0 +1,184 @@
+"""What several end-to-end modules share: the Leaders ritual, a week of sharing, and how to read the results.
+
+Test modules import from here (and from `conftest`), never from one another.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.runtime import Runtime
+from core.model import Experiment
+from core.rituals import AudienceKind, Ritual
+from core.schedule import Weekday
+from fakeslack.driver import SlackDriver
+from fakeslack.server import FakeSlack
+from fakeslack.state import Channel, Message
+from services.ritual_runs import RunReport, run_due
+from services.ritual_setup import create_ritual
+from storage import experiments as repo
+from storage.db import Database
+from tests.cli import run_cli
+from tests.e2e.conftest import ADMIN, ALICE, BOB, CHEN, DANA, FakeClock, bot_env, channel_id, settle
+
+GRACE = timedelta(hours=6)
+
+
+MONDAY_0800_UTC = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Berlin, week 2026-W48
+
+
+def leaders_ritual(slack: FakeSlack, **changes: Any) -> Ritual:
+    """Monday 09:00 Europe/Berlin, in #leaders and by DM, reminder Wednesday 14:00, digest Friday 16:00."""
+    base = Ritual(
+        id="r-leaders",
+        team_id="T0LOL",
+        name="Leaders",
+        audience_kind=AudienceKind.USERS,
+        audience=(ALICE, BOB, CHEN),
+        weekday=Weekday.MON,
+        at=time(9, 0),
+        tz="Europe/Berlin",
+        prompt_channel_id=channel_id(slack, "leaders"),
+        dm=True,
+        reminder_weekday=Weekday.WED,
+        reminder_at=time(14, 0),
+        digest_channel_id=channel_id(slack, "ai-digest"),
+        created_by=ADMIN,
+    )
+    return replace(base, **changes)
+
+
+CREATED = datetime(2026, 1, 5, 12, tzinfo=UTC)  # before every moment these tests look at
+
+
+async def install(bot: Runtime, ritual: Ritual) -> Ritual:
+    """Create the ritual (as the modal and the CLI do) early in 2026, then put the clock back."""
+    assert bot.deps is not None
+    assert bot.client is not None
+    clock = bot.clock
+    assert isinstance(clock, FakeClock)
+    was = clock()
+    clock.set(CREATED)
+    assert await create_ritual(bot.deps, bot.client, ritual) == []
+    clock.set(was)
+    return ritual
+
+
+async def tick(bot: Runtime, clock: FakeClock, at: datetime | None = None) -> RunReport:
+    """One scheduled run at `at` (or now)."""
+    assert bot.deps is not None
+    assert bot.client is not None
+    if at is not None:
+        clock.set(at)
+    return await run_due(bot.deps, bot.client, now=clock(), grace=GRACE)
+
+
+def posted(slack: FakeSlack, kind: str) -> list[str]:
+    """Every send key the bot posted, of one kind, from the messages' metadata."""
+    keys = []
+    for channel in slack.ws.channels.values():
+        for message in channel.messages:
+            key = (message.metadata or {}).get("event_payload", {}).get("send_key", "")
+            if key.startswith(kind + ":"):
+                keys.append(key)
+    return keys
+
+
+FRIDAY_1600_BERLIN = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+
+
+def digest_messages(slack: FakeSlack) -> list[Message]:
+    """What the bot posted in #ai-digest."""
+    return [m for m in slack.messages(channel_id(slack, "ai-digest")) if m.bot_id]
+
+
+def all_text(messages: list[Message]) -> str:
+    """Every block of `messages` as one JSON string, to search in."""
+    return json.dumps([m.blocks for m in messages])
+
+
+async def a_week_of_sharing(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
+) -> None:
+    """Prompts on Monday, then replies with surprises and failures, /tried entries, a private one."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    leaders = channel_id(slack, "leaders")
+    prompt = slack.messages(leaders)[0].ts
+    clock.advance(hours=2)
+    await driver.post_message(
+        ALICE,
+        leaders,
+        "Tool: Copilot\nWhat happened: wrote the migration\nFailed: it invented a CLI flag <!channel>",
+        thread_ts=prompt,
+    )
+    await driver.post_message(
+        BOB,
+        leaders,
+        "Claude drafted the board memo. Surprised it knew our org chart.",
+        thread_ts=prompt,
+    )
+    await driver.post_message(
+        DANA,
+        leaders,
+        "Tool: Copilot\nWhat happened: tests\nFailed: only did half of the files, silently",
+        thread_ts=prompt,
+    )
+    await driver.slash_command(CHEN, "Cursor: prototyped the dashboard, worked great")
+    await driver.slash_command(CHEN, "private ChatGPT: a sensitive HR note")
+    await settle(bot)
+
+
+async def entries(store: Database, user: str = ALICE) -> list[Experiment]:
+    """A person's stored entries, as `/tried list` reads them."""
+    async with store.transaction() as conn:
+        return await repo.list_for_user(conn, "T0LOL", user, limit=100)
+
+
+def form(**fields: str) -> dict[str, dict[str, Any]]:
+    """Form values as Slack sends them in view.state.values."""
+    values: dict[str, dict[str, Any]] = {}
+    for name, value in fields.items():
+        if name in {"outcome", "failure_mode", "job_function"}:
+            values[name] = {name: {"type": "static_select", "selected_option": {"value": value}}}
+        elif name in {"private", "dm_prompts"}:
+            values[name] = {name: {"type": "checkboxes", "selected_options": [{"value": value}]}}
+        else:
+            values[name] = {name: {"type": "plain_text_input", "value": value}}
+    return values
+
+
+async def cli(slack: FakeSlack, database_url: str, cwd: Path, *args: str) -> tuple[int, str, str]:
+    """Run `python -m bot …` against the emulator."""
+    return await run_cli(bot_env(slack, database_url), cwd, *args)
+
+
+def prompts_to(slack: FakeSlack, user: str) -> list[Message]:
+    """The prompts the bot posted in a person's DM."""
+    dm = slack.dm_channel(user)
+    if dm is None:
+        return []
+    return [
+        m
+        for m in dm.messages
+        if m.bot_id
+        and (m.metadata or {}).get("event_payload", {}).get("send_key", "").startswith("prompt:")
+    ]
+
+
+def dm_id(slack: FakeSlack, user: str) -> str:
+    """The id of the bot's DM with `user`, which must exist by now."""
+    dm = slack.dm_channel(user)
+    assert dm is not None, f"no DM with {user}"
+    return dm.id
+
+
+def message_at(channel: Channel, ts: str) -> Message:
+    """The message at `ts` in `channel`, which must be there."""
+    message = channel.find(ts)
+    assert message is not None, f"no message {ts} in {channel.id}"
+    return message
