@@ -9,6 +9,10 @@ Rules:
 - A database whose version is newer than the newest file here refuses to start: old code must
   not write into a schema it does not understand.
 - Statements are separated by a line ending in `;`; files hold no procedural SQL.
+- Several replicas may start at once: each step is one transaction that first takes the
+  migration lock (PostgreSQL: `pg_advisory_xact_lock` keyed by the schema; SQLite: the write
+  lock of `BEGIN IMMEDIATE`), then reads the version afresh and applies the next file only if it
+  is still missing. So every file runs exactly once, whoever gets there first.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from importlib import resources
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database, to_db_time
 
@@ -57,32 +62,47 @@ def load_migrations() -> list[Migration]:
     return found
 
 
+async def _lock_and_read_version(db: Database, conn: AsyncConnection) -> int:
+    """Take the migration lock for this transaction and return the version under it."""
+    if db.is_postgres:
+        # CREATE TABLE IF NOT EXISTS itself races between sessions on PostgreSQL: lock first.
+        await conn.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(hashtext('learning-out-loud:migrate:' || current_schema()))"
+            )
+        )
+    await conn.execute(
+        text(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL,"
+            " applied_at VARCHAR(32) NOT NULL)"
+        )
+    )
+    row = (await conn.execute(text("SELECT MAX(version) FROM schema_migrations"))).first()
+    return int(row[0]) if row is not None and row[0] is not None else 0
+
+
 async def current_version(db: Database) -> int:
     """Return the schema version of the database (0 for a fresh one)."""
     async with db.transaction() as conn:
-        await conn.execute(
-            text(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL,"
-                " applied_at VARCHAR(32) NOT NULL)"
-            )
-        )
-        row = (await conn.execute(text("SELECT MAX(version) FROM schema_migrations"))).first()
-    return int(row[0]) if row is not None and row[0] is not None else 0
+        return await _lock_and_read_version(db, conn)
 
 
 async def migrate(db: Database, *, now: datetime) -> int:
     """Bring the schema to the newest version and return it."""
     migrations = load_migrations()
     latest = migrations[-1].version if migrations else 0
-    version = await current_version(db)
-    if version > latest:
-        raise SchemaTooNewError(
-            f"database schema is at version {version}, this release knows up to {latest}: "
-            "upgrade the bot or point DATABASE_URL at another database"
-        )
-    for migration in migrations[version:]:
+    while True:
         async with db.transaction() as conn:
+            version = await _lock_and_read_version(db, conn)
+            if version > latest:
+                raise SchemaTooNewError(
+                    f"database schema is at version {version}, this release knows up to "
+                    f"{latest}: upgrade the bot or point DATABASE_URL at another database"
+                )
+            if version == latest:
+                return latest
+            migration = migrations[version]
             try:
                 for statement in migration.statements():
                     await conn.execute(text(statement))
@@ -97,4 +117,3 @@ async def migrate(db: Database, *, now: datetime) -> int:
                 ),
                 {"version": migration.version, "name": migration.name, "at": to_db_time(now)},
             )
-    return latest
