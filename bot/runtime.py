@@ -132,6 +132,7 @@ class Runtime:
         await asyncio.gather(*draining)
         if self._scheduler is not None:
             self._scheduler.shutdown()
+            await self._scheduler.release()
         if self._session is not None:
             await self._session.close()
         if self.deps is not None and self.deps.llm is not None:

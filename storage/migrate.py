@@ -2,6 +2,8 @@
 
 Rules:
 - A file is named `NNNN_what_it_does.sql`; once released it is never edited, only followed.
+  Numbers are unique and may leave gaps; every file not yet recorded in `schema_migrations` is
+  applied, in order, so a file numbered below one already applied is not skipped.
 - Each file runs in its own transaction together with its row in `schema_migrations`, so a
   failure leaves the database at the previous version.
 - The version lives in a table, not in SQLite's `PRAGMA user_version`, so the same code serves
@@ -57,13 +59,13 @@ def load_migrations() -> list[Migration]:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {versions}")
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two migrations share a number: {versions}")
     return found
 
 
-async def _lock_and_read_version(db: Database, conn: AsyncConnection) -> int:
-    """Take the migration lock for this transaction and return the version under it."""
+async def _lock_and_read_applied(db: Database, conn: AsyncConnection) -> set[int]:
+    """Take the migration lock for this transaction and return the versions applied."""
     if db.is_postgres:
         # CREATE TABLE IF NOT EXISTS itself races between sessions on PostgreSQL: lock first.
         await conn.execute(
@@ -78,14 +80,14 @@ async def _lock_and_read_version(db: Database, conn: AsyncConnection) -> int:
             " applied_at VARCHAR(32) NOT NULL)"
         )
     )
-    row = (await conn.execute(text("SELECT MAX(version) FROM schema_migrations"))).first()
-    return int(row[0]) if row is not None and row[0] is not None else 0
+    rows = (await conn.execute(text("SELECT version FROM schema_migrations"))).all()
+    return {int(version) for (version,) in rows}
 
 
 async def current_version(db: Database) -> int:
     """Return the schema version of the database (0 for a fresh one)."""
     async with db.transaction() as conn:
-        return await _lock_and_read_version(db, conn)
+        return max(await _lock_and_read_applied(db, conn), default=0)
 
 
 async def migrate(db: Database, *, now: datetime) -> int:
@@ -94,15 +96,17 @@ async def migrate(db: Database, *, now: datetime) -> int:
     latest = migrations[-1].version if migrations else 0
     while True:
         async with db.transaction() as conn:
-            version = await _lock_and_read_version(db, conn)
+            applied = await _lock_and_read_applied(db, conn)
+            version = max(applied, default=0)
             if version > latest:
                 raise SchemaTooNewError(
                     f"database schema is at version {version}, this release knows up to "
                     f"{latest}: upgrade the bot or point DATABASE_URL at another database"
                 )
-            if version == latest:
+            missing = [m for m in migrations if m.version not in applied]
+            if not missing:
                 return latest
-            migration = migrations[version]
+            migration = missing[0]
             try:
                 for statement in migration.statements():
                     await conn.execute(text(statement))

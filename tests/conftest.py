@@ -37,7 +37,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
+async def db(database_url: str) -> AsyncIterator[Database]:  # noqa: F811  (the imported fixture)
     """A migrated database, closed after the test."""
     database = Database.connect(database_url)
     await migrate(database, now=NOW)

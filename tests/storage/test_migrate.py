@@ -36,7 +36,7 @@ async def test_migrating_twice_changes_nothing(database_url: str) -> None:
         assert await migrate(db, now=NOW) == first
         async with db.transaction() as conn:
             count = (await conn.execute(text("SELECT COUNT(*) FROM schema_migrations"))).scalar()
-        assert count == first
+        assert count == len(load_migrations())
     finally:
         await db.close()
 
@@ -85,7 +85,7 @@ async def test_three_replicas_migrating_at_once_apply_each_file_once(database_ur
         assert results == [latest, latest, latest]
         async with replicas[0].read() as conn:
             rows = (await conn.execute(text("SELECT version FROM schema_migrations"))).all()
-        assert sorted(version for (version,) in rows) == list(range(1, latest + 1))
+        assert sorted(version for (version,) in rows) == [m.version for m in load_migrations()]
     finally:
         for db in replicas:
             await db.close()
@@ -104,13 +104,14 @@ async def test_reads_take_no_write_lock(database_url: str) -> None:
                 count = (
                     await reader.execute(text("SELECT COUNT(*) FROM schema_migrations"))
                 ).scalar()
-            assert count == load_migrations()[-1].version
+            assert count == len(load_migrations())
             assert await db.ping()
     finally:
         await db.close()
 
 
-def test_migration_files_are_numbered_without_gaps() -> None:
-    """Every shipped migration has the next number."""
+def test_migration_files_are_numbered_in_order() -> None:
+    """Every shipped migration has a number of its own, oldest first."""
     versions = [m.version for m in load_migrations()]
-    assert versions == list(range(1, len(versions) + 1))
+    assert versions == sorted(set(versions))
+    assert versions[0] == 1
