@@ -51,6 +51,8 @@ class Runtime:
     _scheduler: Scheduler | None = None
     intake: Intake | None = None
     scheduling: bool = True  # tests drive `run_due` themselves with a controlled clock
+    # What `/readyz` answers: why this process takes no traffic yet (or any more), or None.
+    not_ready: str | None = "starting"
 
     async def start(self) -> None:
         """Open the database, migrate it, and begin serving Slack."""
@@ -101,7 +103,12 @@ class Runtime:
             log.info("connected to Slack in Socket Mode")
         else:
             self._runner = web.AppRunner(
-                build_web_app(self.app, self.db, signing_secret=signing_secret),
+                build_web_app(
+                    self.app,
+                    self.db,
+                    signing_secret=signing_secret,
+                    ready=lambda: self.not_ready,
+                ),
                 handle_signals=False,
             )
             await self._runner.setup()
@@ -111,9 +118,11 @@ class Runtime:
             log.info("listening host=%s port=%s path=/slack/events", self.config.host, self.port)
         if self.scheduling:
             self._scheduler.start()
+        self.not_ready = None
 
     async def stop(self) -> None:
         """Stop taking requests, finish in-flight work, and close everything."""
+        self.not_ready = "draining"
         if self.deps is not None:
             self.deps.inflight.draining = True
         if self._scheduler is not None:
