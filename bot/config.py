@@ -102,6 +102,8 @@ class Config(StoreConfig):
     send_lease_seconds: float = Field(default=180.0, gt=0)  # a send claim without renewal
     send_heartbeat_seconds: float = Field(default=30.0, gt=0)  # lease renewal while sending
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)  # in-flight work on SIGTERM
+    # One replica leads each tick's scheduled work; a dead leader is replaced after this long.
+    scheduler_lease_seconds: float = Field(default=90.0, ge=10)
 
     @field_validator("slack_bot_token")
     @classmethod

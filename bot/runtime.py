@@ -94,7 +94,12 @@ class Runtime:
             client=self.client, deps=self.deps, signing_secret=signing_secret, intake=self.intake
         )
         self.intake.start()
-        self._scheduler = Scheduler(self.deps, self.client, grace=self.config.missed_send_grace)
+        self._scheduler = Scheduler(
+            self.deps,
+            self.client,
+            grace=self.config.missed_send_grace,
+            lease=timedelta(seconds=self.config.scheduler_lease_seconds),
+        )
         if self.config.slack_app_token is not None:
             self._socket = AsyncSocketModeHandler(
                 self.app, self.config.slack_app_token.get_secret_value()

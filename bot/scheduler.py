@@ -6,11 +6,12 @@ second replica changes nothing. Every instant comes from `deps.clock`, never fro
 
 Replicas: each tick, a replica first takes or renews the `scheduler` lease in the database
 (`storage/leases.py`) and only the holder runs the due work and the pruning, so N replicas do
-not multiply Slack lookups. The holder renews the lease every `LEASE_RENEW` while a long run is
-under way; a holder that dies is replaced by another replica's first tick after `LEASE_LENGTH`
-has passed (handover within `LEASE_LENGTH + TICK_SECONDS`), and one that stops cleanly
-releases it, so another takes over at its next tick. The lease saves work; it does not guard
-correctness: the send claims still make every send exactly-once if two replicas ever overlap.
+not multiply Slack lookups. The holder renews the lease every third of its length while a long
+run is under way. A holder that dies is replaced by another replica's first tick after the
+lease (`SCHEDULER_LEASE_SECONDS`, 90) has passed: handover takes at most the lease plus one
+tick. One that stops cleanly releases it, so another takes over at its next tick. The lease
+saves work, it does not guard correctness: the send claims still make every send exactly-once
+if two replicas ever overlap.
 
 Shutdown: APScheduler's executor cancels a running job when the scheduler shuts down, which
 would cut a fan-out off between claiming and posting. So the timer is paused first, the run
@@ -45,14 +46,21 @@ EVENT_CLAIMS_KEPT = timedelta(days=1)
 MESSAGE_CHANGES_KEPT = timedelta(days=30)
 LEASE_NAME = "scheduler"
 LEASE_LENGTH = timedelta(seconds=90)  # three ticks: a missed renewal or two is not a handover
-LEASE_RENEW = timedelta(seconds=30)
 
 
 class Scheduler:
     """Calls the scheduled run on a timer; start it inside the running event loop."""
 
-    def __init__(self, deps: Deps, client: AsyncWebClient, *, grace: timedelta) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        client: AsyncWebClient,
+        *,
+        grace: timedelta,
+        lease: timedelta = LEASE_LENGTH,
+    ) -> None:
         self._deps = deps
+        self._lease = lease
         self._client = client
         self._grace = grace
         self._scheduler = AsyncIOScheduler(timezone="UTC")
@@ -96,7 +104,7 @@ class Scheduler:
         try:
             async with self._deps.db.transaction() as conn:
                 leading = await take_lease(
-                    conn, LEASE_NAME, self.holder, now=self._deps.clock(), length=LEASE_LENGTH
+                    conn, LEASE_NAME, self.holder, now=self._deps.clock(), length=self._lease
                 )
         except Exception:
             log.exception("could not reach the scheduler lease; skipping this tick")
@@ -109,7 +117,7 @@ class Scheduler:
     async def _keep_lease(self) -> None:
         """Renew the lease while a long run is under way."""
         while True:
-            await asyncio.sleep(LEASE_RENEW.total_seconds())
+            await asyncio.sleep(self._lease.total_seconds() / 3)
             await self._lead()
 
     async def release(self) -> None:

@@ -130,7 +130,7 @@ async def on_open_profile(
     """Open the profile form from the Home tab."""
     await ack()
     act = BlockAction.parse(body, action)
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         profile = await get_profile(conn, act.team_id, act.user_id)
     await client.views_open(trigger_id=act.trigger_id, view=profile_modal(profile))
 

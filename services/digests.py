@@ -62,7 +62,7 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
     """Build the digest data for one ritual and week; also return who shared, for names."""
     trailing = week.trailing(4)
     weeks = [str(w) for w in (week, *trailing)]
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         found = await repo.list_for_weeks(conn, ritual.team_id, weeks)
         audiences = {w: await ritual_repo.occurrence_audience(conn, ritual.id, w) for w in weeks}
         known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
