@@ -224,6 +224,7 @@ async def drill(
                 "SEND_LEASE_SECONDS": f"{lease_seconds:g}",
                 "SEND_HEARTBEAT_SECONDS": f"{lease_seconds / 4:g}",
                 "SCHEDULER_LEASE_SECONDS": f"{lease_seconds:g}",
+                "SCHEDULER_TICK_SECONDS": f"{lease_seconds / 4:g}",
                 "SHUTDOWN_GRACE_SECONDS": "10",
             }
             started = time.monotonic()

@@ -99,6 +99,7 @@ class Runtime:
             self.client,
             grace=self.config.missed_send_grace,
             lease=timedelta(seconds=self.config.scheduler_lease_seconds),
+            tick=timedelta(seconds=self.config.scheduler_tick_seconds),
         )
         if self.config.slack_app_token is not None:
             self._socket = AsyncSocketModeHandler(

@@ -1,4 +1,5 @@
-"""Waking the bot: APScheduler calls `run_due` every `TICK_SECONDS` and once at start-up.
+"""Waking the bot: APScheduler calls `run_due` every tick (`SCHEDULER_TICK_SECONDS`, 30) and
+once at start-up.
 
 APScheduler keeps no state of ours (its in-memory job store is rebuilt at each start); the
 database decides what is due and what was already sent, so a doubled wake-up, a restart or a
@@ -58,9 +59,11 @@ class Scheduler:
         *,
         grace: timedelta,
         lease: timedelta = LEASE_LENGTH,
+        tick: timedelta = timedelta(seconds=TICK_SECONDS),
     ) -> None:
         self._deps = deps
         self._lease = lease
+        self._tick = tick
         self._client = client
         self._grace = grace
         self._scheduler = AsyncIOScheduler(timezone="UTC")
@@ -145,7 +148,7 @@ class Scheduler:
         self._scheduler.add_job(
             self.tick,
             "interval",
-            seconds=TICK_SECONDS,
+            seconds=self._tick.total_seconds(),
             id="run_due",
             max_instances=1,  # a slow run is never overlapped by the next tick
             coalesce=True,
