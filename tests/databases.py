@@ -21,6 +21,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CHOICES = {"sqlite": ["sqlite"], "postgres": ["postgres"], "both": ["sqlite", "postgres"]}
@@ -88,3 +90,47 @@ async def _execute(url: str, statement: str) -> None:
         await conn.execute(statement)
     finally:
         await conn.close()
+
+
+async def table_names(conn: AsyncConnection) -> list[str]:
+    """Every table of the bot's schema, on either database."""
+    return await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+
+
+async def column_names(conn: AsyncConnection, table: str) -> list[str]:
+    """The columns of one table, in order."""
+    columns = await conn.run_sync(lambda sync: inspect(sync).get_columns(table))
+    return [str(column["name"]) for column in columns]
+
+
+async def break_inserts(conn: AsyncConnection, table: str, message: str) -> None:
+    """Make every insert into `table` fail with `message`, as a full disk would."""
+    if conn.dialect.name == "sqlite":
+        await conn.execute(
+            text(
+                f"CREATE TRIGGER {table}_broken BEFORE INSERT ON {table}"
+                f" BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            )
+        )
+        return
+    await conn.execute(
+        text(
+            f"CREATE FUNCTION {table}_broken() RETURNS trigger LANGUAGE plpgsql"
+            f" AS $$ BEGIN RAISE EXCEPTION '{message}'; END $$"
+        )
+    )
+    await conn.execute(
+        text(
+            f"CREATE TRIGGER {table}_broken BEFORE INSERT ON {table}"
+            f" FOR EACH ROW EXECUTE FUNCTION {table}_broken()"
+        )
+    )
+
+
+async def mend_inserts(conn: AsyncConnection, table: str) -> None:
+    """Undo `break_inserts`."""
+    if conn.dialect.name == "sqlite":
+        await conn.execute(text(f"DROP TRIGGER {table}_broken"))
+        return
+    await conn.execute(text(f"DROP TRIGGER {table}_broken ON {table}"))
+    await conn.execute(text(f"DROP FUNCTION {table}_broken()"))
