@@ -55,6 +55,7 @@ class Tally:
     duplicates: int
     missing: int
     seconds: float = 0.0
+    settled: bool = False  # every send recorded as sent in the database before the deadline
     statuses: Counter[int] = field(default_factory=Counter)
 
     def line(self) -> str:
@@ -274,6 +275,7 @@ async def drill(
                         await process.wait()
             result = tally(slack, people)
             result.seconds = seconds
+            result.settled = everyone_recorded is not None and everyone_recorded >= 0
         async with db.transaction() as conn:
             rows = (
                 await conn.execute(
