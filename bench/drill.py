@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy import text
 
+from bench.databases import execute
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday
 from fakeslack.server import FakeSlack
@@ -192,7 +192,9 @@ async def drill(
         schema = None
         if database_url is not None:
             schema = f"drill_{seed}_{int(time.time())}"
-            url = await _postgres_schema(database_url, schema)
+            await execute(database_url, f'CREATE SCHEMA "{schema}"')
+            rest = database_url.split("://", 1)[1]
+            url = f"postgresql+asyncpg://{rest}{'&' if '?' in rest else '?'}search_path={schema}"
         db = Database.connect(url)
         now = datetime.now(UTC)
         # The bots' own code migrates, so an older release can be drilled (`--bot-root`).
@@ -284,7 +286,7 @@ async def drill(
             ).all()
         await db.close()
         if schema is not None and keep is None and database_url is not None:
-            await _postgres_execute(database_url, f'DROP SCHEMA "{schema}" CASCADE')
+            await execute(database_url, f'DROP SCHEMA "{schema}" CASCADE')
         logs = "".join(p.read_text() for p in tmp.glob("bot-*.log"))
     print(f"database={'PostgreSQL' if schema else 'SQLite'}")
     print(
@@ -306,21 +308,6 @@ async def drill(
     )
     print(result.line())
     return result
-
-
-async def _postgres_schema(server: str, schema: str) -> str:
-    """Create `schema` in the PostgreSQL database at `server`; return the bots' URL for it."""
-    await _postgres_execute(server, f'CREATE SCHEMA "{schema}"')
-    url = server.split("://", 1)[1]
-    return f"postgresql+asyncpg://{url}{'&' if '?' in url else '?'}search_path={schema}"
-
-
-async def _postgres_execute(server: str, statement: str) -> None:
-    conn = await asyncpg.connect("postgresql://" + server.split("://", 1)[1], timeout=10)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 def main() -> int:
