@@ -1,4 +1,4 @@
-"""The database handle: SQLAlchemy Core's async engine over aiosqlite (or, later, PostgreSQL).
+"""The database handle: SQLAlchemy Core's async engine, aiosqlite for SQLite, asyncpg for PostgreSQL.
 
 Rules:
 - Queries are plain SQL strings with named `:params` run through `sqlalchemy.text`, so one string
