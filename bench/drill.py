@@ -1,6 +1,8 @@
 """A failure drill, run by hand: `.venv/bin/python -m bench.drill [--people 500] [--seed 1]`.
 
-Two bot processes (`python -m bot run`) share one SQLite database and the Slack emulator. A
+Two bot processes (`python -m bot run`) share one database and the Slack emulator: a SQLite
+file, or with `--database-url postgresql://…` a fresh schema in that PostgreSQL database,
+dropped afterwards (kept with `--keep`). A
 ritual asks N people by DM; both processes fan it out at once while Slack misbehaves at
 random for the first `--chaos-seconds` (429 bursts, a 500 after the message was stored, a 503
 before, slow calls, calls that hang past the client's timeout and are handled late). One process is killed with SIGKILL a
@@ -33,6 +35,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bench.databases import execute
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday
 from fakeslack.server import FakeSlack
@@ -52,6 +55,7 @@ class Tally:
     duplicates: int
     missing: int
     seconds: float = 0.0
+    settled: bool = False  # every send recorded as sent in the database before the deadline
     statuses: Counter[int] = field(default_factory=Counter)
 
     def line(self) -> str:
@@ -137,13 +141,26 @@ async def chaos(
 
 async def unfinished(db: Database) -> int:
     """Sends claimed or waiting for a retry: not yet settled."""
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         row = (
             await conn.execute(
                 text("SELECT COUNT(*) FROM sends WHERE status IN ('claimed', 'retry')")
             )
         ).first()
     return int(row[0]) if row else 0
+
+
+async def leader_pid(db: Database) -> int | None:
+    """The process holding the scheduler lease (`host:pid:…`), when the bots have one."""
+    try:
+        async with db.read() as conn:
+            row = (
+                await conn.execute(text("SELECT holder FROM leases WHERE name = 'scheduler'"))
+            ).first()
+    except Exception:  # an older release under --bot-root: no leases table
+        return None
+    parts = str(row[0]).split(":") if row is not None else []
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
 
 
 async def _bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
@@ -162,6 +179,8 @@ async def drill(
     chaos_seconds: float,
     keep: Path | None,
     bot_root: Path = ROOT,
+    database_url: str | None = None,
+    lease_seconds: float = 20.0,
 ) -> Tally:
     people = people_ids(people_count)
     rng = random.Random(seed)
@@ -170,6 +189,12 @@ async def drill(
         tmp = keep or Path(tmp_name)
         tmp.mkdir(parents=True, exist_ok=True)
         url = f"sqlite+aiosqlite:///{tmp / 'drill.db'}"
+        schema = None
+        if database_url is not None:
+            schema = f"drill_{seed}_{int(time.time())}"
+            await execute(database_url, f'CREATE SCHEMA "{schema}"')
+            rest = database_url.split("://", 1)[1]
+            url = f"postgresql+asyncpg://{rest}{'&' if '?' in rest else '?'}search_path={schema}"
         db = Database.connect(url)
         now = datetime.now(UTC)
         # The bots' own code migrates, so an older release can be drilled (`--bot-root`).
@@ -199,8 +224,10 @@ async def drill(
                 "HOST": "127.0.0.1",
                 "PORT": "0",
                 "SLACK_TIMEOUT_SECONDS": "5",
-                "SEND_LEASE_SECONDS": "20",
-                "SEND_HEARTBEAT_SECONDS": "5",
+                "SEND_LEASE_SECONDS": f"{lease_seconds:g}",
+                "SEND_HEARTBEAT_SECONDS": f"{lease_seconds / 4:g}",
+                "SCHEDULER_LEASE_SECONDS": f"{lease_seconds:g}",
+                "SCHEDULER_TICK_SECONDS": f"{lease_seconds / 4:g}",
                 "SHUTDOWN_GRACE_SECONDS": "10",
             }
             started = time.monotonic()
@@ -217,6 +244,9 @@ async def drill(
                 while time.monotonic() - started < deadline:
                     count = tally(slack, people).recipients
                     if killed_at is None and count >= people_count // 3:
+                        # Kill the replica leading the scheduled work (the other only waits).
+                        if await leader_pid(db) == second.pid:
+                            first, second = second, first
                         first.send_signal(signal.SIGKILL)  # mid fan-out, nothing cleaned up
                         await first.wait()
                         killed_at = time.monotonic() - started
@@ -247,6 +277,7 @@ async def drill(
                         await process.wait()
             result = tally(slack, people)
             result.seconds = seconds
+            result.settled = everyone_recorded is not None and everyone_recorded >= 0
         async with db.transaction() as conn:
             rows = (
                 await conn.execute(
@@ -254,12 +285,15 @@ async def drill(
                 )
             ).all()
         await db.close()
+        if schema is not None and keep is None and database_url is not None:
+            await execute(database_url, f'DROP SCHEMA "{schema}" CASCADE')
         logs = "".join(p.read_text() for p in tmp.glob("bot-*.log"))
+    print(f"database={'PostgreSQL' if schema else 'SQLite'}")
     print(
         f"people={people_count} seed={seed} rate_scale={rate_scale}"
         f" Slack misbehaving for the first {chaos_seconds:.0f}s"
     )
-    print(f"killed one process at {killed_at or 0:.1f}s (SIGKILL), restarted it 2 s later")
+    print(f"killed the leading process at {killed_at or 0:.1f}s (SIGKILL), restarted it 2 s later")
     print(f"faults injected: {dict(faults)}")
     print(f"sends by status at the end: {dict((str(s), int(n)) for s, n in rows)}")
     print(
@@ -289,6 +323,17 @@ def main() -> int:
     parser.add_argument(
         "--bot-root", type=Path, default=ROOT, help="run the bots from this source tree"
     )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL database (postgresql://user@host/db) to drill in, in a schema of its own",
+    )
+    parser.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=20.0,
+        help="send claims' and the scheduler's lease: how long a killed process holds work",
+    )
     args = parser.parse_args()
     result = asyncio.run(
         drill(
@@ -299,6 +344,8 @@ def main() -> int:
             chaos_seconds=args.chaos_seconds,
             keep=args.keep,
             bot_root=args.bot_root.resolve(),
+            database_url=args.database_url,
+            lease_seconds=args.lease_seconds,
         )
     )
     return 0 if result.duplicates == 0 and result.missing == 0 else 1

@@ -23,6 +23,7 @@ from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
+from bench.databases import bench_database
 from bot.config import Config
 from bot.runtime import Runtime, start_runtime
 from core.model import Experiment, FailureMode, Outcome, Source
@@ -53,20 +54,23 @@ class Clock:
 
 
 async def with_bot(
-    people: int, body: Callable[[Runtime, FakeSlack, Clock], Awaitable[float]]
+    people: int,
+    body: Callable[[Runtime, FakeSlack, Clock], Awaitable[float]],
+    server: str | None = None,
 ) -> float:
+    """Run `body` against a started bot on SQLite, or on PostgreSQL at `server`."""
     clock = Clock(MONDAY - timedelta(days=1))
     slack = FakeSlack(clock=clock.epoch, rate_limits=False)
     for n in range(people):
         slack.add_user(f"U{n:06d}", f"user{n}", tz="Europe/Berlin")
     with tempfile.TemporaryDirectory() as tmp:
-        async with slack:
+        async with slack, bench_database(server, Path(tmp)) as url:
             config = Config.from_env(
                 {
                     "SLACK_BOT_TOKEN": slack.token,
                     "SLACK_SIGNING_SECRET": SECRET,
                     "SLACK_API_URL": slack.api_url,
-                    "DATABASE_URL": f"sqlite+aiosqlite:///{Path(tmp) / 'b.db'}",
+                    "DATABASE_URL": url,
                     "HOST": "127.0.0.1",
                     "PORT": "0",
                     "LOG_LEVEL": "ERROR",
@@ -113,7 +117,7 @@ async def ack_latency(samples: int = 200) -> list[float]:
     return [await with_bot(1, body)]
 
 
-async def fan_out(people: int) -> float:
+async def fan_out(people: int, server: str | None = None) -> float:
     async def body(runtime: Runtime, _slack: FakeSlack, clock: Clock) -> float:
         async with runtime.deps.db.transaction() as conn:
             await ritual_repo.insert_ritual(conn, ritual(people), now=clock())
@@ -123,7 +127,7 @@ async def fan_out(people: int) -> float:
         assert sum(report.sent.values()) == people, report
         return time.perf_counter() - started
 
-    return await with_bot(people, body)
+    return await with_bot(people, body, server)
 
 
 async def digest_time(size: int) -> float:

@@ -128,7 +128,7 @@ async def export(
     try:
         await migrate(db, now=system_clock())
         start = datetime.combine(since, time(0), tzinfo=UTC) if since else None
-        async with db.transaction() as conn:
+        async with db.read() as conn:
             found = await list_since(conn, start, include_private=include_private)
     finally:
         await db.close()

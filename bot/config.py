@@ -104,6 +104,9 @@ class Config(StoreConfig):
     send_lease_seconds: float = Field(default=180.0, gt=0)  # a send claim without renewal
     send_heartbeat_seconds: float = Field(default=30.0, gt=0)  # lease renewal while sending
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)  # in-flight work on SIGTERM
+    # One replica leads each tick's scheduled work; a dead leader is replaced after this long.
+    scheduler_lease_seconds: float = Field(default=90.0, ge=2)
+    scheduler_tick_seconds: float = Field(default=30.0, ge=1)  # how often the bot wakes
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -187,6 +190,11 @@ class Config(StoreConfig):
         # Two renewals fit in a lease, so one late renewal never lets a live claim go stale.
         if self.send_heartbeat_seconds * 2 > self.send_lease_seconds:
             raise ValueError("SEND_HEARTBEAT_SECONDS must be at most half of SEND_LEASE_SECONDS")
+        # A leader renews at every tick (and every third of the lease while a run is long).
+        if self.scheduler_tick_seconds * 2 > self.scheduler_lease_seconds:
+            raise ValueError(
+                "SCHEDULER_TICK_SECONDS must be at most half of SCHEDULER_LEASE_SECONDS"
+            )
         return self
 
     @property

@@ -68,7 +68,7 @@ async def session(config: Config) -> AsyncIterator[Session]:
 async def run_digest(config: Config, args: argparse.Namespace) -> int:
     """Preview or post one ritual's digest."""
     async with session(config) as s:
-        async with s.deps.db.transaction() as conn:
+        async with s.deps.db.read() as conn:
             ritual = await repo.find_ritual(conn, args.ritual)
         if ritual is None:
             print(f"no ritual named or with id {args.ritual!r}", file=sys.stderr)
@@ -160,7 +160,7 @@ async def _add(s: Session, args: argparse.Namespace) -> int:
 async def run_prompt_now(config: Config, ref: str) -> int:
     """Send the current week's prompt of one ritual now."""
     async with session(config) as s:
-        async with s.deps.db.transaction() as conn:
+        async with s.deps.db.read() as conn:
             ritual = await repo.find_ritual(conn, ref)
         if ritual is None:
             print(f"no ritual named or with id {ref!r}", file=sys.stderr)

@@ -37,6 +37,13 @@ from storage.migrate import migrate
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Readiness:
+    """What `/readyz` answers: why this process takes no traffic yet (or any more), or None."""
+
+    reason: str | None = "starting"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Runtime:
     """A running bot, every part set: made by `start_runtime`, ended by `stop`."""
@@ -52,6 +59,7 @@ class Runtime:
     _scheduler: Scheduler
     _server: web.AppRunner | AsyncSocketModeHandler
     _port: int | None  # None in Socket Mode, which serves no port
+    readiness: Readiness
 
     @property
     def port(self) -> int:
@@ -62,6 +70,7 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop taking requests, finish in-flight work, and close everything."""
+        self.readiness.reason = "draining"
         self.deps.inflight.draining = True
         self._scheduler.pause()
         if isinstance(self._server, AsyncSocketModeHandler):
@@ -72,6 +81,7 @@ class Runtime:
         grace = self.config.shutdown_grace_seconds
         await asyncio.gather(self.intake.stop(grace), self.deps.inflight.drain(grace))
         self._scheduler.shutdown()
+        await self._scheduler.release()  # another replica leads from its next tick
         await self._session.close()
         if self.deps.llm is not None:
             await self.deps.llm.close()
@@ -127,7 +137,14 @@ async def start_runtime(
         app = build_app(client=client, deps=deps, signing_secret=signing_secret, intake=intake)
         intake.start()
         opened.push_async_callback(intake.stop, 0)
-        scheduler = Scheduler(deps, client, grace=config.missed_send_grace)
+        scheduler = Scheduler(
+            deps,
+            client,
+            grace=config.missed_send_grace,
+            lease=timedelta(seconds=config.scheduler_lease_seconds),
+            tick=timedelta(seconds=config.scheduler_tick_seconds),
+        )
+        readiness = Readiness()
         server: web.AppRunner | AsyncSocketModeHandler
         port: int | None = None
         if config.slack_app_token is not None:
@@ -137,7 +154,10 @@ async def start_runtime(
             log.info("connected to Slack in Socket Mode")
         else:
             server = web.AppRunner(
-                build_web_app(app, db, signing_secret=signing_secret), handle_signals=False
+                build_web_app(
+                    app, db, signing_secret=signing_secret, ready=lambda: readiness.reason
+                ),
+                handle_signals=False,
             )
             await server.setup()
             opened.push_async_callback(server.cleanup)
@@ -146,6 +166,7 @@ async def start_runtime(
             log.info("listening host=%s port=%s path=/slack/events", config.host, port)
         if scheduling:
             scheduler.start()
+        readiness.reason = None
         opened.pop_all()  # running: from here on `Runtime.stop` closes everything, in its order
         return Runtime(
             config=config,
@@ -159,6 +180,7 @@ async def start_runtime(
             _scheduler=scheduler,
             _server=server,
             _port=port,
+            readiness=readiness,
         )
     raise AssertionError("unreachable")  # pragma: no cover: the block returns or raises
 

@@ -1,4 +1,4 @@
-"""The HTTP surface: Slack's requests at POST /slack/events, and GET /healthz.
+"""The HTTP surface: Slack's requests at POST /slack/events, GET /healthz and GET /readyz.
 
 Rules:
 - Bolt verifies every request's signature before anything is written or done.
@@ -6,11 +6,16 @@ Rules:
   that is a string, a `user` that is a string) is answered 400 with a log line, never 500. Such
   a body is checked against the signing secret here first, with the same verifier Bolt uses, so
   an unsigned one is still refused as unsigned (401).
+- `/healthz` is liveness: 200 while the database answers. `/readyz` is readiness for a load
+  balancer: 200 only when start-up is complete (migrations applied; the port is not even open
+  while they run), the process is not draining for shutdown, and the database answers; else 503
+  with the reason.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -29,7 +34,11 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def build_web_app(
-    app: AsyncApp, db: Database, *, signing_secret: str | None = None
+    app: AsyncApp,
+    db: Database,
+    *,
+    signing_secret: str | None = None,
+    ready: Callable[[], str | None] = lambda: None,
 ) -> web.Application:
     """Create the aiohttp application serving Bolt and the health check."""
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
@@ -67,7 +76,17 @@ def build_web_app(
             return web.json_response({"ok": True, "database": "reachable"})
         return web.json_response({"ok": False, "database": "unreachable"}, status=503)
 
+    async def readyz(_request: web.Request) -> web.Response:
+        # `ready()` names why the process is not ready ("starting", "draining"), or is None.
+        reason = ready()
+        if reason is None and not await db.ping():
+            reason = "database unreachable"
+        if reason is not None:
+            return web.json_response({"ready": False, "reason": reason}, status=503)
+        return web.json_response({"ready": True})
+
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
     return web_app

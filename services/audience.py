@@ -48,7 +48,7 @@ async def people(
 
     async def one(user_id: str) -> tuple[Person, Profile] | None:
         async with gate:
-            async with deps.db.transaction() as conn:
+            async with deps.db.read() as conn:
                 profile = await get_profile(conn, team_id, user_id)
             person = await look_up(client, user_id, profile)
         if person.deleted or person.is_bot:

@@ -63,7 +63,7 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
     """Build the digest data for one ritual and week; also return who shared, for names."""
     trailing = week.trailing(4)
     weeks = [week, *trailing]
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         found = await repo.list_for_weeks(conn, ritual.team_id, [str(w) for w in weeks])
         audiences = {
             str(w): await ritual_repo.occurrence_audience(conn, ritual.id, w) for w in weeks

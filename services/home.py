@@ -22,7 +22,7 @@ STREAK_LOOKBACK = 200  # entries read to compute a streak: years of weekly shari
 
 async def publish_home(deps: Deps, client: AsyncWebClient, *, team_id: str, user_id: str) -> None:
     """Render and publish the Home tab for one person."""
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         profile = await get_profile(conn, team_id, user_id)
         history = await repo.list_for_user(conn, team_id, user_id, limit=STREAK_LOOKBACK)
     person = await look_up(client, user_id, profile)
@@ -43,7 +43,7 @@ async def _ritual_lines(
     deps: Deps, client: AsyncWebClient, team_id: str, user_id: str
 ) -> list[RitualLine]:
     """The team's rituals with their next prompt and digest, in each ritual's own time zone."""
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         found = await list_rituals(conn, team_id)
     now = deps.clock()
     lines = []

@@ -13,7 +13,7 @@ from storage import profiles as repo
 
 async def own_profile(deps: Deps, team_id: str, user_id: str) -> Profile:
     """Return the person's profile, or the defaults when they never set one."""
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         return await repo.get_profile(conn, team_id, user_id)
 
 

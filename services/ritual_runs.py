@@ -72,7 +72,7 @@ async def run_due(
 ) -> RunReport:
     """Send everything due by `now` for every active ritual."""
     report = RunReport()
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         rituals = await repo.list_rituals(conn)
     for ritual in rituals:
         if ritual.paused:

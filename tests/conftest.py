@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from storage.db import Database
 from storage.migrate import migrate
+from tests.databases import (  # noqa: F401  (hooks and fixtures: SQLite and PostgreSQL)
+    database_kind,
+    database_url,
+    pytest_addoption,
+    pytest_configure,
+    pytest_generate_tests,
+)
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, ISO week 2026-W48
 
@@ -31,13 +37,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A SQLite file of this test's own."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
+async def db(database_url: str) -> AsyncIterator[Database]:  # noqa: F811  (the imported fixture)
     """A migrated database, closed after the test."""
     database = Database.connect(database_url)
     await migrate(database, now=NOW)

@@ -199,6 +199,28 @@ async def test_health_check_follows_the_database(bot: Runtime, tmp_path: Path) -
     assert "unreachable" in body
 
 
+async def test_readiness_follows_start_up_shutdown_and_the_database(
+    bot: Runtime, tmp_path: Path
+) -> None:
+    """/readyz is 200 once started, 503 while draining or when the database does not answer."""
+    assert await _get(bot, "/readyz") == (200, '{"ready": true}')
+    bot.readiness.reason = "draining"
+    status, body = await _get(bot, "/readyz")
+    assert (status, "draining" in body) == (503, True)
+    bot.readiness.reason = None
+    assert bot.db is not None
+    working = bot.db.engine
+    bot.db.engine = create_async_engine(
+        f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}"
+    )
+    try:
+        status, body = await _get(bot, "/readyz")
+    finally:
+        await bot.db.engine.dispose()
+        bot.db.engine = working
+    assert (status, "database unreachable" in body) == (503, True)
+
+
 async def _get(bot: Runtime, path: str) -> tuple[int, str]:
     async with (
         aiohttp.ClientSession() as session,

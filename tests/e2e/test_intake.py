@@ -25,6 +25,7 @@ from storage import inbox
 from storage import rituals as ritual_repo
 from storage.db import Database
 from tests.conftest import NOW
+from tests.databases import break_inserts, mend_inserts
 from tests.e2e.conftest import (
     ALICE,
     BOB,
@@ -216,12 +217,7 @@ async def test_when_nothing_can_be_written_the_person_is_told_and_slack_retries(
     """With the inbox refusing writes, an event gets a 503 (Slack redelivers) and /tried says it was not saved."""
     leaders, thread_ts = await post_prompt(bot, slack, clock)
     async with bot.db.transaction() as conn:
-        await conn.execute(
-            text(
-                "CREATE TRIGGER inbox_full BEFORE INSERT ON inbox"
-                " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-            )
-        )
+        await break_inserts(conn, "inbox", "disk full")
     message = slack.user_posts(DANA, leaders, "Claude: it worked", thread_ts=thread_ts)
     answer, event_id = await driver.event(driver.message_event(leaders, message))
     command = await driver.slash_command(DANA, "Claude: drafted a memo, it worked")
@@ -231,7 +227,7 @@ async def test_when_nothing_can_be_written_the_person_is_told_and_slack_retries(
     assert command.json()["response_type"] == "ephemeral"
 
     async with bot.db.transaction() as conn:
-        await conn.execute(text("DROP TRIGGER inbox_full"))
+        await mend_inserts(conn, "inbox")
     again, _ = await driver.event(
         driver.message_event(leaders, message), event_id=event_id, retry_num=1
     )
@@ -246,12 +242,7 @@ async def test_an_entry_that_keeps_failing_is_given_up_and_the_person_told(
     """When storing fails on every try, the row is marked failed after five and each person hears so, once."""
     leaders, thread_ts = await post_prompt(bot, slack, clock)
     async with bot.db.transaction() as conn:
-        await conn.execute(
-            text(
-                "CREATE TRIGGER experiments_broken BEFORE INSERT ON experiments"
-                " BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
-            )
-        )
+        await break_inserts(conn, "experiments", "disk trouble")
     message = slack.user_posts(CHEN, leaders, "Claude: it worked", thread_ts=thread_ts)
     answer, _ = await driver.event(driver.message_event(leaders, message))
     command = await driver.slash_command(ALICE, "Cursor: refactored a module <!channel>")

@@ -23,6 +23,7 @@ from services import digests
 from storage import experiments as repo
 from storage.db import Database
 from tests.cli import run_cli
+from tests.databases import column_names, table_names
 from tests.e2e.conftest import ALICE, BOB, DANA, ROOT, FakeClock, channel_id, settle
 from tests.e2e.helpers import (
     FRIDAY_1600_BERLIN,
@@ -396,15 +397,10 @@ def _parts_labels(message: Message) -> list[str]:
 async def every_text_value(store: Database) -> list[tuple[str, str, str]]:
     """(table, column, value) for every non-empty text value in every table of the database."""
     found: list[tuple[str, str, str]] = []
-    async with store.transaction() as conn:
-        tables = [
-            row[0]
-            for row in await conn.execute(
-                sql("SELECT name FROM sqlite_master WHERE type = 'table'")
-            )
-        ]
+    async with store.read() as conn:
+        tables = await table_names(conn)
         for table in tables:
-            columns = [row[1] for row in await conn.execute(sql(f"PRAGMA table_info({table})"))]
+            columns = await column_names(conn, table)
             for row in await conn.execute(sql(f"SELECT * FROM {table}")):  # noqa: S608
                 found.extend(
                     (table, column, value)
