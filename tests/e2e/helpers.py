@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.runtime import Runtime
-from core.model import Experiment
+from core.model import Experiment, Source
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday
 from fakeslack.driver import SlackDriver
@@ -182,3 +182,23 @@ def message_at(channel: Channel, ts: str) -> Message:
     message = channel.find(ts)
     assert message is not None, f"no message {ts} in {channel.id}"
     return message
+
+
+async def add_long_failures(store: Database, ritual_id: str, count: int) -> None:
+    """Alice's Claude failures `bulk000`…, each about 300 characters: enough to split a digest."""
+    async with store.transaction() as conn:
+        for n in range(count):
+            exp = Experiment(
+                id=f"bulk{n:03d}",
+                team_id="T0LOL",
+                user_id=ALICE,
+                source=Source.COMMAND,
+                summary=f"n{n}",
+                created_at=MONDAY_0800_UTC,
+                updated_at=MONDAY_0800_UTC,
+                week="2026-W48",
+                tool="Claude",
+                failure=f"failure {n} " + "detail " * 40,
+                ritual_id=ritual_id,
+            )
+            await repo.insert_experiment(conn, exp, source_key=f"bulk:{n}")

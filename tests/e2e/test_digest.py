@@ -22,6 +22,7 @@ from tests.e2e.helpers import (
     FRIDAY_1600_BERLIN,
     MONDAY_0800_UTC,
     a_week_of_sharing,
+    add_long_failures,
     all_text,
     cli,
     digest_messages,
@@ -174,22 +175,7 @@ async def test_a_post_that_fails_half_way_resumes_without_duplicates(
         bot, leaders_ritual(slack, dm=False, reminder_weekday=None, reminder_at=None)
     )
     await tick(bot, clock, MONDAY_0800_UTC)
-    async with store.transaction() as conn:
-        for n in range(200):
-            exp = Experiment(
-                id=new_id(),
-                team_id="T0LOL",
-                user_id=ALICE,
-                source=Source.COMMAND,
-                summary=f"n{n}",
-                created_at=MONDAY_0800_UTC,
-                updated_at=MONDAY_0800_UTC,
-                week="2026-W48",
-                tool="Claude",
-                failure=f"failure {n} " + "detail " * 40,
-                ritual_id=ritual.id,
-            )
-            await repo.insert_experiment(conn, exp, source_key=f"bulk:{n}")
+    await add_long_failures(store, ritual.id, 200)
     # Part 1 lands; part 2 gets a 500 (a post is never re-sent blindly, so the run stops there).
     slack.fail_next("chat.postMessage", status=500, after=1)
     await tick(bot, clock, FRIDAY_1600_BERLIN)

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import text as sql
 
 from bot.runtime import Runtime
-from core.model import Experiment, Source
 from core.weeks import WeekId
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
@@ -29,6 +28,7 @@ from tests.e2e.helpers import (
     FRIDAY_1600_BERLIN,
     MONDAY_0800_UTC,
     a_week_of_sharing,
+    add_long_failures,
     all_text,
     digest_messages,
     entries,
@@ -350,22 +350,7 @@ async def test_a_digest_resumed_half_way_leaves_out_what_was_deleted_since(
         bot, leaders_ritual(slack, dm=False, reminder_weekday=None, reminder_at=None)
     )
     await tick(bot, clock, MONDAY_0800_UTC)
-    async with store.transaction() as conn:
-        for n in range(200):
-            exp = Experiment(
-                id=f"bulk{n:03d}",
-                team_id="T0LOL",
-                user_id=ALICE,
-                source=Source.COMMAND,
-                summary=f"n{n}",
-                created_at=MONDAY_0800_UTC,
-                updated_at=MONDAY_0800_UTC,
-                week="2026-W48",
-                tool="Claude",
-                failure=f"failure {n} " + "detail " * 40,
-                ritual_id=ritual.id,
-            )
-            await repo.insert_experiment(conn, exp, source_key=f"bulk:{n}")
+    await add_long_failures(store, ritual.id, 200)
     # A post answered 500 is in doubt, never re-sent blindly: it is looked for in Slack's
     # history at the next run at least 30 s later, and only then sent again.
     slack.fail_next("chat.postMessage", status=500, times=1, after=1)
