@@ -20,6 +20,7 @@ from storage.sends import Lease
 
 if TYPE_CHECKING:  # for annotations only: commands without Slack load no HTTP client
     from services.llm import LanguageModel
+    from services.people import PeopleDirectory
     from storage.db import Database
 
 Clock = Callable[[], datetime]
@@ -28,6 +29,12 @@ Clock = Callable[[], datetime]
 def system_clock() -> datetime:
     """Return the current instant: the only place the bot reads the wall clock."""
     return datetime.now(UTC)
+
+
+def _people() -> PeopleDirectory:
+    from services.people import PeopleDirectory  # loads slack_sdk: only where Deps is built
+
+    return PeopleDirectory()
 
 
 @dataclass(frozen=True)
@@ -41,3 +48,5 @@ class Deps:
     lease: Lease = field(
         default_factory=Lease
     )  # of send claims: see `storage.sends` and `services.sending`
+    # Who people are (zone, name, admin), shared by commands, replies and the scheduler.
+    people: PeopleDirectory = field(default_factory=_people)
