@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.intake import Intake, install
+from bot.responses import SharedSessionRespond
 from bot.slack_client import PacedWebClient, paced_copy
 from handlers.errors import on_error
 from services.deps import Deps
@@ -38,10 +39,15 @@ def build_app(
     @app.middleware
     async def _inject_deps(context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]) -> Any:
         context["deps"] = deps
-        if isinstance(client, PacedWebClient):
+        if isinstance(client, PacedWebClient) and context.client is not None:
             # Bolt copies a plain client per request; listeners get a paced copy instead, so
             # their calls count against the same limits as the scheduler's.
             context["client"] = paced_copy(context.client, client.pacer)
+        if context.response_url and client.session is not None:
+            # Bolt's respond() opens a session per call; this one uses the shared session.
+            context["respond"] = SharedSessionRespond(
+                response_url=context.response_url, session=client.session
+            )
         return await next()
 
     install(app, intake)

@@ -48,6 +48,7 @@ class Pacer:
         self._paused_until: dict[str, float] = {}
         self.waited = 0.0  # seconds spent waiting, summed over callers (for logs and benchmarks)
         self.pauses = 0  # 429s that paused a method
+        self.held = 0  # calls that had to wait at least once
 
     def delay(self, method: str, channel: str | None = None) -> float:
         """Seconds until a call of `method` may go out (0: now)."""
@@ -65,6 +66,7 @@ class Pacer:
 
     async def acquire(self, method: str, channel: str | None = None) -> None:
         """Wait until a call of `method` (to `channel`) is within every limit, and count it."""
+        first = True
         while True:
             wait = self.delay(method, channel)
             if wait <= 0:
@@ -72,6 +74,8 @@ class Pacer:
                 for key, _window in windows(method, channel):
                     self._calls[key].append(now)
                 return
+            self.held += first
+            first = False
             self.waited += wait
             await self._sleep(wait)
 
