@@ -42,7 +42,11 @@ async def check_form(deps: Deps, client: AsyncWebClient, ritual: Ritual) -> list
     if not problems:
         async with deps.db.read() as conn:
             existing = await repo.find_ritual(conn, ritual.name)
-        if existing is not None and existing.name == ritual.name:
+        if (
+            existing is not None
+            and existing.name == ritual.name
+            and existing.team_id == ritual.team_id
+        ):
             problems.append(_name_taken(ritual))
     return problems
 
