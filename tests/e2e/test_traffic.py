@@ -244,3 +244,30 @@ async def test_respond_posts_through_the_shared_session(
     assert isinstance(respond, SharedSessionRespond)
     assert respond.session is bot.client.session
     assert "/tried" in slack.ephemerals(ALICE)[-1].text
+
+
+async def test_setup_for_an_audience_of_nobody_is_answered_then_refused_by_dm(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack
+) -> None:
+    """A channel whose members are all deactivated: the form closes, nothing is saved, and the
+    admin is told by DM what to fix."""
+    slack.add_user("UGONE", "gone", deleted=True)
+    channel = slack.add_channel("ghosts", members=["UGONE"])
+    await driver.slash_command(ADMIN, "setup")
+    await settle(bot)
+    view_id = driver.last_view(ADMIN, "ritual_form")
+    values = setup_values(
+        slack,
+        audience_users={"type": "multi_users_select", "selected_users": []},
+        audience_channel={"type": "conversations_select", "selected_conversation": channel.id},
+    )
+    answer = await driver.view_submission(ADMIN, view_id, values)
+    assert answer.status == 200
+    assert answer.body in ("", "{}")
+    await settle(bot)
+    async with bot.db.read() as conn:
+        assert await list_rituals(conn) == []
+    dm = slack.dm_channel(ADMIN)
+    assert dm is not None
+    assert "was not set up" in dm.messages[-1].text
+    assert "nobody to ask" in dm.messages[-1].text
