@@ -16,10 +16,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.intake import Intake, install
-from bot.responses import SharedSessionRespond
 from bot.slack_client import PacedWebClient, paced_copy
 from handlers.errors import on_error
 from services.deps import Deps
+from services.responses import SharedSessionRespond
 
 log = logging.getLogger(__name__)
 

@@ -42,6 +42,7 @@ from services.crosspost import attach_and_echo
 from services.deps import Deps
 from services.people import look_up
 from services.profiles import own_profile
+from services.responses import respond_for
 from services.ritual_setup import may_administer
 from services.understanding import understand
 
@@ -161,7 +162,7 @@ async def _save_entry(
 async def process_quick_entry(body: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:
     """Save a quick entry the intake wrote down, and answer through its response URL."""
     cmd = SlashCommand.parse(body)
-    respond = AsyncRespond(response_url=str(body.get("response_url") or "") or None)
+    respond = respond_for(client, str(body.get("response_url") or "") or None)
     match parse.parse_command(cmd.text, deps.catalogue):
         case parse.Entry(text=text):
             await _save_entry(cmd, text, private=False, respond=respond, client=client, deps=deps)

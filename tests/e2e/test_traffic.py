@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.responses import SharedSessionRespond
 from bot.runtime import Runtime, start_runtime
 from bot.slack_client import PacedWebClient
 from core.rituals import AudienceKind
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
+from services.responses import SharedSessionRespond
 from storage.rituals import list_rituals
 from tests.e2e.conftest import ADMIN, ALICE, BOB, CHEN, SECRET, FakeClock, bot_config, settle
 from tests.e2e.helpers import MONDAY_0800_UTC, install, leaders_ritual, posted, tick

@@ -2,9 +2,10 @@
 
 Bolt's own `AsyncRespond` opens a new aiohttp session (and connection) for every call to a
 `response_url`; at volume that is measurable CPU and a fresh TLS handshake each time. This one
-posts the same message through the process's shared session (see `bot.slack_client`), and is
-put into every request's context by `bot.app`, so listeners that take `respond` get it
-without changing.
+posts the same message through the process's shared session (the Web API client's, see
+`bot.slack_client`). `bot.app` puts it into every request's context, so listeners that take
+`respond` get it without changing; work done outside a request (the intake's quick entries)
+gets one from `respond_for`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -53,3 +55,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [item.to_dict() if hasattr(item, "to_dict") else item for item in value]
     return value
+
+
+def respond_for(client: AsyncWebClient, response_url: str | None) -> AsyncRespond:
+    """A `respond` for `response_url` over `client`'s shared session (Bolt's own without one)."""
+    if response_url and client.session is not None:
+        return SharedSessionRespond(response_url=response_url, session=client.session)
+    return AsyncRespond(response_url=response_url)
