@@ -20,7 +20,9 @@ Rules:
 - Pacing comes before retrying: every call of a `PacedWebClient` first waits its turn under
   Slack's limits (`bot.pacing`), and a 429 that gets through pauses every caller of that method
   for `Retry-After` before the one that got it tries again. Bolt builds a plain client per
-  request; `bot.app` swaps it for a paced copy (`paced_copy`) sharing the same pacer.
+  request; `bot.app` swaps it for a paced copy (`paced_copy`) sharing the same pacer. Pacing
+  adds at most one window (63 s, a minute and its margin) before a call, so the worst chain
+  (93 + 63 s) still fits a send's 180 s lease, renewed meanwhile anyway.
 """
 
 from __future__ import annotations

@@ -132,9 +132,12 @@ class PeopleDirectory:
                 self.remember(found)
             future.set_result(found)
             return found
-        except BaseException as exc:
+        except asyncio.CancelledError:
+            future.set_result(None)  # the others waiting are not cancelled: to them, unknown
+            raise
+        except Exception as exc:
             future.set_exception(exc)
-            future.exception()  # retrieved: a caller cancelled alone leaves no warning behind
+            future.exception()  # retrieved here: each waiter gets it raised all the same
             raise
         finally:
             del self._asking[user_id]
