@@ -50,7 +50,7 @@ async def show_understanding(
     """Tell the author privately, in the reply's thread, what was understood; True when sent."""
     if exp.channel_id is None or thread_ts is None:
         return False
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         profile = await get_profile(conn, exp.team_id, exp.user_id)
         confirmed = await store.confirmed_fields(conn, exp.id)
     if not profile.reply_summaries:

@@ -153,7 +153,7 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
     """Capture a person's reply in a prompt's thread; ignore every other message."""
     if not reply.in_thread or reply.thread_ts is None:
         return None
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         prompt = await find_prompt(conn, reply.channel_id, reply.thread_ts)
     if prompt is None:
         return None  # a thread that is not a prompt's: not ours to collect
