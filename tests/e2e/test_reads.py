@@ -71,8 +71,13 @@ async def test_a_read_path_answers_while_a_writer_holds_the_database(
         "home": lambda: publish_home(deps, client, team_id="T0LOL", user_id=ALICE),
         "health": bot.db.ping,
     }
-    expected = {"stray reply": None, "tried list": [], "own entry": None, "health": True}
-    expected["skip"] = skips.Skip.REFUSED
+    expected: dict[str, object] = {
+        "stray reply": None,
+        "tried list": [],
+        "own entry": None,
+        "skip": skips.Skip.REFUSED,
+        "health": True,
+    }
     async with a_writer_holding(bot.db):
         result = await asyncio.wait_for(reads[path](), timeout=TIMEOUT)
     if path in expected:
