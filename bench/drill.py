@@ -250,25 +250,29 @@ class Bots:
         """SIGKILL the replica leading the scheduled work (the other only waits); its slot."""
         leader = await leader_pid(db)
         slot = next((s for s, p in self.running.items() if p.pid == leader), "a")
-        process = self.running.pop(slot)
-        process.send_signal(signal.SIGKILL)  # mid-work, nothing cleaned up
-        await process.wait()
-        self.dead.append(process)
+        await self.kill(slot)
         return slot
 
+    async def kill(self, slot: str) -> None:
+        """SIGKILL one replica: mid-work, nothing cleaned up."""
+        process = self.running.pop(slot)
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        self.dead.append(process)
+
     async def ready(self, within: float = 60.0) -> bool:
-        """Wait until both replicas answer /readyz with 200."""
+        """Wait until every running replica answers /readyz with 200."""
         ends = time.monotonic() + within
         async with aiohttp.ClientSession() as http:
             while time.monotonic() < ends:
                 statuses = []
-                for port in self.ports.values():
+                for port in (self.ports[slot] for slot in self.running):
                     try:
                         async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
                             statuses.append(response.status)
                     except aiohttp.ClientError:
                         statuses.append(0)
-                if statuses == [200, 200]:
+                if statuses and set(statuses) == {200}:
                     return True
                 await asyncio.sleep(0.2)
         return False
