@@ -213,7 +213,9 @@ def _blocks(unit: Unit) -> list[Block]:
     if unit.kind == "header":
         return [header(unit.lines[0][1])]
     text = "\n".join(line for _, line in unit.lines)
-    if len(text) <= SECTION_TEXT_LIMIT:
+    if len(text) <= SECTION_TEXT_LIMIT or len(unit.lines) == 1:
+        # One line longer than a section (the credit of hundreds of sharers) cannot be split
+        # by lines: the kit cuts it visibly at Slack's limit.
         return [section(text)]
     # An edit made a refilled section longer than Slack allows: split it rather than cut it.
     return [b for part in _chunked(list(unit.lines)) for b in _blocks(part)]
