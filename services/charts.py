@@ -31,7 +31,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.chart_data import ChartSeries, build_series, chart_weeks, week_label
-from core.occurrence import SendKind, SendStatus
+from core.occurrence import SETTLED, SendKind
 from core.rituals import Ritual
 from core.weeks import WeekId
 from services.deps import ChartRenderer, Deps
@@ -110,7 +110,7 @@ async def _post_chart(
         before = await sends.get_send(
             conn, sends.send_key(SendKind.CHART, ritual.id, week, recipient)
         )
-    if before is not None and before.status is not SendStatus.RETRY:
+    if before is not None and before.status in SETTLED:
         return ChartOutcome.ALREADY  # a later run of a posted digest: nothing to say again
     series = await gather(deps, ritual, week)
     if series.total_entries == 0:
