@@ -44,7 +44,10 @@ def render_png(series: ChartSeries) -> bytes:
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     top, bottom = figure.subplots(2, 1, sharex=True)
-    weeks = [week_label(w) for w in series.weeks]
+    # The digest's own week is the last bar: said under it, so the eye starts there.
+    weeks = [week_label(w) for w in series.weeks[:-1]] + [
+        f"{week_label(series.weeks[-1])}\nthis week"
+    ]
     colours = _colours(series.tools)
     for axes, rows, title in (
         (top, series.entries, "Entries shared"),
@@ -58,7 +61,7 @@ def render_png(series: ChartSeries) -> bytes:
         axes.set_axisbelow(True)
     bottom.set_xlabel("ISO week")
     figure.suptitle(
-        f"{series.ritual_name}: the last {len(weeks)} weeks by tool "
+        f"{_shorten(series.ritual_name)}: the last {len(weeks)} weeks by tool "
         f"({series.total_entries} entries, {series.total_failures} failures)",
         fontsize=13,
     )
@@ -70,6 +73,10 @@ def render_png(series: ChartSeries) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png", metadata={"Software": None})
     return out.getvalue()
+
+
+def _shorten(name: str, limit: int = 40) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _colours(tools: tuple[str, ...]) -> dict[str, str]:
