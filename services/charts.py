@@ -34,6 +34,7 @@ from core.chart_data import ChartSeries, build_series, chart_weeks, week_label
 from core.occurrence import SETTLED, SendKind
 from core.rituals import Ritual
 from core.weeks import WeekId
+from services.chart_render import ChartUnavailable, render_png
 from services.deps import ChartRenderer, Deps
 from storage import charts as store
 from storage import sends
@@ -55,6 +56,7 @@ class ChartOutcome(StrEnum):
     SHUTTING_DOWN = "shutting_down"
     UPLOAD_FAILED = "upload_error"
     IN_DOUBT = "in_doubt"
+    ERROR = "error"  # anything else (the database unreachable, a bug): logged, never raised
 
 
 def chart_recipient(channel: str, thread_ts: str) -> str:
@@ -77,9 +79,13 @@ async def post_chart(
         raise
     except Exception as exc:  # the digest is posted whatever happens to its chart
         log.warning(
-            "digest chart skipped ritual=%s week=%s reason=error error=%r", ritual.name, week, exc
+            "digest chart skipped ritual=%s week=%s reason=%s error=%r",
+            ritual.name,
+            week,
+            ChartOutcome.ERROR.value,
+            exc,
         )
-        return ChartOutcome.UPLOAD_FAILED
+        return ChartOutcome.ERROR
     return outcome
 
 
@@ -117,18 +123,16 @@ async def _post_chart(
         return skipped(ChartOutcome.NOTHING_TO_DRAW)
     try:
         png = await asyncio.to_thread(_renderer(deps), series)
+    except ChartUnavailable as exc:
+        log.warning(
+            "digest chart skipped ritual=%s week=%s reason=%s: %s",
+            ritual.name,
+            week,
+            ChartOutcome.UNAVAILABLE.value,
+            exc,
+        )
+        return ChartOutcome.UNAVAILABLE
     except Exception as exc:
-        from services.chart_render import ChartUnavailable
-
-        if isinstance(exc, ChartUnavailable):
-            log.warning(
-                "digest chart skipped ritual=%s week=%s reason=%s: %s",
-                ritual.name,
-                week,
-                ChartOutcome.UNAVAILABLE.value,
-                exc,
-            )
-            return ChartOutcome.UNAVAILABLE
         log.warning(
             "digest chart skipped ritual=%s week=%s reason=%s error=%r",
             ritual.name,
@@ -159,11 +163,7 @@ async def _post_chart(
 
 
 def _renderer(deps: Deps) -> ChartRenderer:
-    if deps.chart.render is not None:
-        return deps.chart.render
-    from services.chart_render import render_png
-
-    return render_png
+    return deps.chart.render if deps.chart.render is not None else render_png
 
 
 async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> ChartSeries:
