@@ -21,8 +21,8 @@ from core.weeks import WeekId
 from fakeslack.driver import SlackDriver
 from fakeslack.server import UPLOAD, FakeSlack
 from fakeslack.state import PNG_SIGNATURE
-from services import digests
-from services.charts import chart_recipient
+from services import charts, digests
+from services.charts import ChartOutcome, chart_recipient
 from services.deps import ChartOptions, Deps
 from services.ritual_runs import run_due
 from storage import sends
@@ -126,6 +126,34 @@ async def test_chart_is_uploaded_once_by_two_replicas_and_after_a_restart(
     assert len(digest_messages(slack)) == 1
     assert len(chart_messages(slack)) == 1
     assert uploads(slack) == 1
+
+
+async def test_two_processes_drawing_the_chart_at_once_upload_it_once(
+    bot: Runtime,
+    driver: SlackDriver,
+    slack: FakeSlack,
+    clock: FakeClock,
+    database_url: str,
+) -> None:
+    """Both draw it; the claim in the database lets one of them upload it."""
+    await a_week_of_sharing(bot, driver, slack, clock)
+    await tick_with(bot, clock, without_chart(bot), FRIDAY_1600_BERLIN)
+    [main] = digest_messages(slack)
+    assert bot.client is not None
+    ritual, digest = leaders_ritual(slack), channel_id(slack, "ai-digest")
+    other = Database.connect(database_url)
+    try:
+        outcomes = await asyncio.gather(
+            charts.post_chart(bot.deps, bot.client, ritual, WEEK, digest, main.ts),
+            charts.post_chart(
+                replace(bot.deps, db=other), bot.client, ritual, WEEK, digest, main.ts
+            ),
+        )
+    finally:
+        await other.close()
+    assert sorted(outcomes) == sorted([ChartOutcome.UPLOADED, ChartOutcome.ALREADY])
+    assert uploads(slack) == 1
+    assert len(chart_messages(slack)) == 1
 
 
 async def test_a_chart_cut_off_mid_upload_is_not_uploaded_again(
