@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.runtime import Runtime
+from bot.runtime import Runtime, start_runtime
 from core.rituals import Ritual
 from core.schedule import Weekday
 from fakeslack.driver import SlackDriver
@@ -21,7 +21,17 @@ from fakeslack.server import FakeSlack
 from fakeslack.state import Message
 from storage.db import Database
 from storage.rituals import list_rituals
-from tests.e2e.conftest import ADMIN, ALICE, BOB, CHEN, FakeClock, channel_id, settle
+from tests.e2e.conftest import (
+    ADMIN,
+    ALICE,
+    BOB,
+    CHEN,
+    SECRET,
+    FakeClock,
+    bot_config,
+    channel_id,
+    settle,
+)
 from tests.e2e.helpers import (
     FRIDAY_1600_BERLIN,
     MONDAY_0800_UTC,
@@ -323,3 +333,23 @@ async def test_forged_admin_clicks_and_submissions_are_refused(
     }
     [ritual] = await rituals(store)
     assert (ritual.name, ritual.paused) == ("Leaders", False)
+
+
+async def test_people_listed_in_bot_admins_manage_rituals_too(
+    slack: FakeSlack, clock: FakeClock, database_url: str
+) -> None:
+    """Alice is no workspace admin but is in BOT_ADMINS: she sees the controls and may pause."""
+    runtime = await start_runtime(
+        bot_config(slack, database_url, BOT_ADMINS=ALICE), clock=clock, scheduling=False
+    )
+    try:
+        async with SlackDriver(
+            f"http://127.0.0.1:{runtime.port}/slack/events", SECRET, slack
+        ) as driver:
+            await install(runtime, leaders_ritual(slack))
+            await open_home(runtime, driver, ALICE)
+            await driver.home_action(ALICE, "ritual_pause", "r-leaders")
+            await settle(runtime)
+            assert [r.paused for r in await rituals(runtime.db)] == [True]
+    finally:
+        await runtime.stop()
