@@ -6,6 +6,9 @@ Rules (docs/scheduling.md):
 - The digest is never before the week's prompt (as `core.due` posts it).
 - With `per_person_tz`, the ritual's zone stands for everyone: each person's own moment is the
   same wall-clock time in their zone.
+- A schedule changed by an edit applies from its next moment: when the new moment of the
+  current week has already passed, that week's prompt is not owed (`passed_by_reschedule`), as
+  moments before a ritual existed are not.
 - The times say nothing about sends already made: a prompt sent early with "Send now" is not
   sent again at its moment (its claim stands), but the moment is still shown.
 """
@@ -80,3 +83,20 @@ def first_prompt(ritual: Ritual, *, now: datetime) -> FirstPrompt:
     zone = ZoneInfo(ritual.tz)
     at = next_weekly(int(ritual.weekday), ritual.at, zone, after=now)
     return FirstPrompt(at=at, this_week=WeekId.of(at, zone) == WeekId.of(now, zone))
+
+
+def _schedule(ritual: Ritual) -> tuple[object, ...]:
+    return (ritual.weekday, ritual.at, ritual.tz, ritual.per_person_tz)
+
+
+def passed_by_reschedule(before: Ritual, after: Ritual, *, now: datetime) -> WeekId | None:
+    """The current week, when an edit at `now` moved the prompt to a moment already past in it.
+
+    None when the schedule did not change, or its moment this week is still ahead (then the
+    week is asked at the new moment). The ritual's zone stands for everyone's.
+    """
+    if _schedule(before) == _schedule(after):
+        return None
+    zone = ZoneInfo(after.tz)
+    week = WeekId.of(now, zone)
+    return week if moment(week, after.weekday, after.at, zone) <= now else None

@@ -9,7 +9,8 @@ Rules:
   like a scheduled one, so it goes out once however often, and by however many, it is clicked.
 - An edit saves the ritual in place, checked against Slack as at setup. The week's sends stay
   claimed and its stages stay done, so a prompt already sent this week is not sent again; the
-  new schedule applies from its next moment.
+  new schedule applies from its next moment: when that moment has passed this week and nothing
+  went out yet, the week is closed (`core.upcoming.passed_by_reschedule`), not caught up.
 - A failed digest is retried with `services.digests.post_digest`, which lets failed parts be
   tried again and posts each part at most once.
 """
@@ -23,9 +24,10 @@ from zoneinfo import ZoneInfo
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.admin_home import AdminRitual
-from core.occurrence import SendKind
+from core.due import EVERYONE
+from core.occurrence import SendKind, Stage
 from core.rituals import Problem, Ritual
-from core.upcoming import upcoming
+from core.upcoming import passed_by_reschedule, upcoming
 from core.weeks import WeekId
 from services import digests
 from services.deps import Deps
@@ -34,9 +36,12 @@ from services.people import look_up
 from services.ritual_runs import prompt_now
 from services.ritual_setup import check_ritual, may_administer
 from storage import rituals as repo
+from storage import sends
 from storage.profiles import get_profile
 
 log = logging.getLogger(__name__)
+
+RESCHEDULED = "rescheduled"
 
 
 class NotAllowed(Exception):
@@ -136,7 +141,41 @@ async def save_edit(
                 )
             ]
     log.info("edited ritual id=%s name=%r by=%s", ritual.id, ritual.name, by)
+    week = passed_by_reschedule(before, ritual, now=deps.clock())
+    if week is not None:
+        await _not_owed(deps, ritual, week)
     return ritual, []
+
+
+async def _not_owed(deps: Deps, ritual: Ritual, week: WeekId) -> None:
+    """Close a week whose new prompt moment has passed, unless a prompt of it already went out.
+
+    Nobody was asked that week: its occurrence records an empty audience (so nobody is reminded
+    and the digest claims no share), and the skip is logged once, like a prompt too late.
+    """
+    now = deps.clock()
+    async with deps.db.transaction() as conn:
+        if await repo.stage_done(conn, ritual.id, week, Stage.PROMPTS):
+            return
+        if await sends.list_sends(conn, ritual.id, week, SendKind.PROMPT):
+            return  # some were asked already (each in their own zone): the rest follow
+        await repo.ensure_occurrence(conn, ritual.id, week, (), now=now)
+        await sends.record_skipped(
+            conn,
+            kind=SendKind.PROMPT,
+            ritual_id=ritual.id,
+            week=week,
+            recipient=EVERYONE,
+            reason=RESCHEDULED,
+            now=now,
+        )
+        await repo.mark_stage_done(conn, ritual.id, week, Stage.PROMPTS, now=now)
+    log.warning(
+        "prompt skipped: reason=%s ritual=%s week=%s (the new moment had passed)",
+        RESCHEDULED,
+        ritual.name,
+        week,
+    )
 
 
 async def retry_digest(

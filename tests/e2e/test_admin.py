@@ -353,3 +353,68 @@ async def test_people_listed_in_bot_admins_manage_rituals_too(
             assert [r.paused for r in await rituals(runtime.db)] == [True]
     finally:
         await runtime.stop()
+
+
+async def test_a_digest_whose_channel_was_archived_goes_to_the_channel_chosen_with_edit(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """As the notice says: pick another channel with Edit, press Retry, and it is posted there."""
+    await a_week_of_sharing(bot, driver, slack, clock)
+    slack.archive_channel(channel_id(slack, "ai-digest"))
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    [notice] = [m for m in bot_dms(slack, ADMIN) if "could not be posted" in json.dumps(m.blocks)]
+    await open_home(bot, driver, ADMIN)
+    await driver.home_action(ADMIN, "ritual_edit", "r-leaders")
+    await settle(bot)
+    form_id = driver.last_view(ADMIN, "ritual_edit_form")
+    leaders = channel_id(slack, "leaders")
+    values = as_submitted(
+        slack.ws.views[form_id].view, digest_channel={"selected_conversation": leaders}
+    )
+    assert (await driver.view_submission(ADMIN, form_id, values)).status == 200
+    await settle(bot)
+    assert [r.digest_channel_id for r in await rituals(store)] == [leaders]
+    [(action, value)] = buttons({"blocks": notice.blocks})
+    await driver.block_action(
+        ADMIN, action, value, channel_id=dm_id(slack, ADMIN), message_ts=notice.ts
+    )
+    await settle(bot)
+    assert slack.ephemerals(ADMIN)[-1].text.endswith("is posted.")
+    assert [k for k in posted(slack, "digest") if leaders in k] == [
+        f"digest:r-leaders:2026-W48:{leaders}#1"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("new_time", "asked_this_week"), [("09:30", False), ("11:00", True)], ids=["passed", "ahead"]
+)
+async def test_a_new_prompt_time_applies_from_its_next_moment(
+    bot: Runtime,
+    driver: SlackDriver,
+    slack: FakeSlack,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    new_time: str,
+    asked_this_week: bool,
+) -> None:
+    """Monday 10:00 Berlin, a Friday ritual moved to Monday: 09:30 has passed, so the first
+    prompt is next Monday (not a late one now); 11:00 is still ahead, so it is today."""
+    await install(bot, leaders_ritual(slack, weekday=Weekday.FRI))
+    await open_home(bot, driver, ADMIN)
+    await driver.home_action(ADMIN, "ritual_edit", "r-leaders")
+    await settle(bot)
+    form_id = driver.last_view(ADMIN, "ritual_edit_form")
+    values = as_submitted(
+        slack.ws.views[form_id].view,
+        weekday={"selected_option": {"value": "0"}},
+        at={"selected_time": new_time},
+    )
+    with caplog.at_level(logging.WARNING):
+        assert (await driver.view_submission(ADMIN, form_id, values)).status == 200
+        await settle(bot)
+    await tick(bot, clock, MONDAY_0800_UTC + timedelta(hours=2))  # Monday 11:00 Berlin
+    this_week = [k for k in posted(slack, "prompt") if ":2026-W48:" in k]
+    assert len(this_week) == (4 if asked_this_week else 0)
+    assert ("reason=rescheduled" in caplog.text) is not asked_this_week
+    await tick(bot, clock, NEXT_MONDAY_0800_UTC + timedelta(hours=2))
+    assert len([k for k in posted(slack, "prompt") if ":2026-W49:" in k]) == 4

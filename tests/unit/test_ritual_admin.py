@@ -14,7 +14,7 @@ from blocks.ritual_admin import edit_ritual_modal, setup_confirmation
 from blocks.setup import read_ritual_form
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday
-from core.upcoming import first_prompt, upcoming
+from core.upcoming import first_prompt, passed_by_reschedule, upcoming
 from fakeslack.blockkit import check_view
 
 HOSTILE = "<!channel> *bold* <@U1>"
@@ -160,3 +160,12 @@ def test_the_setup_note_and_the_digest_notice_offer_their_buttons() -> None:
     )
     assert notice[-1]["elements"][0]["value"] == "r1|2026-W48"
     assert "python -m bot" not in json.dumps(notice)
+
+
+def test_a_reschedule_closes_the_week_only_when_the_new_moment_has_passed() -> None:
+    """Moved to a moment already past this week: that week; still ahead, or unchanged: None."""
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 Berlin
+    friday = _ritual(weekday=Weekday.FRI)
+    assert str(passed_by_reschedule(friday, _ritual(), now=now)) == "2026-W48"
+    assert passed_by_reschedule(friday, _ritual(at=time(11, 0)), now=now) is None
+    assert passed_by_reschedule(_ritual(), _ritual(prompt_text="New words"), now=now) is None
