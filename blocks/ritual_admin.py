@@ -117,8 +117,8 @@ def sent_now_text(ritual: Ritual, sent: int) -> str:
     if sent:
         return f"Sent {sent} prompt{'s' if sent != 1 else ''} of *{_name(ritual)}* now."
     return (
-        f"Nothing new to send for *{_name(ritual)}*: this week's prompt already went out "
-        "(a prompt is never sent twice)."
+        f"Nothing new to send for *{_name(ritual)}* this week: its prompt already went out, or "
+        "the week was closed by a schedule change (a prompt is never sent twice)."
     )
 
 

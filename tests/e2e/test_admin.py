@@ -333,6 +333,14 @@ async def test_forged_admin_clicks_and_submissions_are_refused(
     }
     [ritual] = await rituals(store)
     assert (ritual.name, ritual.paused) == ("Leaders", False)
+    await driver.block_action(ADMIN, "digest_retry", "r-leaders|not-a-week")
+    await settle(bot)
+    await driver.block_action(ADMIN, "ritual_pause", "r-nowhere")
+    await settle(bot)
+    assert [e.text for e in slack.ephemerals(ADMIN)][-2:] == [
+        "That button is from an unknown version: nothing was done.",
+        "That ritual no longer exists.",
+    ]
 
 
 async def test_people_listed_in_bot_admins_manage_rituals_too(
