@@ -18,7 +18,8 @@ from blocks.kit import VIEW_BLOCK_LIMIT, Block, actions, button, context, divide
 
 @dataclass(frozen=True)
 class AdminRitual:
-    """One ritual as an admin sees it on Home, its times in the admin's zone."""
+    """One ritual as an admin sees it on Home, its times in the admin's zone (the prompt and
+    reminder of a ritual asking in each person's zone: as that local wall-clock time)."""
 
     id: str
     name: str
@@ -40,7 +41,11 @@ def _describe(ritual: AdminRitual) -> str:
     if ritual.reminder is not None:
         times.append(f"reminder: {when(ritual.reminder)}")
     times.append(f"digest: {when(ritual.digest)}" if ritual.digest else "no digest channel")
-    own = " (each person at that time in their own zone)" if ritual.per_person_tz else ""
+    own = (
+        "\nPrompts and reminders come at that time in each person's own time zone."
+        if ritual.per_person_tz
+        else ""
+    )
     return f"*{safe(ritual.name, 200)}* · {status}\n{' · '.join(times)}{own}"
 
 

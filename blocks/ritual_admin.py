@@ -87,7 +87,13 @@ def _name(ritual: Ritual) -> str:
     return safe(ritual.name, MAX_NAME_CHARS * 5)
 
 
-def _first(at: datetime, this_week: bool, zone_name: str) -> str:
+def _first(ritual: Ritual, at: datetime, this_week: bool, zone_name: str) -> str:
+    if ritual.per_person_tz:
+        day = ritual.weekday.name.capitalize()
+        return (
+            f"The first prompts go out at {ritual.at:%H:%M} in each person's own time zone: "
+            f"this {day} where that is still ahead, else next {day}."
+        )
     week = "this week" if this_week else "next week"
     return f"The first prompt goes out {week}: {when(at)} ({safe(zone_name, 64)})."
 
@@ -97,17 +103,19 @@ def setup_confirmation(
 ) -> tuple[list[Block], str]:
     """The note to the admin who set up a ritual (its schedule, and when it first asks), with a
     button that sends this week's prompt at once; and its text."""
-    text = f"Ritual *{_name(ritual)}* is set up: {safe(describe_schedule(ritual), 200)}. " + _first(
-        first_at, this_week, zone_name
-    )
+    schedule = safe(describe_schedule(ritual), 200)
+    first = _first(ritual, first_at, this_week, zone_name)
+    text = f"Ritual *{_name(ritual)}* is set up: {schedule}. {first}"
     return [section(text), actions(button("Send now", Action.RITUAL_SEND_NOW, ritual.id))], text
 
 
 def saved_text(ritual: Ritual, *, next_prompt: datetime, zone_name: str) -> str:
-    """The note after an edit: what the ritual does now, and when it next asks."""
+    """The note after an edit: what the ritual does now, and when it next asks (for a ritual
+    asking in each person's zone, `next_prompt` is in the ritual's zone: that local time)."""
+    where = "in each person's own time zone" if ritual.per_person_tz else f"({safe(zone_name, 64)})"
     return (
         f"Ritual *{_name(ritual)}* is saved: {safe(describe_schedule(ritual), 200)}. "
-        f"Next prompt: {when(next_prompt)} ({safe(zone_name, 64)}). "
+        f"Next prompt: {when(next_prompt)} {where}. "
         "A prompt already sent this week is not sent again."
     )
 

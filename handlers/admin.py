@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -177,7 +178,11 @@ async def on_edit_form(
         await ack(response_action="errors", errors=problems_as_errors(problems))
         return
     await ack()
-    zone = await admin.admin_zone(deps, client, sub.team_id, sub.user_id)
+    zone = (
+        ZoneInfo(saved.tz)
+        if saved.per_person_tz
+        else await admin.admin_zone(deps, client, sub.team_id, sub.user_id)
+    )
     next_prompt = upcoming(saved, now=deps.clock()).prompt.astimezone(zone)
     text = saved_text(saved, next_prompt=next_prompt, zone_name=str(zone))
     await client.chat_postMessage(channel=sub.user_id, blocks=notice_blocks(text), text=text)

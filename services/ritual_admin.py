@@ -80,21 +80,25 @@ async def managed_ritual(
 
 
 async def home_rituals(deps: Deps, team_id: str, *, zone: ZoneInfo) -> list[AdminRitual]:
-    """The team's rituals with their next prompt, reminder and digest, in `zone`."""
+    """The team's rituals with their next prompt, reminder and digest, in `zone` (prompts and
+    reminders of a ritual asking in each person's zone as that local time)."""
     async with deps.db.read() as conn:
         found = await repo.list_rituals(conn, team_id)
     now = deps.clock()
     shown = []
     for ritual in found:
         times = upcoming(ritual, now=now)
+        # Each person's own prompt and reminder come at the ritual's wall-clock time in their
+        # zone: shown as that local time, not converted. The digest is in the ritual's zone.
+        local = ZoneInfo(ritual.tz) if ritual.per_person_tz else zone
         shown.append(
             AdminRitual(
                 id=ritual.id,
                 name=ritual.name,
                 paused=ritual.paused,
                 per_person_tz=ritual.per_person_tz,
-                prompt=times.prompt.astimezone(zone),
-                reminder=times.reminder.astimezone(zone) if times.reminder else None,
+                prompt=times.prompt.astimezone(local),
+                reminder=times.reminder.astimezone(local) if times.reminder else None,
                 digest=times.digest.astimezone(zone) if times.digest else None,
             )
         )

@@ -426,3 +426,17 @@ async def test_a_new_prompt_time_applies_from_its_next_moment(
     assert ("reason=rescheduled" in caplog.text) is not asked_this_week
     await tick(bot, clock, NEXT_MONDAY_0800_UTC + timedelta(hours=2))
     assert len([k for k in posted(slack, "prompt") if ":2026-W49:" in k]) == 4
+
+
+async def test_home_shows_a_ritual_in_each_persons_zone_as_local_time(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack
+) -> None:
+    """Asking at 09:00 in each person's zone: Home says 09:00 local, not one converted instant;
+    the digest (in the ritual's zone) is still shown in the admin's."""
+    await install(bot, leaders_ritual(slack, tz="America/New_York", per_person_tz=True))
+    await open_home(bot, driver, ADMIN)
+    shown = json.dumps(home(slack, ADMIN))
+    assert "Next prompt: Mon 23 Nov 09:00" in shown
+    assert "reminder: Wed 25 Nov 14:00" in shown
+    assert "digest: Fri 27 Nov 22:00" in shown
+    assert "at that time in each person's own time zone" in shown

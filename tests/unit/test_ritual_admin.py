@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from blocks.admin_home import AdminRitual, admin_section, with_admin_section
 from blocks.kit import VIEW_BLOCK_LIMIT
 from blocks.notices import admin_notice_blocks
-from blocks.ritual_admin import edit_ritual_modal, setup_confirmation
+from blocks.ritual_admin import edit_ritual_modal, saved_text, setup_confirmation
 from blocks.setup import read_ritual_form
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday
@@ -169,3 +169,19 @@ def test_a_reschedule_closes_the_week_only_when_the_new_moment_has_passed() -> N
     assert str(passed_by_reschedule(friday, _ritual(), now=now)) == "2026-W48"
     assert passed_by_reschedule(friday, _ritual(at=time(11, 0)), now=now) is None
     assert passed_by_reschedule(_ritual(), _ritual(prompt_text="New words"), now=now) is None
+
+
+def test_a_ritual_asking_in_each_persons_zone_is_shown_in_local_time() -> None:
+    """The setup note and the edit note speak of each person's own time, not one instant."""
+    ritual = _ritual(per_person_tz=True)
+    _, text = setup_confirmation(
+        ritual,
+        first_at=datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN),
+        this_week=False,
+        zone_name="America/New_York",
+    )
+    assert "at 09:00 in each person's own time zone: this Mon where that is still ahead" in text
+    saved = saved_text(
+        ritual, next_prompt=datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN), zone_name="Europe/Berlin"
+    )
+    assert "Next prompt: Mon 30 Nov 09:00 in each person's own time zone." in saved
