@@ -134,7 +134,11 @@ async def save_edit(
         paused=before.paused,
         quiet_week_post=before.quiet_week_post,
     )
-    problems = await check_ritual(deps, client, ritual)
+    same_audience = (ritual.audience_kind, ritual.audience) == (
+        before.audience_kind,
+        before.audience,
+    )
+    problems = await check_ritual(deps, client, ritual, check_audience=not same_audience)
     if problems:
         return None, problems
     async with deps.db.transaction() as conn:

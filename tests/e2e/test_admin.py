@@ -440,3 +440,30 @@ async def test_home_shows_a_ritual_in_each_persons_zone_as_local_time(
     assert "reminder: Wed 25 Nov 14:00" in shown
     assert "digest: Fri 27 Nov 22:00" in shown
     assert "at that time in each person's own time zone" in shown
+
+
+async def test_an_edit_reads_the_audience_only_when_it_changed(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, store: Database
+) -> None:
+    """Saving a new wording looks nobody up; a new audience is checked as at setup."""
+    await install(bot, leaders_ritual(slack))
+    await open_home(bot, driver, ADMIN)
+    await driver.home_action(ADMIN, "ritual_edit", "r-leaders")
+    await settle(bot)
+    form_id = driver.last_view(ADMIN, "ritual_edit_form")
+    form = slack.ws.views[form_id].view
+    before = len(slack.calls("users.info"))
+    wording = as_submitted(form, prompt_text={"value": "What did you try?"})
+    assert (await driver.view_submission(ADMIN, form_id, wording)).status == 200
+    await settle(bot)
+    looked_up = {call.args.get("user") for call in slack.calls("users.info")[before:]}
+    assert looked_up <= {ADMIN}
+    assert [r.prompt_text for r in await rituals(store)] == ["What did you try?"]
+    nobody = as_submitted(
+        form,
+        audience_users={"selected_users": []},
+        audience_group={"value": "S0NOSUCH"},
+    )
+    refused = await driver.view_submission(ADMIN, form_id, nobody)
+    assert "Could not read the audience" in refused.json()["errors"]["audience_users"]
+    assert [r.audience for r in await rituals(store)] == [(ALICE, BOB, CHEN)]
