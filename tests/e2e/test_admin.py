@@ -445,7 +445,8 @@ async def test_home_shows_a_ritual_in_each_persons_zone_as_local_time(
 async def test_an_edit_reads_the_audience_only_when_it_changed(
     bot: Runtime, driver: SlackDriver, slack: FakeSlack, store: Database
 ) -> None:
-    """Saving a new wording looks nobody up; a new audience is checked as at setup."""
+    """Saving a new wording looks nobody up; a new audience is checked as at setup; another
+    ritual's name is refused."""
     await install(bot, leaders_ritual(slack))
     await open_home(bot, driver, ADMIN)
     await driver.home_action(ADMIN, "ritual_edit", "r-leaders")
@@ -467,3 +468,11 @@ async def test_an_edit_reads_the_audience_only_when_it_changed(
     refused = await driver.view_submission(ADMIN, form_id, nobody)
     assert "Could not read the audience" in refused.json()["errors"]["audience_users"]
     assert [r.audience for r in await rituals(store)] == [(ALICE, BOB, CHEN)]
+    await install(bot, leaders_ritual(slack, id="r-other", name="Other"))
+    taken = await driver.view_submission(
+        ADMIN, form_id, as_submitted(form, name={"value": "Other"})
+    )
+    assert taken.json()["errors"] == {
+        "name": "A ritual named 'Other' already exists: choose another name."
+    }
+    assert sorted(r.name for r in await rituals(store)) == ["Leaders", "Other"]
