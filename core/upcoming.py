@@ -9,8 +9,8 @@ Rules (docs/scheduling.md):
 - A schedule changed by an edit applies from its next moment: when the new moment of the
   current week has already passed, that week's prompt is not owed (`passed_by_reschedule`), as
   moments before a ritual existed are not.
-- The times say nothing about sends already made: a prompt sent early with "Send now" is not
-  sent again at its moment (its claim stands), but the moment is still shown.
+- Once the current week's prompts are done (sent, sent early with "Send now", or closed by a
+  schedule change), the next prompt is next week's, even when this week's moment is ahead.
 """
 
 from __future__ import annotations
@@ -59,16 +59,25 @@ def next_digest(ritual: Ritual, *, now: datetime) -> datetime:
     )
 
 
-def upcoming(ritual: Ritual, *, now: datetime) -> Upcoming:
-    """The ritual's next prompt, reminder and digest after `now`."""
+def upcoming(ritual: Ritual, *, now: datetime, prompted_this_week: bool = False) -> Upcoming:
+    """The ritual's next prompt, reminder and digest after `now`.
+
+    `prompted_this_week`: the current week's prompts are done (sent, sent early with Send now,
+    or closed by a schedule change), so a moment still ahead this week asks nobody: the next
+    prompt is next week's.
+    """
     zone = ZoneInfo(ritual.tz)
+    prompt = next_weekly(int(ritual.weekday), ritual.at, zone, after=now)
+    week = WeekId.of(now, zone)
+    if prompted_this_week and WeekId.of(prompt, zone) == week:
+        prompt = moment(week.next(), ritual.weekday, ritual.at, zone)
     reminder = (
         next_weekly(int(ritual.reminder_weekday), ritual.reminder_at, zone, after=now)
         if ritual.reminder_weekday is not None and ritual.reminder_at is not None
         else None
     )
     return Upcoming(
-        prompt=next_weekly(int(ritual.weekday), ritual.at, zone, after=now),
+        prompt=prompt,
         reminder=reminder,
         digest=next_digest(ritual, now=now) if ritual.digest_channel_id else None,
     )

@@ -33,7 +33,6 @@ from blocks.ritual_admin import (
 )
 from blocks.setup import problems_as_errors, read_ritual_form
 from core.rituals import Ritual
-from core.upcoming import upcoming
 from core.weeks import WeekId
 from handlers.payloads import BlockAction, ViewSubmission
 from handlers.tracking import tracked
@@ -183,7 +182,7 @@ async def on_edit_form(
         if saved.per_person_tz
         else await admin.admin_zone(deps, client, sub.team_id, sub.user_id)
     )
-    next_prompt = upcoming(saved, now=deps.clock()).prompt.astimezone(zone)
+    next_prompt = (await admin.next_prompt(deps, saved)).astimezone(zone)
     text = saved_text(saved, next_prompt=next_prompt, zone_name=str(zone))
     await client.chat_postMessage(channel=sub.user_id, blocks=notice_blocks(text), text=text)
     await publish_home(deps, client, team_id=sub.team_id, user_id=sub.user_id)

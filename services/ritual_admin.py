@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from blocks.admin_home import AdminRitual
 from core.due import EVERYONE
@@ -82,12 +84,13 @@ async def managed_ritual(
 async def home_rituals(deps: Deps, team_id: str, *, zone: ZoneInfo) -> list[AdminRitual]:
     """The team's rituals with their next prompt, reminder and digest, in `zone` (prompts and
     reminders of a ritual asking in each person's zone as that local time)."""
+    now = deps.clock()
     async with deps.db.read() as conn:
         found = await repo.list_rituals(conn, team_id)
-    now = deps.clock()
+        done = {ritual.id: await _prompted(conn, ritual, now) for ritual in found}
     shown = []
     for ritual in found:
-        times = upcoming(ritual, now=now)
+        times = upcoming(ritual, now=now, prompted_this_week=done[ritual.id])
         # Each person's own prompt and reminder come at the ritual's wall-clock time in their
         # zone: shown as that local time, not converted. The digest is in the ritual's zone.
         local = ZoneInfo(ritual.tz) if ritual.per_person_tz else zone
@@ -103,6 +106,19 @@ async def home_rituals(deps: Deps, team_id: str, *, zone: ZoneInfo) -> list[Admi
             )
         )
     return shown
+
+
+async def next_prompt(deps: Deps, ritual: Ritual) -> datetime:
+    """When the ritual next asks, this week's prompts taken into account (see `core.upcoming`)."""
+    now = deps.clock()
+    async with deps.db.read() as conn:
+        prompted = await _prompted(conn, ritual, now)
+    return upcoming(ritual, now=now, prompted_this_week=prompted).prompt
+
+
+async def _prompted(conn: AsyncConnection, ritual: Ritual, now: datetime) -> bool:
+    week = WeekId.of(now, ZoneInfo(ritual.tz))
+    return await repo.stage_done(conn, ritual.id, week, Stage.PROMPTS)
 
 
 async def set_paused(deps: Deps, ritual: Ritual, paused: bool, *, by: str) -> Ritual:

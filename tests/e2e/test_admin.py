@@ -176,7 +176,9 @@ async def test_edit_opens_the_form_prefilled_and_saves_in_place(
     )
     assert ritual.audience == (ALICE, BOB, CHEN)
     assert ritual.created_by == ADMIN
-    assert "Next prompt: Wed 25 Nov 10:00 (Europe/Berlin)" in bot_dms(slack, ADMIN)[-1].text
+    # This week's prompts went out on Monday: the next is next week's Wednesday.
+    assert "Next prompt: Wed 02 Dec 10:00 (Europe/Berlin)" in bot_dms(slack, ADMIN)[-1].text
+    assert "Next prompt: Wed 02 Dec 10:00" in json.dumps(home(slack, ADMIN))
     assert "Leaders weekly" in json.dumps(home(slack, ADMIN))
     # Wednesday 10:00 Berlin this week: this week's prompt already went out on Monday.
     await tick(bot, clock, datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
@@ -229,6 +231,8 @@ async def test_send_now_posts_once_even_when_clicked_twice(
     # The clicks may share the work, never repeat it: the counts they report add up to four.
     counts = [int(m[1]) if (m := re.match(r"Sent (\d+) prompt", a)) else 0 for a in answers]
     assert sum(counts) == 4
+    await open_home(bot, driver, ADMIN)
+    assert "Next prompt: Fri 04 Dec 09:00" in json.dumps(home(slack, ADMIN))
     await tick(bot, clock, datetime(2026, 11, 27, 8, 0, tzinfo=UTC))  # Friday 09:00 Berlin
     assert len(posted(slack, "prompt")) == 4
 

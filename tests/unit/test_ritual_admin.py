@@ -185,3 +185,15 @@ def test_a_ritual_asking_in_each_persons_zone_is_shown_in_local_time() -> None:
         ritual, next_prompt=datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN), zone_name="Europe/Berlin"
     )
     assert "Next prompt: Mon 30 Nov 09:00 in each person's own time zone." in saved
+
+
+def test_once_this_weeks_prompts_are_done_the_next_prompt_is_next_weeks() -> None:
+    """A Friday ritual sent early on Monday (Send now) next asks the Friday after."""
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    friday = _ritual(weekday=Weekday.FRI)
+    assert upcoming(friday, now=now).prompt == datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    done = upcoming(friday, now=now, prompted_this_week=True)
+    assert done.prompt == datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+    assert upcoming(_ritual(), now=now, prompted_this_week=True).prompt == datetime(
+        2026, 11, 30, 8, 0, tzinfo=UTC
+    )
