@@ -350,7 +350,8 @@ async def test_forged_admin_clicks_and_submissions_are_refused(
 async def test_people_listed_in_bot_admins_manage_rituals_too(
     slack: FakeSlack, clock: FakeClock, database_url: str
 ) -> None:
-    """Alice is no workspace admin but is in BOT_ADMINS: she sees the controls and may pause."""
+    """Alice is no workspace admin but is in BOT_ADMINS: she sees the controls and may use them,
+    even at the same moment as another admin."""
     runtime = await start_runtime(
         bot_config(slack, database_url, BOT_ADMINS=ALICE), clock=clock, scheduling=False
     )
@@ -363,6 +364,15 @@ async def test_people_listed_in_bot_admins_manage_rituals_too(
             await driver.home_action(ALICE, "ritual_pause", "r-leaders")
             await settle(runtime)
             assert [r.paused for r in await rituals(runtime.db)] == [True]
+            # Two admins press Send now at once: one prompt per recipient.
+            await open_home(runtime, driver, ADMIN)
+            await asyncio.gather(
+                driver.home_action(ALICE, "ritual_send_now", "r-leaders"),
+                driver.home_action(ADMIN, "ritual_send_now", "r-leaders"),
+            )
+            await settle(runtime)
+            assert len(leaders_prompts(slack)) == 1
+            assert len(posted(slack, "prompt")) == 4
     finally:
         await runtime.stop()
 
