@@ -11,7 +11,8 @@ Rules:
   credited. Until the main post is out the whole digest is laid out afresh at each attempt; once
   it is out, the remaining parts keep their place and numbering and lose only what was withdrawn.
 - If the main post fails for good (channel archived, bot removed), the ritual's creator and the
-  BOT_ADMINS get one DM saying what happened; the digest stays stored for `digest --post`.
+  BOT_ADMINS get one DM saying what happened, with a Retry button (`handlers.admin`); the
+  digest stays stored for that button or `digest --post`.
 """
 
 from __future__ import annotations
