@@ -10,6 +10,11 @@ Rules:
   private, or whose author was forgotten since the rendering is never posted, nor is its author
   credited. Until the main post is out the whole digest is laid out afresh at each attempt; once
   it is out, the remaining parts keep their place and numbering and lose only what was withdrawn.
+- Readers' "I tried it too" answers (`storage.replications`) and an admin's pin
+  (`storage.digests.pin_entry`) are read with the week, so they feed the three things to know
+  and show beside each entry; an answer updates the thread message it was given on.
+- Once the top post and every thread part are out, `after_posted` is called once per run that
+  completed the digest: the single place where something more is added to the digest's thread.
 - If the main post fails for good (channel archived, bot removed), the ritual's creator and the
   BOT_ADMINS get one DM saying what happened; the digest stays stored for `digest --post`.
 """
@@ -26,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_as_json, refill
 from blocks.notices import admin_notice_blocks, admin_notice_text
-from core.digest import Digest, build_digest
+from core.digest import Digest, Replication, build_digest
 from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
 from core.occurrence import SendKind, SendStatus
@@ -38,6 +43,7 @@ from services.sending import Outgoing, deliver
 from storage import digests as store
 from storage import drift as drift_store
 from storage import experiments as repo
+from storage import replications as votes_repo
 from storage import rituals as ritual_repo
 from storage import sends
 
@@ -70,6 +76,9 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
         }
         known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
         drift = await _drift(deps, conn, ritual.team_id, week)
+        pinned = await store.pinned_entry(conn, ritual.id, week)
+        recent = {e.id for e in found if e.week in (str(week), str(trailing[-1]))}
+        tallies = await votes_repo.tallies(conn, recent)
     by_week: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
     for exp in found:
         if _belongs(exp, ritual, audiences.get(exp.week)):
@@ -84,6 +93,8 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
         prior_sharers=prior_sharers,
         audience=audiences.get(str(week)),
         drift=drift,
+        replications={key: Replication(*value) for key, value in tallies.items()},
+        pinned=pinned,
     )
     return digest, list(digest.sharers)
 
@@ -103,9 +114,27 @@ async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) 
     )
 
 
-async def _names(client: AsyncWebClient, digest: Digest) -> dict[str, str]:
+async def names_for(client: AsyncWebClient, digest: Digest) -> dict[str, str]:
     people = await asyncio.gather(*(look_up(client, user) for user in digest.sharers))
     return {person.user_id: person.name for person in people}
+
+
+async def pin(
+    deps: Deps, ritual: Ritual, week: WeekId, experiment_id: str, *, pinned_by: str
+) -> str | None:
+    """Let an admin lead the week's digest with one entry; return what is wrong, if anything."""
+    digest, _sharers = await gather(deps, ritual, week)
+    if experiment_id not in {e.id for e in digest.entries}:
+        return f"entry {experiment_id!r} is not a shared entry of {ritual.name} in {week}"
+    async with deps.db.transaction() as conn:
+        if await store.load_parts(conn, ritual.id, week) is not None:
+            return (
+                f"the {week} digest of {ritual.name} is already laid out; pin before it is posted"
+            )
+        await store.pin_entry(
+            conn, ritual.id, week, experiment_id, pinned_by=pinned_by, now=deps.clock()
+        )
+    return None
 
 
 async def render(
@@ -113,7 +142,7 @@ async def render(
 ) -> list[DigestMessage]:
     """Gather and render the digest (without storing or posting it)."""
     digest, _sharers = await gather(deps, ritual, week)
-    return digest_messages(digest, await _names(client, digest))
+    return digest_messages(digest, await names_for(client, digest))
 
 
 async def post_digest(
@@ -132,7 +161,7 @@ async def post_digest(
         parts = await store.load_parts(conn, ritual.id, week)
         first = await sends.get_send(conn, first_key)
     digest, _sharers = await gather(deps, ritual, week)
-    names = await _names(client, digest)
+    names = await names_for(client, digest)
     if parts is None or first is None or first.status is SendStatus.RETRY:
         # Nothing is in Slack yet: lay the digest out afresh from what is shared now.
         layout = layout_as_json(digest_layout(digest, names))
@@ -217,7 +246,29 @@ async def _post_parts(
     log.info(
         "digest posted ritual=%s week=%s parts=%d new=%d", ritual.name, week, len(parts), posted
     )
+    if posted and main_ts is not None:
+        await after_posted(
+            deps, client, ritual, week, channel=channel, thread_ts=main_ts, digest=digest
+        )
     return PostResult(posted=posted, total=len(parts))
+
+
+async def after_posted(
+    deps: Deps,
+    client: AsyncWebClient,
+    ritual: Ritual,
+    week: WeekId,
+    *,
+    channel: str,
+    thread_ts: str,
+    digest: Digest,
+) -> None:
+    """The digest's top post and whole thread are out (this run posted the last of them).
+
+    The one hook for anything added to the digest's thread afterwards (a chart, say): it gets
+    the channel, the top post's ts to reply under, and the digest as data. It does nothing yet.
+    """
+    del deps, client, ritual, week, channel, thread_ts, digest
 
 
 async def _tell_admins(

@@ -1,0 +1,222 @@
+"""The lines of the weekly digest: each one short, escaped, and always with its numbers.
+
+Rules:
+- Every piece of user text is escaped (`safe`), so nothing in a digest can ping anyone, and
+  cut visibly with "…"; each entry keeps its permalink to the full message.
+- Numbers read naturally: "1 experiment from 1 person", "2 experiments from 2 people".
+- People are credited by name, never @-mentioned: a digest must not notify anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from blocks.kit import safe
+from core.digest import (
+    CELL_MIN,
+    Cell,
+    Digest,
+    FunctionTable,
+    Replication,
+    Rising,
+    Thing,
+    credited,
+    is_failure,
+    tool_of,
+)
+from core.drift import WINDOW_WEEKS, Drift
+from core.model import Experiment, Outcome
+
+ITEM_CHARS = 280  # what an entry line shows of its text
+WORK_CHARS = 80
+TABLE_TOOL_CHARS = 24
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 experiment', '2 experiments', '1 person', '3 people'."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def name_of(names: Mapping[str, str], user_id: str) -> str:
+    return safe(names.get(user_id) or "someone", 60)
+
+
+def link(exp: Experiment) -> str:
+    return (
+        f" · <{exp.permalink}|view>"
+        if exp.permalink and "|" not in exp.permalink and ">" not in exp.permalink
+        else ""
+    )
+
+
+def summary_text(d: Digest) -> str:
+    """The notification fallback: the week in one sentence."""
+    if d.quiet:
+        return f"{d.ritual_name} digest for {d.week}: a quiet week"
+    t = d.totals
+    return (
+        f"{d.ritual_name} digest for {d.week}: {plural(t.experiments, 'experiment')} from "
+        f"{plural(t.people, 'person', 'people')}, {plural(t.failures, 'failure')}"
+    )
+
+
+def counts(d: Digest) -> str:
+    """The week's numbers, in two or three short lines."""
+    t, p = d.totals, d.previous
+    line = (
+        f"*{plural(t.experiments, 'experiment')}* from *{plural(t.people, 'person', 'people')}* "
+        f"with {plural(t.tools, 'tool')}; {plural(t.failures, 'failure')}."
+    )
+    line += (
+        f"\nLast week: {plural(p.experiments, 'experiment')} from "
+        f"{plural(p.people, 'person', 'people')}."
+        if p.experiments
+        else "\nNothing was shared last week."
+    )
+    if d.participation is not None and d.asked:
+        line += (
+            f" {d.asked_who_shared:,} of {plural(d.asked, 'person', 'people')} asked "
+            f"shared ({d.participation:.0%})."
+        )
+    return line
+
+
+def entry_gist(exp: Experiment, limit: int = ITEM_CHARS) -> str:
+    """'Copilot · billing migration: invented --dry-run': the tool, the work, what happened."""
+    what = exp.failure.strip() or exp.summary.strip()
+    work = exp.work.strip()
+    text = f"{safe(work, WORK_CHARS)}: {safe(what, limit)}" if work else safe(what, limit)
+    return f"*{safe(tool_of(exp), 60)}* · {text}"
+
+
+def _mark(exp: Experiment) -> str:
+    if exp.outcome is Outcome.MIXED:
+        return ":large_yellow_circle:"
+    if is_failure(exp):
+        return ":x:"
+    if exp.outcome is Outcome.WORKED:
+        return ":white_check_mark:"
+    return ":small_blue_diamond:"
+
+
+def votes(replication: Replication | None) -> str:
+    """' · tried too: 2 same, 1 not' beside an entry, when anyone answered."""
+    if replication is None or not (replication.reproduced or replication.not_reproduced):
+        return ""
+    return (
+        f" · :repeat: tried too: {replication.reproduced} same, "
+        f"{replication.not_reproduced} could not reproduce"
+    )
+
+
+def entry_line(exp: Experiment, d: Digest, names: Mapping[str, str]) -> str:
+    """One entry in the thread, with how it failed, how it was caught, who, and readers' tries."""
+    details = []
+    if exp.failure_mode is not None:
+        details.append(exp.failure_mode.label)
+    if exp.caught is not None and is_failure(exp):
+        details.append(exp.caught.label)
+    shown = (exp.failure.strip() or exp.summary.strip()).lower()
+    if exp.surprise.strip() and exp.surprise.strip().lower() not in shown:
+        details.append(f"surprised: {safe(exp.surprise, 160)}")
+    who = credited(exp)
+    extra = f" _({'; '.join(details)})_" if details else ""
+    by = f" — {name_of(names, who)}" if who is not None else ""
+    return (
+        f"{_mark(exp)} {entry_gist(exp)}{extra}{by}{link(exp)}{votes(d.replications.get(exp.id))}"
+    )
+
+
+def rising_line(r: Rising) -> str:
+    return (
+        f"{safe(r.tool, 80)}: {plural(r.this_week, 'failure')} in {plural(r.entries, 'entry', 'entries')} "
+        f"this week, against {r.trailing_average:.1f} a week ({r.before_failures} of "
+        f"{r.before_entries}) over its previous {r.history_weeks} weeks of use"
+    )
+
+
+def drift_line(drift: Drift) -> str:
+    """One "since the update" line, always with its numbers."""
+    return (
+        f"{safe(drift.tool, 80)} since {safe(drift.model, 80)} first appeared ({drift.since}): "
+        f"{drift.after.failures} of {drift.after.entries} failed ({drift.after_rate:.0%}); "
+        f"in the {WINDOW_WEEKS} weeks before, {drift.before.failures} of {drift.before.entries}"
+        f" ({drift.before_rate:.0%})"
+    )
+
+
+def _cell(c: Cell) -> str:
+    return f"{c.function.label}: {c.failed} of {c.entries} failed"
+
+
+def thing_line(thing: Thing, d: Digest, names: Mapping[str, str]) -> str:
+    """One of the three things to know, in a line that says why it was chosen."""
+    match thing.kind:
+        case "pinned" if thing.entry is not None:
+            return f":pushpin: {entry_gist(thing.entry, 160)}{link(thing.entry)}"
+        case "rising" if thing.rising is not None:
+            return f":chart_with_upwards_trend: Failures rose: {rising_line(thing.rising)}"
+        case "drift" if thing.drift is not None:
+            return f":arrows_counterclockwise: Since the update: {drift_line(thing.drift)}"
+        case "mode" if thing.mode is not None:
+            tools = ", ".join(f"{safe(t, 40)} ({n})" for t, n in thing.tools[:3])
+            return (
+                f":busts_in_silhouette: {plural(thing.people, 'person', 'people')} met "
+                f"*{thing.mode.label}*: {tools}"
+            )
+        case "replicated" if thing.entry is not None and thing.replication is not None:
+            return (
+                f":repeat: Reproduced by {plural(thing.replication.reproduced, 'reader')}: "
+                f"{entry_gist(thing.entry, 140)}{link(thing.entry)}"
+            )
+        case "caught":
+            how = ", ".join(f"{n} {c.label}" for c, n in thing.caught)
+            return (
+                f":rotating_light: {plural(thing.people, 'failure')} caught late or silently "
+                f"({how}): see the thread"
+            )
+        case "function" if len(thing.cells) == 2:
+            high, low = thing.cells
+            return (
+                f":scales: {safe(high.tool, 60)} fails differently by job function: "
+                f"{_cell(high)}; {_cell(low)}"
+            )
+        case "most" if thing.group is not None:
+            return (
+                f":warning: Most failures: {safe(thing.group.tool, 60)}, "
+                f"{thing.group.failures} of {plural(len(thing.group.items), 'entry', 'entries')}"
+            )
+    return ""
+
+
+def group_line(tool: str, items: int, failures: int) -> str:
+    failed = f", {failures} failed" if failures else ""
+    return f"*{safe(tool, 80)}* · {plural(items, 'entry', 'entries')}{failed}"
+
+
+def table_text(table: FunctionTable) -> str:
+    """Tool x job function as a monospaced table (no user text but tool names, which are cut)."""
+    rows = [("Tool", "Function", "Worked", "Failed")]
+    rows.extend(
+        (c.tool[:TABLE_TOOL_CHARS], c.function.label, str(c.worked), str(c.failed))
+        for c in table.cells
+    )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}"
+        for r in rows
+    ]
+    # Inside ``` Slack shows text as typed; escaping still keeps `<!here>` in a tool's name inert.
+    return "```" + safe("\n".join(lines), 2800).replace("```", "'''") + "```"
+
+
+def table_note(table: FunctionTable) -> str:
+    notes = [f"Only cells with at least {CELL_MIN} entries are shown"]
+    if table.hidden_entries:
+        notes.append(f"{plural(table.hidden_entries, 'entry', 'entries')} in smaller cells")
+    if table.without_function:
+        notes.append(
+            f"{plural(table.without_function, 'entry', 'entries')} from people with no job "
+            "function in their profile"
+        )
+    return "_" + "; ".join(notes) + "._"

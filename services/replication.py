@@ -1,0 +1,90 @@
+""" "I tried it too": a reader's answer on an entry in the digest's thread, and the counts beside it.
+
+Rules:
+- One answer per reader per entry, changeable ("same for me", "could not reproduce") and
+  removable ("take back"); nobody answers for their own entry.
+- After each answer the thread message it was given on is filled again from current data (the
+  kept layout, as when it was posted) and updated with `chat.update`, so the counts beside
+  every entry of that message are current and nothing withdrawn since reappears.
+- The answers feed the next digests' three things to know (`core.digest`).
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from blocks.digest import NOT_REPRODUCED, REPRODUCED, parse_replicate_value, refill
+from services.deps import Deps
+from services.digests import gather, names_for
+from storage import digests as store
+from storage import experiments as repo
+from storage import replications
+from storage import rituals as ritual_repo
+
+log = logging.getLogger(__name__)
+
+
+class Answer(StrEnum):
+    """What the reader is told, privately, when the count cannot simply change."""
+
+    COUNTED = ""
+    UNREADABLE = "That menu is from an older digest and can no longer be used."
+    GONE = "That entry is no longer shared."
+    OWN = "That's your own entry: the menu is for colleagues who tried it too."
+
+
+async def answer(
+    deps: Deps,
+    client: AsyncWebClient,
+    *,
+    user_id: str,
+    channel_id: str,
+    message_ts: str,
+    value: str,
+) -> Answer:
+    """Record the reader's answer and update the thread message's counts."""
+    parsed = parse_replicate_value(value)
+    if parsed is None:
+        log.warning("unreadable replication value user=%s", user_id)
+        return Answer.UNREADABLE
+    choice, experiment_id = parsed
+    async with deps.db.transaction() as conn:
+        where = await store.part_at(conn, channel_id, message_ts)
+        exp = await repo.get_experiment(conn, experiment_id)
+        if where is None:
+            log.warning("replication on a message that is no digest part ts=%s", message_ts)
+            return Answer.UNREADABLE
+        if exp is None or exp.private:
+            return Answer.GONE
+        if exp.user_id == user_id:
+            return Answer.OWN
+        if choice in (REPRODUCED, NOT_REPRODUCED):
+            await replications.answer(
+                conn, experiment_id, user_id, reproduced=choice == REPRODUCED, now=deps.clock()
+            )
+        else:
+            await replications.take_back(conn, experiment_id, user_id)
+        ritual_id, week, number = where
+        ritual = await ritual_repo.find_ritual(conn, ritual_id)
+        parts = await store.load_parts(conn, ritual_id, week)
+    log.info("replication answer=%s experiment=%s user=%s", choice, experiment_id, user_id)
+    if ritual is None or parts is None or not 1 <= number <= len(parts):
+        return Answer.COUNTED
+    digest, _sharers = await gather(deps, ritual, week)
+    message = refill(
+        parts[number - 1], digest, await names_for(client, digest), number=number, total=len(parts)
+    )
+    try:
+        await client.chat_update(
+            channel=channel_id, ts=message_ts, blocks=message.blocks, text=message.text
+        )
+    except SlackApiError as exc:
+        # The answer is stored; the counts show at the next update of this message.
+        log.warning(
+            "could not update the digest part ts=%s error=%s", message_ts, exc.response.get("error")
+        )
+    return Answer.COUNTED

@@ -1,0 +1,248 @@
+"""The digest at real scale, end to end: 60 realistic entries from 40 people in five functions."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
+
+from slack_sdk.models.blocks import Block
+
+from bot.runtime import Runtime
+from core.digest import CELL_MIN, is_failure
+from core.model import Experiment, Outcome
+from fakeslack.driver import SlackDriver
+from fakeslack.server import FakeSlack
+from fakeslack.state import Message
+from storage.db import Database
+from tests.digest_fixtures import add_people, people, realistic_week, store_entries
+from tests.e2e.conftest import FakeClock, channel_id, settle
+from tests.e2e.helpers import (
+    FRIDAY_1600_BERLIN,
+    MONDAY_0800_UTC,
+    all_text,
+    digest_messages,
+    install,
+    leaders_ritual,
+    tick,
+)
+
+WEEK = "2026-W48"
+
+
+def _lines(message: Message) -> list[str]:
+    """Every line of text a reader sees in a message, block by block."""
+    lines: list[str] = []
+    for block in message.blocks or []:
+        texts = [block.get("text", {}).get("text", "")]
+        texts += [e.get("text", "") for e in block.get("elements", []) if isinstance(e, dict)]
+        for text in texts:
+            lines.extend(line for line in str(text).split("\n") if line.strip())
+    return lines
+
+
+async def _sixty(
+    bot: Runtime, slack: FakeSlack, store: Database, clock: FakeClock
+) -> list[Experiment]:
+    ritual = await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    add_people(slack, people(40))
+    week = realistic_week(week=WEEK, start=MONDAY_0800_UTC, ritual_id=ritual.id)
+    await store_entries(store, week)
+    return week
+
+
+async def test_a_week_of_sixty_entries_reads_in_a_minute(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """A short top post within Block Kit limits; every entry and every sharer in the thread."""
+    week = await _sixty(bot, slack, store, clock)
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    top, *thread = digest_messages(slack)
+    assert thread
+    assert all(m.thread_ts == top.ts for m in thread)
+    assert len(_lines(top)) <= 12
+    assert "Three things to know" in all_text([top])
+    assert "*60 experiments* from *40 people*" in all_text([top])
+    assert top.text.startswith("Leaders digest for 2026-W48: 60 experiments from 40 people")
+    for message in (top, *thread):
+        assert message.blocks is not None
+        assert len(message.blocks) <= 50
+        for block in Block.parse_all(message.blocks):
+            block.validate_json()
+        assert sum(len(json.dumps(b)) for b in message.blocks) < 40_000
+    text = all_text(thread)
+    for exp in week:
+        assert f"{exp.work}: " in text
+        what = exp.failure or exp.summary
+        assert what.replace("'", "\\u2019") in text or what in text
+    # One entry per block with its menu: every entry is there once.
+    menus = [
+        b["accessory"]["options"][0]["value"]
+        for m in thread
+        for b in m.blocks or []
+        if b.get("accessory", {}).get("type") == "overflow"
+    ]
+    assert sorted(v.split("|")[1] for v in menus) == sorted(e.id for e in week)
+    # Every sharer is credited by name, none behind "…".
+    everything = all_text([top, *thread])
+    for person in people(40):
+        assert person.name in everything
+    assert "…" not in json.dumps(
+        [b for m in (top, *thread) for b in m.blocks or [] if "Thanks" in json.dumps(b)]
+    )
+
+
+async def test_the_function_table_shows_only_cells_with_enough_entries(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Each row of the tool x function table has at least the minimum, and its counts are right."""
+    week = await _sixty(bot, slack, store, clock)
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    text = "\n".join(line for m in digest_messages(slack) for line in _lines(m))
+    [table] = re.findall(r"```(.*?)```", text, re.DOTALL)
+    rows = [re.split(r"\s{2,}", row.strip()) for row in table.strip().split("\n")[1:]]
+    truth = Counter((e.tool, e.job_function.label, is_failure(e)) for e in week if e.job_function)
+    assert rows
+    for tool, function, worked, failed in rows:
+        assert int(worked) + int(failed) >= CELL_MIN
+        assert (int(worked), int(failed)) == (
+            truth[(tool, function, False)],
+            truth[(tool, function, True)],
+        )
+    small = {
+        (tool, fn)
+        for (tool, fn, _failed) in truth
+        if truth[(tool, fn, False)] + truth[(tool, fn, True)] < CELL_MIN
+    }
+    shown = {(tool, fn) for tool, fn, _w, _f in rows}
+    assert small
+    assert not small & shown
+    assert f"Only cells with at least {CELL_MIN} entries are shown" in text
+
+
+def _history(weeks: int, *, ritual_id: str) -> list[Experiment]:
+    """Earlier weeks in which Claude was used and rarely failed."""
+    found = []
+    for back in range(1, weeks + 1):
+        at = MONDAY_0800_UTC - timedelta(weeks=back)
+        week = f"2026-W{48 - back}"
+        for n in range(4):
+            found.append(
+                Experiment(
+                    id=f"h{back}n{n}",
+                    team_id="T0LOL",
+                    user_id="U0000PPL",
+                    source=realistic_week(week=week, start=at, entries=1, sharers=1)[0].source,
+                    summary="Used it for the RFP answers",
+                    created_at=at,
+                    updated_at=at,
+                    week=week,
+                    tool="Claude",
+                    outcome=Outcome.FAILED if n == 0 and back == 1 else Outcome.WORKED,
+                    ritual_id=ritual_id,
+                )
+            )
+    return found
+
+
+async def _rise(
+    bot: Runtime, slack: FakeSlack, store: Database, clock: FakeClock, *, history_weeks: int
+) -> str:
+    ritual = await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    add_people(slack, people(6))
+    week = realistic_week(
+        week=WEEK, start=MONDAY_0800_UTC, entries=6, sharers=6, ritual_id=ritual.id
+    )
+    week = [
+        replace(e, tool="Claude", outcome=Outcome.FAILED, failure="made up a citation")
+        if n < 4
+        else replace(e, tool="Claude", outcome=Outcome.WORKED, failure="", failure_mode=None)
+        for n, e in enumerate(week)
+    ]
+    await store_entries(store, [*week, *_history(history_weeks, ritual_id=ritual.id)])
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    return all_text(digest_messages(slack))
+
+
+async def test_no_rise_is_claimed_without_three_weeks_of_history(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Four Claude failures against two weeks of its history: no claim of a rise."""
+    text = await _rise(bot, slack, store, clock, history_weeks=2)
+    assert "Failures rose" not in text
+    assert "over its previous" not in text
+
+
+async def test_a_rise_against_three_weeks_of_history_is_claimed_with_its_numbers(
+    bot: Runtime, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Four of six failed this week against 1 of 12 over three weeks: claimed, with the numbers."""
+    text = await _rise(bot, slack, store, clock, history_weeks=3)
+    assert (
+        "Failures rose: Claude: 4 failures in 6 entries this week, against 0.3 a week "
+        "(1 of 12) over its previous 3 weeks of use"
+    ) in text
+
+
+def _menu_value(message: Message, experiment_id: str, answer: str) -> dict[str, object]:
+    for block in message.blocks or []:
+        for option in block.get("accessory", {}).get("options", []):
+            if option["value"] == f"{answer}|{experiment_id}":
+                return dict(option)
+    raise LookupError(experiment_id)
+
+
+async def test_readers_say_they_tried_it_too_and_the_counts_update(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """One changeable answer per reader; the thread message shows the counts; no self-votes."""
+    week = await _sixty(bot, slack, store, clock)
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    digest = channel_id(slack, "ai-digest")
+    _top, first, *_rest = digest_messages(slack)
+    target = next(e for e in week if _has(first, e.id))
+    readers = [p.user_id for p in people(40) if p.user_id != target.user_id][:3]
+
+    async def choose(user: str, answer: str) -> None:
+        message = next(m for m in digest_messages(slack) if m.ts == first.ts)
+        await driver.block_action(
+            user,
+            "digest_replicate",
+            channel_id=digest,
+            message_ts=first.ts,
+            block_id="entry",
+            selected_option=_menu_value(message, target.id, answer),
+            element_type="overflow",
+        )
+        await settle(bot)
+
+    def shown() -> str:
+        message = next(m for m in digest_messages(slack) if m.ts == first.ts)
+        return next(
+            str(b["text"]["text"])
+            for b in message.blocks or []
+            if b.get("accessory", {}).get("options", [{}])[0].get("value", "").endswith(target.id)
+        )
+
+    await choose(readers[0], "same")
+    assert "tried too: 1 same, 0 could not reproduce" in shown()
+    await choose(readers[1], "same")
+    await choose(readers[2], "not")
+    assert "tried too: 2 same, 1 could not reproduce" in shown()
+    await choose(readers[0], "not")  # changes their answer: still one vote each
+    assert "tried too: 1 same, 2 could not reproduce" in shown()
+    await choose(readers[2], "clear")
+    assert "tried too: 1 same, 1 could not reproduce" in shown()
+    updates = [c for c in slack.calls("chat.update") if c.ok]
+    assert len(updates) == 5
+    await choose(target.user_id, "same")  # one's own entry: refused, privately
+    assert "tried too: 1 same, 1 could not reproduce" in shown()
+    assert len([c for c in slack.calls("chat.update") if c.ok]) == 5
+
+
+def _has(message: Message, experiment_id: str) -> bool:
+    return f"|{experiment_id}" in json.dumps(message.blocks)
