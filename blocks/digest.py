@@ -83,7 +83,8 @@ def _unit(*lines: tuple[str, str]) -> Unit:
 
 def _credit(d: Digest, names: Mapping[str, str]) -> tuple[list[str], list[str]]:
     """Every credited name, split into what fits the top post's credit block and the rest."""
-    all_names = [name_of(names, user) for user in d.sharers]
+    # Alphabetical: in a long list, people look for their own name.
+    all_names = sorted((name_of(names, user) for user in d.sharers), key=str.casefold)
     top: list[str] = []
     size = 0
     for n, name in enumerate(all_names):
@@ -279,7 +280,20 @@ def _blocks(unit: Unit) -> list[Block]:
 
 
 def _chars(unit: Unit) -> int:
-    return sum(len(line) + 1 for _, line in unit.lines)
+    """The unit's share of a message's combined block text, menus' option texts included."""
+    return sum(len(t) for t in _texts(_blocks(unit)))
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [
+            t
+            for key, inner in value.items()
+            for t in ([inner] if key == "text" and isinstance(inner, str) else _texts(inner))
+        ]
+    if isinstance(value, list):
+        return [t for inner in value for t in _texts(inner)]
+    return []
 
 
 def _message(blocks: list[Block], summary: str, number: int, total: int) -> DigestMessage:
