@@ -86,7 +86,8 @@ def entry_gist(exp: Experiment, limit: int = ITEM_CHARS) -> str:
     what = exp.failure.strip() or exp.summary.strip()
     work = exp.work.strip()
     text = f"{safe(work, WORK_CHARS)}: {safe(what, limit)}" if work else safe(what, limit)
-    return f"*{safe(tool_of(exp), 60)}* · {text}"
+    model = f" ({safe(exp.model, 60)})" if exp.model else ""
+    return f"*{safe(tool_of(exp), 60)}*{model} · {text}"
 
 
 def _mark(exp: Experiment) -> str:
@@ -122,17 +123,24 @@ def entry_line(exp: Experiment, d: Digest, names: Mapping[str, str]) -> str:
     who = credited(exp)
     extra = f" _({'; '.join(details)})_" if details else ""
     by = f" — {name_of(names, who)}" if who is not None else ""
+    bulb = " :bulb:" if exp.surprise.strip() else ""
     return (
-        f"{_mark(exp)} {entry_gist(exp)}{extra}{by}{link(exp)}{votes(d.replications.get(exp.id))}"
+        f"{_mark(exp)}{bulb} {entry_gist(exp)}{extra}{by}{link(exp)}"
+        f"{votes(d.replications.get(exp.id))}"
     )
 
 
 def rising_line(r: Rising) -> str:
     return (
         f"{safe(r.tool, 80)}: {plural(r.this_week, 'failure')} in {plural(r.entries, 'entry', 'entries')} "
-        f"this week, against {r.trailing_average:.1f} a week ({r.before_failures} of "
+        f"this week, against {_number(r.trailing_average)} a week ({r.before_failures} of "
         f"{r.before_entries}) over its previous {r.history_weeks} weeks of use"
     )
+
+
+def _number(value: float) -> str:
+    """0.25 as "0.25", 2.0 as "2", 1/3 as "0.33"."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def drift_line(drift: Drift) -> str:

@@ -10,8 +10,8 @@ Rules (documented in docs/digest.md, with the thresholds):
   `CELL_MIN` entries; smaller cells are counted as not shown, never as statistics.
 - *Rising failures*: claimed only for a tool with entries in at least `HISTORY_WEEKS_MIN` of
   the `TRAILING_WEEKS` weeks before, when this week's failures are at least `RISING_MIN`, at
-  least `RISING_FACTOR` times its weekly average over those weeks, and a larger share of its
-  entries than before. The numbers are shown with the claim.
+  least `RISING_FACTOR` times its weekly average over those weeks, and a share of its entries
+  at least `RISING_POINTS` above the share before (so more use alone is not a rise). The numbers are shown with the claim.
 - *Since the update*: a product's failure rate since a new model first appeared (`core.drift`).
 - *Caught late or silently*: failures caught by a customer, by chance, or not yet.
 - *Three things to know*: an admin's pinned entry first, then, one of each kind in this order
@@ -35,6 +35,7 @@ from core.model import Caught, Experiment, FailureMode, JobFunction, Outcome
 
 RISING_MIN = 2
 RISING_FACTOR = 2.0
+RISING_POINTS = 0.15  # this week's share of failures must beat the history's by this much
 TRAILING_WEEKS = 4
 HISTORY_WEEKS_MIN = 3
 CELL_MIN = 3
@@ -327,7 +328,11 @@ def find_rising(
         average = before_failures[tool] / weeks[tool]
         share_now = count / now_entries[tool]
         share_before = before_failures[tool] / before_entries[tool]
-        if count >= RISING_MIN and count >= RISING_FACTOR * average and share_now > share_before:
+        if (
+            count >= RISING_MIN
+            and count >= RISING_FACTOR * average
+            and share_now >= share_before + RISING_POINTS
+        ):
             rising.append(
                 Rising(
                     tool=tool,

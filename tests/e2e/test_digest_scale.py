@@ -183,7 +183,7 @@ async def test_a_rise_against_three_weeks_of_history_is_claimed_with_its_numbers
     """Four of six failed this week against 1 of 12 over three weeks: claimed, with the numbers."""
     text = await _rise(bot, slack, store, clock, history_weeks=3)
     assert (
-        "Failures rose: Claude: 4 failures in 6 entries this week, against 0.3 a week "
+        "Failures rose: Claude: 4 failures in 6 entries this week, against 0.33 a week "
         "(1 of 12) over its previous 3 weeks of use"
     ) in text
 

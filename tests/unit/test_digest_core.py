@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.digest import Digest, build_digest, find_rising, is_failure, is_surprise
+from core.digest import Digest, Replication, build_digest, find_rising, is_failure, is_surprise
 from core.model import Experiment, FailureMode, JobFunction, Outcome
 from tests.factories import experiment
 
@@ -154,3 +154,38 @@ def test_the_function_table_shows_only_cells_with_enough_entries() -> None:
 def test_quiet_week() -> None:
     """A week with nothing shared is quiet."""
     assert digest_of([]).quiet
+
+
+def test_three_things_pinned_first_then_one_of_each_kind() -> None:
+    """An admin's pin leads; then a shared failure mode, a reproduced entry, the most failures."""
+    modes = [
+        experiment(tool="ChatGPT", user_id=f"U{n}", failure_mode=FailureMode.CONFIDENT_WRONG)
+        for n in range(3)
+    ]
+    pinned = experiment(tool="Cursor", outcome=Outcome.WORKED, user_id="U9")
+    copied = experiment(tool="Claude", outcome=Outcome.WORKED, user_id="U8")
+    d = digest_of(
+        [*modes, pinned, copied],
+        pinned=pinned.id,
+        replications={copied.id: Replication(reproduced=2, not_reproduced=1)},
+    )
+    assert [t.kind for t in d.things] == ["pinned", "mode", "replicated"]
+    assert d.things[0].entry == pinned
+    assert (d.things[1].people, d.things[1].tools) == (3, (("ChatGPT", 3),))
+
+
+def test_no_thing_is_made_of_too_little() -> None:
+    """Two people with one failure mode, one reader's reproduction, one failure: nothing to claim."""
+    a = experiment(tool="ChatGPT", user_id="U1", failure_mode=FailureMode.CONFIDENT_WRONG)
+    b = experiment(tool="Claude", user_id="U2", failure_mode=FailureMode.CONFIDENT_WRONG)
+    d = digest_of([a, b], replications={a.id: Replication(reproduced=1)})
+    assert d.things == ()
+
+
+def test_credit_goes_through_one_function_and_welcomes_only_a_few_by_name() -> None:
+    """Every sharer is credited once; six first-timers are welcomed as a number, five by name."""
+    six = [experiment(user_id=f"U{n}") for n in range(6)]
+    d = digest_of([*six, experiment(user_id="U0")], prior_sharers=frozenset({"OLD"}))
+    assert d.sharers == tuple(f"U{n}" for n in range(6))
+    assert not d.welcome_by_name
+    assert digest_of(six[:5]).welcome_by_name
