@@ -16,6 +16,8 @@ from core.model import Experiment, Outcome
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from fakeslack.state import Message
+from services.privacy import forget_person
+from storage import replications
 from storage.db import Database
 from tests.digest_fixtures import add_people, people, realistic_week, store_entries
 from tests.e2e.conftest import FakeClock, channel_id, settle
@@ -242,6 +244,11 @@ async def test_readers_say_they_tried_it_too_and_the_counts_update(
     await choose(target.user_id, "same")  # one's own entry: refused, privately
     assert "tried too: 1 same, 1 could not reproduce" in shown()
     assert len([c for c in slack.calls("chat.update") if c.ok]) == 5
+    assert "your own entry" in json.dumps(slack.ephemerals(target.user_id)[-1].blocks)
+    # A reader who uses forget-me takes their answers with them.
+    await forget_person(bot.deps, bot.client, team_id="T0LOL", user_id=readers[0])
+    async with store.read() as conn:
+        assert await replications.tallies(conn, [target.id]) == {target.id: (1, 0)}
 
 
 def _has(message: Message, experiment_id: str) -> bool:

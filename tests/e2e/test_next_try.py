@@ -9,6 +9,7 @@ from bot.runtime import Runtime
 from core.model import Caught
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
+from services.export import render_export
 from storage.db import Database
 from tests.e2e.conftest import ALICE, BOB, CHEN, FakeClock, channel_id, settle
 from tests.e2e.helpers import (
@@ -51,6 +52,8 @@ async def test_the_form_asks_how_it_was_caught_and_what_to_try_next(
     await settle(bot)
     [exp] = await entries(store, BOB)
     assert (exp.caught, exp.next_try) == (Caught.CUSTOMER, "giving it the CLI's help text first")
+    [row] = json.loads(render_export([exp], "json"))
+    assert (row["caught"], row["next_try"]) == ("customer", "giving it the CLI's help text first")
     await tick(bot, clock, FRIDAY_1600_BERLIN)
     thread = all_text(digest_messages(slack)[1:])
     assert "*Caught late or silently*" in thread
