@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,8 +115,12 @@ async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) 
     )
 
 
-async def names_for(client: AsyncWebClient, digest: Digest) -> dict[str, str]:
-    people = await asyncio.gather(*(look_up(client, user) for user in digest.sharers))
+async def names_for(
+    client: AsyncWebClient, digest: Digest, users: Iterable[str] | None = None
+) -> dict[str, str]:
+    """The names of the digest's sharers (or of `users` among them only), from Slack."""
+    wanted = digest.sharers if users is None else [u for u in digest.sharers if u in set(users)]
+    people = await asyncio.gather(*(look_up(client, user) for user in wanted))
     return {person.user_id: person.name for person in people}
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.digest import NOT_REPRODUCED, REPRODUCED, parse_replicate_value, refill
+from core.digest import Digest, credited
 from services.deps import Deps
 from services.digests import gather, names_for
 from storage import digests as store
@@ -26,6 +28,18 @@ from storage import replications
 from storage import rituals as ritual_repo
 
 log = logging.getLogger(__name__)
+
+
+def _named_in(part: dict[str, Any], digest: Digest) -> set[str]:
+    """Who a kept part names: its entries' authors, or every sharer when it holds credit.
+
+    Only they are looked up in Slack when an answer updates the part (users.info is per person).
+    """
+    keys = [str(key) for unit in part.get("units", []) for key in unit.get("keys", [])]
+    if any(key.startswith("credit") for key in keys):
+        return set(digest.sharers)
+    shown = {key.split(":", 1)[1] for key in keys if key.startswith(("entry:", "caught:"))}
+    return {who for e in digest.entries if e.id in shown and (who := credited(e)) is not None}
 
 
 class Answer(StrEnum):
@@ -75,9 +89,9 @@ async def answer(
     if ritual is None or parts is None or not 1 <= number <= len(parts):
         return Answer.COUNTED
     digest, _sharers = await gather(deps, ritual, week)
-    message = refill(
-        parts[number - 1], digest, await names_for(client, digest), number=number, total=len(parts)
-    )
+    part = parts[number - 1]
+    names = await names_for(client, digest, _named_in(part, digest))
+    message = refill(part, digest, names, number=number, total=len(parts))
     try:
         await client.chat_update(
             channel=channel_id, ts=message_ts, blocks=message.blocks, text=message.text
