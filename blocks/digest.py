@@ -213,11 +213,23 @@ def thread_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
             )
         units.extend(_chunked(lines))
     _top, rest = _credit(d, names)
-    if rest:
-        units.extend(
-            _chunked([("credit-rest", "*Thanks for sharing, continued:* " + ", ".join(rest) + ".")])
-        )
+    for n, chunk in enumerate(_name_chunks(rest), start=1):
+        lead = "*Thanks for sharing, continued:* " if n == 1 else ""
+        units.append(_unit((f"credit-rest:{n}", lead + ", ".join(chunk) + ".")))
     return units
+
+
+def _name_chunks(all_names: list[str], limit: int = 2800) -> list[list[str]]:
+    """Names in runs that each fit one section: a long credit is split, never cut."""
+    chunks: list[list[str]] = []
+    size = limit
+    for name in all_names:
+        if size + len(name) + 2 > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(name)
+        size += len(name) + 2
+    return chunks
 
 
 def digest_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:

@@ -39,16 +39,16 @@ def test_numbers_read_naturally() -> None:
 
 
 def test_credit_past_one_block_continues_in_the_thread_never_cut() -> None:
-    """Two hundred sharers: the top post names those that fit, the thread names the rest; no "…"."""
-    people = {f"U{n:03d}": f"Person Number {n:03d}" for n in range(200)}
+    """Six hundred sharers: the top post names those that fit, the thread names the rest; no "…"."""
+    people = {f"U{n:03d}": f"Person Number {n:03d}" for n in range(600)}
     d = _digest([experiment(user_id=user) for user in people])
     top, *thread = digest_messages(d, people)
     head = json.dumps(top.blocks)
     rest = json.dumps([m.blocks for m in thread])
     named_top = [name for name in people.values() if name in head]
-    assert 0 < len(named_top) < 200
+    assert 0 < len(named_top) < 600
     assert all(name in rest for name in people.values() if name not in named_top)
-    assert f"and {200 - len(named_top)} more people named in the thread" in head
+    assert f"and {600 - len(named_top)} more people named in the thread" in head
     assert "…" not in head + rest
     credit = next(b for b in top.blocks if "Thanks for sharing" in json.dumps(b))
     assert len(credit["elements"][0]["text"]) < CREDIT_TOP_CHARS + 100
