@@ -164,7 +164,9 @@ def thread_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
             _unit(
                 (
                     f"group:{_tool_key(group.tool)}",
-                    group_line(group.tool, len(group.items), group.failures),
+                    group_line(
+                        group.tool, len(group.items), group.failures, d.by_mode.get(group.tool)
+                    ),
                 )
             )
         )

@@ -25,7 +25,7 @@ from core.digest import (
     tool_of,
 )
 from core.drift import WINDOW_WEEKS, Drift
-from core.model import Experiment, Outcome
+from core.model import Experiment, FailureMode, Outcome
 
 ITEM_CHARS = 280  # what an entry line shows of its text
 WORK_CHARS = 80
@@ -197,9 +197,16 @@ def thing_line(thing: Thing, d: Digest, names: Mapping[str, str]) -> str:
     return ""
 
 
-def group_line(tool: str, items: int, failures: int) -> str:
+def group_line(
+    tool: str, items: int, failures: int, modes: Mapping[FailureMode, int] | None = None
+) -> str:
+    """A tool's heading: its entries, its failures, and how it failed when twice or more."""
     failed = f", {failures} failed" if failures else ""
-    return f"*{safe(tool, 80)}* · {plural(items, 'entry', 'entries')}{failed}"
+    often = sorted(((n, m) for m, n in (modes or {}).items() if n >= 2), key=lambda x: -x[0])
+    how = "; ".join(f"{m.label}: {n}" for n, m in often[:2])
+    return f"*{safe(tool, 80)}* · {plural(items, 'entry', 'entries')}{failed}" + (
+        f" _({how})_" if how else ""
+    )
 
 
 def table_text(table: FunctionTable) -> str:

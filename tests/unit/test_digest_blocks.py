@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from blocks.digest import CREDIT_TOP_CHARS, digest_messages, parse_replicate_value
-from blocks.digest_lines import plural, summary_text
+from blocks.digest_lines import group_line, plural, summary_text
 from core.digest import Digest, build_digest
-from core.model import Experiment, Outcome
+from core.model import Experiment, FailureMode, Outcome
 from tests.factories import experiment
 
 
@@ -62,3 +62,16 @@ def test_the_menu_value_reads_back_and_refuses_strangers() -> None:
     assert parse_replicate_value("clear|e1") == ("clear", "e1")
     assert parse_replicate_value("maybe|e1") is None
     assert parse_replicate_value("same|") is None
+
+
+def test_a_tools_heading_names_how_it_failed_twice_or_more() -> None:
+    """Modes met at least twice are named with their counts, most first; a single one is not."""
+    modes = {
+        FailureMode.SILENTLY_PARTIAL: 2,
+        FailureMode.CONFIDENT_WRONG: 3,
+        FailureMode.REFUSED: 1,
+    }
+    assert group_line("Copilot", 9, 6, modes) == (
+        "*Copilot* · 9 entries, 6 failed _(Confident wrong answer: 3; Silently partial: 2)_"
+    )
+    assert group_line("Notion AI", 1, 0) == "*Notion AI* · 1 entry"
