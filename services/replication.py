@@ -5,7 +5,9 @@ Rules:
   removable ("take back"); nobody answers for their own entry.
 - After each answer the thread message it was given on is filled again from current data (the
   kept layout, as when it was posted) and updated with `chat.update`, so the counts beside
-  every entry of that message are current and nothing withdrawn since reappears.
+  every entry of that message are current and nothing withdrawn since reappears. When answers
+  race (two readers, two replicas), the counts are read again after the update and the message
+  rendered again if they moved, so the last update shows the last counts.
 - The answers feed the next digests' three things to know (`core.digest`).
 """
 
@@ -28,6 +30,7 @@ from storage import replications
 from storage import rituals as ritual_repo
 
 log = logging.getLogger(__name__)
+UPDATE_ROUNDS = 3  # renderings of one message per answer, when other answers race with it
 
 
 def _named_in(part: dict[str, Any], digest: Digest) -> set[str]:
@@ -38,7 +41,7 @@ def _named_in(part: dict[str, Any], digest: Digest) -> set[str]:
     keys = [str(key) for unit in part.get("units", []) for key in unit.get("keys", [])]
     if any(key.startswith("credit") for key in keys):
         return set(digest.sharers)
-    shown = {key.split(":", 1)[1] for key in keys if key.startswith(("entry:", "caught:"))}
+    shown = _entries_in(part)
     return {who for e in digest.entries if e.id in shown and (who := credited(e)) is not None}
 
 
@@ -88,17 +91,37 @@ async def answer(
     log.info("replication answer=%s experiment=%s user=%s", choice, experiment_id, user_id)
     if ritual is None or parts is None or not 1 <= number <= len(parts):
         return Answer.COUNTED
-    digest, _sharers = await gather(deps, ritual, week)
     part = parts[number - 1]
-    names = await names_for(client, digest, _named_in(part, digest))
-    message = refill(part, digest, names, number=number, total=len(parts))
-    try:
-        await client.chat_update(
-            channel=channel_id, ts=message_ts, blocks=message.blocks, text=message.text
-        )
-    except SlackApiError as exc:
-        # The answer is stored; the counts show at the next update of this message.
-        log.warning(
-            "could not update the digest part ts=%s error=%s", message_ts, exc.response.get("error")
-        )
+    shown = _entries_in(part)
+    for _round in range(UPDATE_ROUNDS):
+        digest, _sharers = await gather(deps, ritual, week)
+        names = await names_for(client, digest, _named_in(part, digest))
+        message = refill(part, digest, names, number=number, total=len(parts))
+        try:
+            await client.chat_update(
+                channel=channel_id, ts=message_ts, blocks=message.blocks, text=message.text
+            )
+        except SlackApiError as exc:
+            # The answer is stored; the counts show at the next update of this message.
+            log.warning(
+                "could not update the digest part ts=%s error=%s",
+                message_ts,
+                exc.response.get("error"),
+            )
+            break
+        # Another answer on this message may have rendered before ours and updated after it:
+        # when the counts moved since this rendering, render and update once more.
+        async with deps.db.read() as conn:
+            now = await replications.tallies(conn, shown)
+        if now == {
+            k: (v.reproduced, v.not_reproduced)
+            for k, v in digest.replications.items()
+            if k in shown
+        }:
+            break
     return Answer.COUNTED
+
+
+def _entries_in(part: dict[str, Any]) -> set[str]:
+    keys = [str(key) for unit in part.get("units", []) for key in unit.get("keys", [])]
+    return {key.split(":", 1)[1] for key in keys if key.startswith(("entry:", "caught:"))}

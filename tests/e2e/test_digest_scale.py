@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections import Counter
@@ -209,7 +210,7 @@ async def test_readers_say_they_tried_it_too_and_the_counts_update(
     target = next(e for e in week if _has(first, e.id))
     readers = [p.user_id for p in people(40) if p.user_id != target.user_id][:3]
 
-    async def choose(user: str, answer: str) -> None:
+    async def choose(user: str, answer: str, *, wait: bool = True) -> None:
         message = next(m for m in digest_messages(slack) if m.ts == first.ts)
         await driver.block_action(
             user,
@@ -220,7 +221,8 @@ async def test_readers_say_they_tried_it_too_and_the_counts_update(
             selected_option=_menu_value(message, target.id, answer),
             element_type="overflow",
         )
-        await settle(bot)
+        if wait:
+            await settle(bot)
 
     def shown() -> str:
         message = next(m for m in digest_messages(slack) if m.ts == first.ts)
@@ -245,10 +247,43 @@ async def test_readers_say_they_tried_it_too_and_the_counts_update(
     assert "tried too: 1 same, 1 could not reproduce" in shown()
     assert len([c for c in slack.calls("chat.update") if c.ok]) == 5
     assert "your own entry" in json.dumps(slack.ephemerals(target.user_id)[-1].blocks)
+    # Answers given at the same moment: the message ends showing them all.
+    others = [p.user_id for p in people(40) if p.user_id not in (target.user_id, *readers)][:4]
+    await asyncio.gather(*(choose(user, "same", wait=False) for user in others))
+    await settle(bot)
+    assert "tried too: 5 same, 1 could not reproduce" in shown()
     # A reader who uses forget-me takes their answers with them.
     await forget_person(bot.deps, bot.client, team_id="T0LOL", user_id=readers[0])
     async with store.read() as conn:
-        assert await replications.tallies(conn, [target.id]) == {target.id: (1, 0)}
+        assert await replications.tallies(conn, [target.id]) == {target.id: (5, 0)}
+
+
+async def test_an_update_overtaken_by_a_later_answer_is_rendered_again(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """A's update is slow and lands after B's: A reads the counts again and shows both."""
+    week = await _sixty(bot, slack, store, clock)
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    digest = channel_id(slack, "ai-digest")
+    _top, first, *_rest = digest_messages(slack)
+    target = next(e for e in week if _has(first, e.id))
+    a, b = [p.user_id for p in people(40) if p.user_id != target.user_id][:2]
+    option = _menu_value(first, target.id, "same")
+    slack.slow_next("chat.update", seconds=0.5)  # the first update, A's, waits
+    for user in (a, b):
+        await driver.block_action(
+            user,
+            "digest_replicate",
+            channel_id=digest,
+            message_ts=first.ts,
+            block_id="entry",
+            selected_option=option,
+            element_type="overflow",
+        )
+        await asyncio.sleep(0.2)  # A's update is on its way before B answers
+    await settle(bot)
+    message = next(m for m in digest_messages(slack) if m.ts == first.ts)
+    assert "tried too: 2 same, 0 could not reproduce" in json.dumps(message.blocks)
 
 
 def _has(message: Message, experiment_id: str) -> bool:
