@@ -24,6 +24,7 @@ from core.highlights import Thing, choose_things
 from core.model import Caught, Experiment, FailureMode
 from core.tallies import (
     CELL_MIN,
+    NO_TOOL,
     Cell,
     FunctionTable,
     Replication,
@@ -39,6 +40,7 @@ from core.tallies import (
 
 __all__ = [
     "CELL_MIN",
+    "NO_TOOL",
     "Cell",
     "Digest",
     "FunctionTable",

@@ -13,8 +13,8 @@ Rules:
 - Readers' "I tried it too" answers (`storage.replications`) and an admin's pin
   (`storage.digests.pin_entry`) are read with the week, so they feed the three things to know
   and show beside each entry; an answer updates the thread message it was given on.
-- Once the top post and every thread part are out, `after_posted` is called once per run that
-  completed the digest: the single place where something more is added to the digest's thread.
+- Once the top post and every thread part are out, the chart (`services.charts`, a claimed
+  send of its own) is added to the thread: the single place where more joins the thread.
 - If the main post fails for good (channel archived, bot removed), the ritual's creator and the
   BOT_ADMINS get one DM saying what happened; the digest stays stored for `digest --post`.
 """
@@ -38,6 +38,7 @@ from core.model import Experiment
 from core.occurrence import SendKind, SendStatus
 from core.rituals import Ritual
 from core.weeks import WeekId
+from services import charts
 from services.deps import Deps
 from services.people import look_up
 from services.sending import Outgoing, deliver
@@ -248,32 +249,11 @@ async def _post_parts(
             return PostResult(posted=posted, total=len(parts), failed=str(error))
         if number == 1:
             main_ts = record.ts
+    await charts.post_chart(deps, client, ritual, week, channel, main_ts)
     log.info(
         "digest posted ritual=%s week=%s parts=%d new=%d", ritual.name, week, len(parts), posted
     )
-    if posted and main_ts is not None:
-        await after_posted(
-            deps, client, ritual, week, channel=channel, thread_ts=main_ts, digest=digest
-        )
     return PostResult(posted=posted, total=len(parts))
-
-
-async def after_posted(
-    deps: Deps,
-    client: AsyncWebClient,
-    ritual: Ritual,
-    week: WeekId,
-    *,
-    channel: str,
-    thread_ts: str,
-    digest: Digest,
-) -> None:
-    """The digest's top post and whole thread are out (this run posted the last of them).
-
-    The one hook for anything added to the digest's thread afterwards (a chart, say): it gets
-    the channel, the top post's ts to reply under, and the digest as data. It does nothing yet.
-    """
-    del deps, client, ritual, week, channel, thread_ts, digest
 
 
 async def _tell_admins(
