@@ -71,10 +71,16 @@ async def answer(
     choice, experiment_id = parsed
     async with deps.db.transaction() as conn:
         where = await store.part_at(conn, channel_id, message_ts)
-        exp = await repo.get_experiment(conn, experiment_id)
-        if where is None:
+        parts = await store.load_parts(conn, where[0], where[1]) if where is not None else None
+        if where is None or parts is None or not 1 <= where[2] <= len(parts):
             log.warning("replication on a message that is no digest part ts=%s", message_ts)
             return Answer.UNREADABLE
+        ritual_id, week, number = where
+        if experiment_id not in _entries_in(parts[number - 1]):
+            # Forget-me took it out of the layout, or the value names an entry shown elsewhere.
+            log.warning("replication of an entry not in that message ts=%s", message_ts)
+            return Answer.GONE
+        exp = await repo.get_experiment(conn, experiment_id)
         if exp is None or exp.private:
             return Answer.GONE
         if exp.user_id == user_id:
@@ -85,11 +91,9 @@ async def answer(
             )
         else:
             await replications.take_back(conn, experiment_id, user_id)
-        ritual_id, week, number = where
         ritual = await ritual_repo.find_ritual(conn, ritual_id)
-        parts = await store.load_parts(conn, ritual_id, week)
     log.info("replication answer=%s experiment=%s user=%s", choice, experiment_id, user_id)
-    if ritual is None or parts is None or not 1 <= number <= len(parts):
+    if ritual is None:
         return Answer.COUNTED
     part = parts[number - 1]
     shown = _entries_in(part)

@@ -247,6 +247,24 @@ async def test_readers_say_they_tried_it_too_and_the_counts_update(
     assert "tried too: 1 same, 1 could not reproduce" in shown()
     assert len([c for c in slack.calls("chat.update") if c.ok]) == 5
     assert "your own entry" in json.dumps(slack.ephemerals(target.user_id)[-1].blocks)
+    # An entry that is not in this message (a forged value) is refused, and nothing is stored.
+    elsewhere = next(e for e in week if not _has(first, e.id))
+    await driver.block_action(
+        readers[1],
+        "digest_replicate",
+        channel_id=digest,
+        message_ts=first.ts,
+        block_id="entry",
+        selected_option={
+            "text": {"type": "plain_text", "text": "x"},
+            "value": f"same|{elsewhere.id}",
+        },
+        element_type="overflow",
+    )
+    await settle(bot)
+    assert "no longer shared" in json.dumps(slack.ephemerals(readers[1])[-1].blocks)
+    async with store.read() as conn:
+        assert await replications.tallies(conn, [elsewhere.id]) == {}
     # Answers given at the same moment: the message ends showing them all.
     others = [p.user_id for p in people(40) if p.user_id not in (target.user_id, *readers)][:4]
     await asyncio.gather(*(choose(user, "same", wait=False) for user in others))
