@@ -2,7 +2,8 @@
 
 Rules:
 - One answer per reader per entry, changeable ("same for me", "could not reproduce") and
-  removable ("take back"); nobody answers for their own entry.
+  removable ("take back"); nobody answers for their own entry, and an answer counts only for an
+  entry the message it came from shows (the kept layout says which), still shared.
 - After each answer the thread message it was given on is filled again from current data (the
   kept layout, as when it was posted) and updated with `chat.update`, so the counts beside
   every entry of that message are current and nothing withdrawn since reappears. When answers
