@@ -16,7 +16,8 @@ Rules:
 - Once the top post and every thread part are out, the chart (`services.charts`, a claimed
   send of its own) is added to the thread: the single place where more joins the thread.
 - If the main post fails for good (channel archived, bot removed), the ritual's creator and the
-  BOT_ADMINS get one DM saying what happened; the digest stays stored for `digest --post`.
+  BOT_ADMINS get one DM saying what happened, with a Retry button (`handlers.admin`); the
+  digest stays stored for that button or `digest --post`.
 """
 
 from __future__ import annotations
