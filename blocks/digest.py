@@ -7,7 +7,8 @@ Rules:
 - The digest is packed into messages of at most `MAX_BLOCKS` blocks and `MAX_CHARS` characters
   of block text, well inside Slack's 50 blocks and the reported ~13,000-character ceiling; the
   first message is the main post, the rest are its thread replies, each numbered.
-- People are credited by name, never @-mentioned: a digest must not notify anyone.
+- People are credited by name, never @-mentioned: a digest must not notify anyone. An entry
+  shared without a name is credited by its byline, looked up by `core.credit.credit_key`.
 - What is kept of a rendered digest is its layout (`layout_as_json`): which keyed lines go in
   which block of which part, and no text or name. A part is filled from current data only when
   it is posted (`refill`), so nothing withdrawn since the rendering can reach Slack.
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blocks.kit import SECTION_TEXT_LIMIT, Block, context, header, safe, section
+from core.credit import credit_key
 from core.digest import Digest, Totals, tool_of
 from core.drift import WINDOW_WEEKS, Drift
 from core.model import Experiment
@@ -66,14 +68,16 @@ def _headline(d: Digest) -> str:
 
 def _surprise(exp: Experiment, names: Mapping[str, str]) -> str:
     tool = f"{tool_of(exp)} ({exp.model})" if exp.model else tool_of(exp)
-    return f"• *{safe(tool, 170)}*: {safe(exp.surprise, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_link(exp)}"
+    return f"• *{safe(tool, 170)}*: {safe(exp.surprise, ITEM_CHARS)} _({_name(names, credit_key(exp))})_{_link(exp)}"
 
 
 def _failure(exp: Experiment, names: Mapping[str, str]) -> str:
     model = f"({safe(exp.model, 80)}) " if exp.model else ""
     mode = f"[{exp.failure_mode.label}] " if exp.failure_mode else ""
     what = exp.failure or exp.summary
-    return f"• {model}{mode}{safe(what, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_link(exp)}"
+    return (
+        f"• {model}{mode}{safe(what, ITEM_CHARS)} _({_name(names, credit_key(exp))})_{_link(exp)}"
+    )
 
 
 @dataclass(frozen=True)

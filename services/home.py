@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.home import RitualLine, home_view
+from core.credit import credited
 from core.schedule import next_weekly
 from core.streaks import count_streak
 from core.weeks import WeekId
@@ -27,7 +28,10 @@ async def publish_home(deps: Deps, client: AsyncWebClient, *, team_id: str, user
         history = await repo.list_for_user(conn, team_id, user_id, limit=STREAK_LOOKBACK)
     person = await look_up(client, user_id, profile)
     current = WeekId.of(deps.clock(), person.tz)
-    streak = count_streak((WeekId.parse(exp.week) for exp in history), current=current)
+    # A streak counts weeks shared under one's name (`core.credit`).
+    streak = count_streak(
+        (WeekId.parse(exp.week) for exp in history if credited(exp)), current=current
+    )
     rituals = (
         await _ritual_lines(deps, client, team_id, user_id)
         if await may_administer(deps, client, user_id)
