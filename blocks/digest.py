@@ -55,10 +55,15 @@ def _totals(t: Totals) -> str:
 
 
 def _headline(d: Digest) -> str:
+    # People are counted by name (`core.credit`): with none, the entries were all shared without.
+    who = (
+        f"by *{d.totals.people} {'person' if d.totals.people == 1 else 'people'}*"
+        if d.totals.people
+        else "without names"
+    )
     line = (
-        f"*{d.totals.experiments} experiment{'s' if d.totals.experiments != 1 else ''}* shared by "
-        f"*{d.totals.people} {'person' if d.totals.people == 1 else 'people'}* with "
-        f"*{d.totals.tools} tool{'s' if d.totals.tools != 1 else ''}*."
+        f"*{d.totals.experiments} experiment{'s' if d.totals.experiments != 1 else ''}* shared "
+        f"{who} with *{d.totals.tools} tool{'s' if d.totals.tools != 1 else ''}*."
     )
     line += f"\nLast week: {_totals(d.previous)}."
     if d.participation is not None and d.asked:
@@ -178,7 +183,12 @@ def digest_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
             )
         units.extend(_chunked(lines))
     lines = [
-        ("credit", "*Thanks for sharing:* " + ", ".join(_name(names, u) for u in d.sharers) + ".")
+        (
+            "credit",
+            "*Thanks for sharing:* " + ", ".join(_name(names, u) for u in d.sharers) + "."
+            if d.sharers  # empty when every entry was shared without a name
+            else "*Thanks to everyone who shared.*",
+        )
     ]
     if d.first_time:
         welcome = ", ".join(_name(names, u) for u in d.first_time)

@@ -75,16 +75,17 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
         }
         known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
         drift = await _drift(deps, conn, ritual.team_id, week)
-        people = set(audiences.get(str(week)) or ()) | {
-            e.user_id for e in found if e.week == str(week)
-        }
+        belonging: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
+        for exp in found:
+            if _belongs(exp, ritual, audiences.get(exp.week)):
+                belonging[exp.week].append(exp)
+        # A function is named for an anonymous entry only when enough of this digest's own
+        # people (asked, or sharing in it) hold it: other rituals' people must not count.
+        people = set(audiences.get(str(week)) or ()) | {e.user_id for e in belonging[str(week)]}
         cells = function_cells(
             await profile_repo.job_functions(conn, ritual.team_id, sorted(people))
         )
-    by_week: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
-    for exp in found:
-        if _belongs(exp, ritual, audiences.get(exp.week)):
-            by_week[exp.week].append(anonymised(exp, cells))
+    by_week = {w: [anonymised(e, cells) for e in exps] for w, exps in belonging.items()}
     digest = build_digest(
         week=str(week),
         ritual_name=ritual.name,

@@ -17,7 +17,17 @@ from fakeslack.state import Message
 from storage import profiles
 from storage.db import Database
 from tests.cli import run_cli
-from tests.e2e.conftest import ALICE, BOB, CHEN, ROOT, FakeClock, channel_id, settle
+from tests.e2e.conftest import (
+    ADMIN,
+    ALICE,
+    BOB,
+    CHEN,
+    DANA,
+    ROOT,
+    FakeClock,
+    channel_id,
+    settle,
+)
 from tests.e2e.helpers import (
     FRIDAY_1600_BERLIN,
     MONDAY_0800_UTC,
@@ -253,6 +263,42 @@ async def test_a_function_that_would_point_at_the_author_is_not_shown(
     assert "_(someone)_" in digest
     assert "Legal" not in digest
     assert_nowhere(CHENS, digest)
+
+
+async def test_people_outside_the_digest_do_not_make_a_function_cell(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Dana and the admin (Legal, outside the Leaders ritual) sharing the same week do not let
+    the Leaders digest say "someone in Legal" of Chen, its only Legal member."""
+    await a_week(bot, slack, clock)
+    async with store.transaction() as conn:
+        for user in (CHEN, DANA, ADMIN):
+            await profiles.save_profile(
+                conn, Profile("T0LOL", user, job_function=JobFunction.LEGAL), now=MONDAY_0800_UTC
+            )
+    await driver.slash_command(DANA, "Claude: a contract review")
+    await driver.slash_command(ADMIN, "Claude: a policy draft")
+    await driver.slash_command(CHEN, "anon Copilot: it invented a CLI flag")
+    await settle(bot)
+    digest = await the_digest(bot, slack, clock)
+    assert "_(someone)_" in digest
+    assert "Legal" not in digest
+
+
+async def test_a_week_shared_only_without_names_reads_well_and_names_no_one(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Every entry anonymous: no empty credit line, no "0 people", and no name or id anywhere."""
+    await a_week(bot, slack, clock)
+    await driver.slash_command(CHEN, "anon Copilot: it invented a CLI flag")
+    await driver.slash_command(ALICE, "anon Claude: surprised it knew our org chart")
+    await settle(bot)
+    digest = await the_digest(bot, slack, clock)
+    assert "*2 experiments* shared without names with *2 tools*" in digest
+    assert "Thanks to everyone who shared." in digest
+    assert "Thanks for sharing:" not in digest
+    assert "Welcome" not in digest
+    assert_nowhere(CHENS + ALICES, digest)
 
 
 async def test_tried_anon_alone_says_what_is_missing(
