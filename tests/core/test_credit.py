@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from core.capture import Anonymous, Missing, Private, parse_command
 from core.credit import anonymised, byline, credit_key, function_cells
 from core.digest import build_digest
 from core.model import JobFunction, Outcome, Source
@@ -10,16 +9,6 @@ from tests.factories import experiment
 
 LEGAL3 = {JobFunction.LEGAL: 3}
 LEGAL2 = {JobFunction.LEGAL: 2}
-
-
-def test_anon_is_a_subcommand_that_takes_the_entry() -> None:
-    """`/tried anon …` and `/tried anonymous …` share without a name; alone, they ask for text."""
-    assert parse_command("anon Copilot: it invented a flag") == Anonymous(
-        "Copilot: it invented a flag"
-    )
-    assert parse_command("Anonymous Claude: x") == Anonymous("Claude: x")
-    assert parse_command("anon") == Missing("anon", "the experiment to share without your name")
-    assert parse_command("private anon x") == Private("anon x")
 
 
 def test_named_entries_are_credited_by_name_and_left_as_they_are() -> None:
