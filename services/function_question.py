@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 async def ask_function_once(deps: Deps, client: AsyncWebClient, exp: Experiment) -> bool:
     """Ask the author of a new entry their job function, if it was never asked; True when sent."""
+    # Nearly every capture is not a first one: a read settles it without taking the write lock.
+    async with deps.db.read() as conn:
+        if not await profiles.may_ask_function(conn, exp.team_id, exp.user_id):
+            return False
     async with deps.db.transaction() as conn:
         claimed = await profiles.claim_function_question(
             conn, exp.team_id, exp.user_id, now=deps.clock()

@@ -101,6 +101,20 @@ class FunctionQuestion(StrEnum):
     DISMISSED = "dismissed"
 
 
+async def may_ask_function(conn: AsyncConnection, team_id: str, user_id: str) -> bool:
+    """Tell, by reading only, whether the question may still be asked (no function, never asked)."""
+    row = (
+        await conn.execute(
+            text(
+                "SELECT job_function, function_question FROM profiles"
+                " WHERE team_id = :team AND user_id = :user"
+            ),
+            {"team": team_id, "user": user_id},
+        )
+    ).first()
+    return row is None or (row[0] is None and row[1] is None)
+
+
 async def claim_function_question(
     conn: AsyncConnection, team_id: str, user_id: str, *, now: datetime
 ) -> bool:
