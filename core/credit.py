@@ -8,8 +8,8 @@ Rules (documented in docs/data-rights.md):
   job function, so the function alone does not point at a person. It counts for no one in
   credits, welcomes, people counts or streaks.
 - Before the digest sees an anonymous entry, `anonymised` takes the author out of it: the user
-  id becomes a key of the entry itself, the link to a thread reply (a message that shows its
-  author) is dropped, and the job function is dropped when its cell is too small. So a digest
+  id becomes a key of the entry itself, any link but one to the bot's copy in a channel is
+  dropped (`public_link`), and the job function is dropped when its cell is too small. So a digest
   built from it cannot name the author, whatever it renders.
 """
 
@@ -53,6 +53,19 @@ def byline(exp: Experiment, name: str, cells: Mapping[JobFunction, int]) -> str:
     return anonymous_byline(shown)
 
 
+def public_link(exp: Experiment) -> str | None:
+    """The entry's link as others may follow it.
+
+    For an entry shared without a name, only a link to the bot's copy in a channel: a thread
+    reply shows its author, and a copy in the person's DM with the app carries that DM's id,
+    which their named entries' links carry too.
+    """
+    if credited(exp):
+        return exp.permalink
+    in_channel = exp.echo_channel_id is not None and not exp.echo_channel_id.startswith("D")
+    return exp.permalink if exp.source is not Source.THREAD and in_channel else None
+
+
 def anonymised(exp: Experiment, cells: Mapping[JobFunction, int]) -> Experiment:
     """The entry as others may see it: without its author when shared without a name."""
     if credited(exp):
@@ -60,9 +73,11 @@ def anonymised(exp: Experiment, cells: Mapping[JobFunction, int]) -> Experiment:
     return replace(
         exp,
         user_id=credit_key(exp),
-        permalink=None if exp.source is Source.THREAD else exp.permalink,
+        permalink=public_link(exp),
         channel_id=None,
         message_ts=None,
+        echo_channel_id=None,
+        echo_ts=None,
         job_function=exp.job_function if function_shown(exp.job_function, cells) else None,
     )
 

@@ -5,7 +5,7 @@ tab or carriage return) get a leading single quote, and every field is quoted, a
 recommends against CSV injection. JSON is data for programs and is left exactly as stored.
 Nothing here talks to Slack, so `python -m bot export` loads no Slack client.
 An entry shared without its author's name is exported without its author (an empty `user_id`,
-and no link to a thread reply, which shows its author), unless the operator asks for authors
+and only a link to the bot's copy in a channel, `core.credit.public_link`), unless the operator asks for authors
 with `include_anonymous_authors` (`export --include-anonymous-authors`).
 """
 
@@ -17,8 +17,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from core.credit import credited
-from core.model import Experiment, Source
+from core.credit import credited, public_link
+from core.model import Experiment
 
 EXPORT_FIELDS = (
     "id",
@@ -65,7 +65,7 @@ def _row(exp: Experiment, *, with_author: bool) -> dict[str, Any]:
         "job_function": exp.job_function.value if exp.job_function else "",
         "private": exp.private,
         "anonymous": exp.anonymous,
-        "permalink": "" if hide and exp.source is Source.THREAD else (exp.permalink or ""),
+        "permalink": (public_link(exp) if hide else exp.permalink) or "",
         "ritual_id": exp.ritual_id or "",
     }
 

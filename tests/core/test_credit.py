@@ -45,8 +45,14 @@ def test_anonymised_takes_the_author_out() -> None:
         None,
     )
     assert anonymised(reply, LEGAL3).job_function is JobFunction.LEGAL
-    copy = experiment(anonymous=True, source=Source.COMMAND, permalink="https://x/bot-copy")
-    assert anonymised(copy, {}).permalink == "https://x/bot-copy"  # the bot's own message
+    copy = experiment(
+        anonymous=True, source=Source.COMMAND, permalink="https://x/bot-copy", echo_channel_id="C1"
+    )
+    assert anonymised(copy, {}).permalink == "https://x/bot-copy"  # the bot's copy in a channel
+    in_dm = experiment(
+        anonymous=True, source=Source.COMMAND, permalink="https://x/D1/p1", echo_channel_id="D1"
+    )
+    assert anonymised(in_dm, {}).permalink is None  # the DM's id is in the author's other links
 
 
 def test_function_cells_count_people_per_function() -> None:

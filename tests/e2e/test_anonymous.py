@@ -301,6 +301,25 @@ async def test_a_week_shared_only_without_names_reads_well_and_names_no_one(
     assert_nowhere(CHENS + ALICES, digest)
 
 
+async def test_a_copy_in_the_authors_dm_is_never_linked(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Asked by DM, Chen's copies land in his DM thread: his named entry links there, and the
+    anonymous one must not, or the shared DM id would name him."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    clock.advance(hours=2)
+    await driver.slash_command(CHEN, "anon Copilot: it invented a CLI flag")
+    await driver.slash_command(CHEN, "Claude: it dropped three notes silently")
+    await settle(bot)
+    dm = slack.dm_channel(CHEN)
+    assert dm is not None
+    assert all(e.echo_channel_id == dm.id for e in await entries(store, CHEN))
+    digest = await the_digest(bot, slack, clock)
+    assert "it invented a CLI flag" in digest
+    assert digest.count(f"/archives/{dm.id}/") == 1  # the named entry's link only
+
+
 async def test_tried_anon_alone_says_what_is_missing(
     bot: Runtime, driver: SlackDriver, slack: FakeSlack, store: Database
 ) -> None:
