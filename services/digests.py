@@ -36,6 +36,7 @@ from core.model import Experiment
 from core.occurrence import SendKind, SendStatus
 from core.rituals import Ritual
 from core.weeks import WeekId
+from services import charts
 from services.deps import Deps
 from services.people import look_up
 from services.sending import Outgoing, deliver
@@ -232,6 +233,7 @@ async def _post_parts(
             return PostResult(posted=posted, total=len(parts), failed=str(error))
         if number == 1:
             main_ts = record.ts
+    await charts.post_chart(deps, client, ritual, week, channel, main_ts)
     log.info(
         "digest posted ritual=%s week=%s parts=%d new=%d", ritual.name, week, len(parts), posted
     )
