@@ -28,12 +28,19 @@ class Action(StrEnum):
     # each `CHOOSE_FUNCTION` + "_" + the function's value, and the dismissal.
     CHOOSE_FUNCTION = "function_choose"
     DISMISS_FUNCTION = "function_dismiss"
+    # Admin controls: on Home, under the setup confirmation, in the failed-digest notice.
+    RITUAL_EDIT = "ritual_edit"
+    RITUAL_PAUSE = "ritual_pause"
+    RITUAL_RESUME = "ritual_resume"
+    RITUAL_SEND_NOW = "ritual_send_now"
+    DIGEST_RETRY = "digest_retry"
 
 
 class View(StrEnum):
     EXPERIMENT = "experiment_form"
     PROFILE = "profile_form"
     RITUAL = "ritual_form"
+    RITUAL_EDIT = "ritual_edit_form"
 
 
 class Field(StrEnum):

@@ -14,7 +14,8 @@ Rules:
   id, no link to a message that shows its author, and their job function only when at least
   `core.credit.MIN_FUNCTION_CELL` people of the week's audience and sharers hold it.
 - If the main post fails for good (channel archived, bot removed), the ritual's creator and the
-  BOT_ADMINS get one DM saying what happened; the digest stays stored for `digest --post`.
+  BOT_ADMINS get one DM saying what happened, with a Retry button (`handlers.admin`); the
+  digest stays stored for that button or `digest --post`.
 """
 
 from __future__ import annotations
