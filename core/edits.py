@@ -104,6 +104,7 @@ def apply_draft(
                 outcome=draft.outcome,
                 failure_mode=draft.failure_mode,
                 private=draft.private,
+                anonymous=draft.anonymous,
             )
         case Keep.UNTOUCHED:
             edited = replace(
@@ -117,6 +118,7 @@ def apply_draft(
                 outcome=draft.outcome,
                 failure_mode=draft.failure_mode,
                 private=draft.private,
+                anonymous=draft.anonymous,
             )
         case Keep.UNSAID:
             edited = replace(
