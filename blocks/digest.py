@@ -5,6 +5,8 @@ Rules (docs/digest.md):
   week's numbers, the credit, and a pointer to the thread. Everything else is in the thread:
   every entry grouped by tool (one block each, with a menu to say "I tried it too"), the tool x
   job function table, what changed, what was caught late, and any credit that did not fit.
+- People are credited by name, never @-mentioned: a digest must not notify anyone. An entry
+  shared without a name is credited by its byline, looked up by `core.credit.credit_key`.
 - Credit is never cut: names that do not fit the top post's one credit block continue in the
   thread. First-time sharers are welcomed by name only when few (`core.digest.WELCOME_NAMES`).
 - Thread messages are packed within `MAX_BLOCKS` blocks and `MAX_CHARS` characters of block
@@ -38,7 +40,8 @@ from blocks.digest_lines import (
 )
 from blocks.ids import Action
 from blocks.kit import SECTION_TEXT_LIMIT, Block, context, header, mrkdwn, option, safe, section
-from core.digest import Digest, credited
+from core.credit import credit_key
+from core.digest import Digest
 
 MAX_BLOCKS = 45
 MAX_CHARS = 11_000
@@ -125,6 +128,8 @@ def top_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
         if rest
         else "."
     )
+    if not d.sharers:  # every entry was shared without a name
+        credit = "Thanks to everyone who shared."
     lines = [("credit", credit)]
     if d.first_time and len(d.first_time) == len(d.sharers):
         lines.append(("welcome", ":wave: Everyone here shared for the first time. Welcome!"))
@@ -207,8 +212,7 @@ def thread_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
             ("caught-counts", f"How this week's failures were caught, where said: {how}."),
         ]
         for exp in d.caught_late:
-            who = credited(exp)
-            by = f" — {name_of(names, who)}" if who is not None else ""
+            by = f" — {name_of(names, credit_key(exp))}"
             label = exp.caught.label if exp.caught else ""
             lines.append(
                 (f"caught:{exp.id}", f"• _{label}_: {entry_gist(exp, 160)}{by}{link(exp)}")

@@ -4,7 +4,8 @@ Rules:
 - Every piece of user text is escaped (`safe`), so nothing in a digest can ping anyone, and
   cut visibly with "…"; each entry keeps its permalink to the full message.
 - Numbers read naturally: "1 experiment from 1 person", "2 experiments from 2 people".
-- People are credited by name, never @-mentioned: a digest must not notify anyone.
+- People are credited by name, never @-mentioned: a digest must not notify anyone; an entry
+  shared without a name, by its byline (`core.credit.credit_key` looks it up).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from blocks.kit import safe
+from core.credit import credit_key
 from core.digest import (
     CELL_MIN,
     Cell,
@@ -20,7 +22,6 @@ from core.digest import (
     Replication,
     Rising,
     Thing,
-    credited,
     is_failure,
     tool_of,
 )
@@ -55,17 +56,26 @@ def summary_text(d: Digest) -> str:
         return f"{d.ritual_name} digest for {d.week}: a quiet week"
     t = d.totals
     return (
-        f"{d.ritual_name} digest for {d.week}: {plural(t.experiments, 'experiment')} from "
-        f"{plural(t.people, 'person', 'people')}, {plural(t.failures, 'failure')}"
+        f"{d.ritual_name} digest for {d.week}: {plural(t.experiments, 'experiment')} "
+        f"{_from(t.people, bold=False)}, {plural(t.failures, 'failure')}"
     )
+
+
+def _from(people: int, *, bold: bool) -> str:
+    """'from 3 people', or 'shared without names' when no entry carries one (`core.credit`)."""
+    if not people:
+        return "shared without names"
+    star = "*" if bold else ""
+    return f"from {star}{plural(people, 'person', 'people')}{star}"
 
 
 def counts(d: Digest) -> str:
     """The week's numbers, in two or three short lines."""
     t, p = d.totals, d.previous
     line = (
-        f"*{plural(t.experiments, 'experiment')}* from *{plural(t.people, 'person', 'people')}* "
-        f"with {plural(t.tools, 'tool')}; {plural(t.failures, 'failure')}."
+        f"*{plural(t.experiments, 'experiment')}* {_from(t.people, bold=True)}"
+        f"{',' if not t.people else ''} with {plural(t.tools, 'tool')}; "
+        f"{plural(t.failures, 'failure')}."
     )
     line += (
         f"\nLast week: {plural(p.experiments, 'experiment')} from "
@@ -120,9 +130,9 @@ def entry_line(exp: Experiment, d: Digest, names: Mapping[str, str]) -> str:
     shown = (exp.failure.strip() or exp.summary.strip()).lower()
     if exp.surprise.strip() and exp.surprise.strip().lower() not in shown:
         details.append(f"surprised: {safe(exp.surprise, 160)}")
-    who = credited(exp)
     extra = f" _({'; '.join(details)})_" if details else ""
-    by = f" — {name_of(names, who)}" if who is not None else ""
+    # By name, or for an entry shared without one, its byline ("someone in Legal").
+    by = f" — {name_of(names, credit_key(exp))}"
     bulb = " :bulb:" if exp.surprise.strip() else ""
     return (
         f"{_mark(exp)}{bulb} {entry_gist(exp)}{extra}{by}{link(exp)}"

@@ -2,8 +2,9 @@
 
 Rules (docs/capture-rules.md describes them in words; it is written by hand):
 - `/tried` alone opens the form. A first word that is a subcommand (`help`, `?`, `list`, `undo`,
-  `profile`, `setup`, `forget-me`, `private`) selects it; `private` takes the entry after it.
-  Subcommands other than `private` take nothing: `/tried list of flags it invented` is an entry.
+  `profile`, `setup`, `forget-me`, `private`, `anon`) selects it; `private` and `anon` (or
+  `anonymous`: shared without the author's name) take the entry after it. Other subcommands
+  take nothing: `/tried list of flags it invented` is an entry.
 - A single word that is neither a subcommand nor a known tool is a mistyped subcommand
   (`/tried lsit`), answered with help; a single known tool (`/tried Cursor`) is an entry.
 - `Tool: text` names the tool when the part before the first colon is short (at most 40
@@ -72,6 +73,13 @@ class Private:
 
 
 @dataclass(frozen=True)
+class Anonymous:
+    """`/tried anon <text>`: an entry shared without the author's name."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Entry:
     text: str
 
@@ -88,8 +96,21 @@ class Missing:
 
 
 Command = (
-    Open | Help | List | Undo | Profile | Setup | ForgetMe | Private | Entry | Unknown | Missing
+    Open
+    | Help
+    | List
+    | Undo
+    | Profile
+    | Setup
+    | ForgetMe
+    | Private
+    | Anonymous
+    | Entry
+    | Unknown
+    | Missing
 )
+
+ANONYMOUS_WORDS = frozenset({"anon", "anonymous"})
 
 _NO_ARGUMENT: dict[str, Command] = {
     "help": Help(),
@@ -113,6 +134,10 @@ def parse_command(text: str, catalogue: ToolCatalogue | None = None) -> Command:
     rest = rest.strip()
     if word == "private":
         return Private(rest) if rest else Missing("private", "the experiment to keep private")
+    if word in ANONYMOUS_WORDS:
+        return (
+            Anonymous(rest) if rest else Missing(word, "the experiment to share without your name")
+        )
     if word in _NO_ARGUMENT and not rest:
         return _NO_ARGUMENT[word]
     if not rest and ":" not in first and re.fullmatch(r"[a-z?-]+", word):

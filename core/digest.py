@@ -9,8 +9,10 @@ Rules (documented in docs/digest.md, with the thresholds):
 - *Tool x job function*, *rising failures* (only against three weeks of a tool's own history):
   `core.tallies`. *Since the update*: `core.drift`. *Three things to know*: `core.highlights`.
 - *Caught late or silently*: failures caught by a customer, by chance, or not yet.
-- *Credit*: everyone credited for an entry (`credited`), by name; first-time sharers are
-  welcomed by name only when at most `WELCOME_NAMES`. Nobody is listed for not sharing.
+- *Credit*: everyone credited for an entry (`core.credit.credited`), by name; first-time sharers
+  are welcomed by name only when at most `WELCOME_NAMES`. Nobody is listed for not sharing.
+- Entries shared without a name count in the number of experiments and in every tally, but for
+  no one in credits, welcomes, people or participation (`core.credit`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from core.credit import credited
 from core.drift import Drift
 from core.highlights import Thing, choose_things
 from core.model import Caught, Experiment, FailureMode
@@ -50,7 +53,6 @@ __all__ = [
     "ToolGroup",
     "Totals",
     "build_digest",
-    "credited",
     "find_rising",
     "is_failure",
     "is_surprise",
@@ -59,15 +61,6 @@ __all__ = [
 
 TRAILING_WEEKS = 4
 WELCOME_NAMES = 5
-
-
-def credited(exp: Experiment) -> str | None:
-    """Who is credited for this entry (a user id), or None when nobody is named for it.
-
-    The one place that decides attribution: credit, welcomes and every line naming a person
-    go through it.
-    """
-    return exp.user_id
 
 
 @dataclass(frozen=True)
@@ -81,7 +74,7 @@ class Totals:
     def of(cls, experiments: Sequence[Experiment]) -> Totals:
         return cls(
             experiments=len(experiments),
-            people=len({e.user_id for e in experiments}),
+            people=len({e.user_id for e in experiments if credited(e)}),
             tools=len({tool_of(e) for e in experiments}),
             failures=sum(1 for e in experiments if is_failure(e)),
         )
@@ -145,7 +138,7 @@ def build_digest(
     table = function_table(shared)
     rising = find_rising(shared, trailing)
     votes = dict(replications or {})
-    sharers = tuple(dict.fromkeys(u for u in map(credited, shared) if u is not None))
+    sharers = tuple(dict.fromkeys(e.user_id for e in shared if credited(e)))
     audience_set = set(audience) if audience is not None else None
     caught = Counter(e.caught for e in shared if e.caught is not None and is_failure(e))
     late = tuple(e for e in shared if e.caught is not None and e.caught.late and is_failure(e))

@@ -107,6 +107,7 @@ def apply_draft(
                 private=draft.private,
                 caught=draft.caught,
                 next_try=draft.next_try,
+                anonymous=draft.anonymous,
             )
         case Keep.UNTOUCHED:
             edited = replace(
@@ -122,6 +123,7 @@ def apply_draft(
                 private=draft.private,
                 caught=draft.caught,
                 next_try=draft.next_try,
+                anonymous=draft.anonymous,
             )
         case Keep.UNSAID:
             edited = replace(

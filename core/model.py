@@ -153,6 +153,8 @@ class Draft:
     outcome: Outcome | None = None
     failure_mode: FailureMode | None = None
     private: bool = False
+    # Shared without the author's name (`core.credit`): the form's checkbox or `/tried anon`.
+    anonymous: bool = False
     # What was inferred rather than typed into a field, for the confirmation to show
     # (e.g. ("tool", "outcome")).
     inferred: tuple[str, ...] = field(default=())
@@ -194,6 +196,8 @@ class Experiment:
     model: str | None = None
     caught: Caught | None = None
     next_try: str = ""
+    # Shared without the author's name: no one but its author sees who wrote it (`core.credit`).
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ Rules:
   and show beside each entry; an answer updates the thread message it was given on.
 - Once the top post and every thread part are out, the chart (`services.charts`, a claimed
   send of its own) is added to the thread: the single place where more joins the thread.
+- Entries shared without a name reach the digest only through `core.credit.anonymised`: no user
+  id, no link to a message that shows its author, and their job function only when at least
+  `core.credit.MIN_FUNCTION_CELL` people of the week's audience and sharers hold it.
 - If the main post fails for good (channel archived, bot removed), the ritual's creator and the
   BOT_ADMINS get one DM saying what happened, with a Retry button (`handlers.admin`); the
   digest stays stored for that button or `digest --post`.
@@ -33,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_as_json, refill
 from blocks.notices import admin_notice_blocks, admin_notice_text
+from core.credit import anonymised, anonymous_byline, credit_key, credited, function_cells
 from core.digest import Digest, Replication, build_digest
 from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
@@ -46,6 +50,7 @@ from services.sending import Outgoing, deliver
 from storage import digests as store
 from storage import drift as drift_store
 from storage import experiments as repo
+from storage import profiles as profile_repo
 from storage import replications as votes_repo
 from storage import rituals as ritual_repo
 from storage import sends
@@ -79,13 +84,20 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
         }
         known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
         drift = await _drift(deps, conn, ritual.team_id, week)
+        belonging: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
+        for exp in found:
+            if _belongs(exp, ritual, audiences.get(exp.week)):
+                belonging[exp.week].append(exp)
+        # A function is named for an anonymous entry only when enough of this digest's own
+        # people (asked, or sharing in it) hold it: other rituals' people must not count.
+        people = set(audiences.get(str(week)) or ()) | {e.user_id for e in belonging[str(week)]}
+        cells = function_cells(
+            await profile_repo.job_functions(conn, ritual.team_id, sorted(people))
+        )
         pinned = await store.pinned_entry(conn, ritual.id, week)
         recent = {e.id for e in found if e.week in (str(week), str(trailing[-1]))}
         tallies = await votes_repo.tallies(conn, recent)
-    by_week: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
-    for exp in found:
-        if _belongs(exp, ritual, audiences.get(exp.week)):
-            by_week[exp.week].append(exp)
+    by_week = {w: [anonymised(e, cells) for e in exps] for w, exps in belonging.items()}
     digest = build_digest(
         week=str(week),
         ritual_name=ritual.name,
@@ -120,10 +132,15 @@ async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) 
 async def names_for(
     client: AsyncWebClient, digest: Digest, users: Iterable[str] | None = None
 ) -> dict[str, str]:
-    """The names of the digest's sharers (or of `users` among them only), from Slack."""
+    """Names of the people credited (or of `users` among them only), from Slack, and the
+    byline of each entry shared without a name."""
     wanted = digest.sharers if users is None else [u for u in digest.sharers if u in set(users)]
     people = await asyncio.gather(*(look_up(client, user) for user in wanted))
-    return {person.user_id: person.name for person in people}
+    names = {person.user_id: person.name for person in people}
+    names.update(
+        (credit_key(e), anonymous_byline(e.job_function)) for e in digest.entries if not credited(e)
+    )
+    return names
 
 
 async def pin(

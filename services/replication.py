@@ -22,7 +22,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.digest import NOT_REPRODUCED, REPRODUCED, parse_replicate_value, refill
-from core.digest import Digest, credited
+from core.credit import credited
+from core.digest import Digest
 from services.deps import Deps
 from services.digests import gather, names_for
 from storage import digests as store
@@ -43,7 +44,7 @@ def _named_in(part: dict[str, Any], digest: Digest) -> set[str]:
     if any(key.startswith("credit") for key in keys):
         return set(digest.sharers)
     shown = _entries_in(part)
-    return {who for e in digest.entries if e.id in shown and (who := credited(e)) is not None}
+    return {e.user_id for e in digest.entries if e.id in shown and credited(e)}
 
 
 class Answer(StrEnum):
