@@ -46,7 +46,7 @@ from core.digest import Digest
 MAX_BLOCKS = 45
 MAX_CHARS = 11_000
 CREDIT_TOP_CHARS = 1_500  # the top post's credit block; the rest continues in the thread
-REPRODUCED, NOT_REPRODUCED, TAKE_BACK = "same", "not", "clear"
+REPRODUCED, NOT_REPRODUCED, TAKE_BACK, PIN = "same", "not", "clear", "pin"
 
 
 @dataclass(frozen=True)
@@ -260,7 +260,8 @@ def _chunked(lines: list[tuple[str, str]], limit: int = 2900) -> list[Unit]:
 
 
 def replicate_menu(experiment_id: str) -> dict[str, Any]:
-    """The menu beside an entry in the thread: "I tried it too" (same, or not), or take it back."""
+    """The menu beside an entry in the thread: "I tried it too" (same, or not), take it back, or,
+    for admins, pin the entry to lead the top post."""
     return {
         "type": "overflow",
         "action_id": Action.REPLICATE.value,
@@ -268,6 +269,7 @@ def replicate_menu(experiment_id: str) -> dict[str, Any]:
             option("I tried it too: same for me", f"{REPRODUCED}|{experiment_id}"),
             option("I tried it: could not reproduce", f"{NOT_REPRODUCED}|{experiment_id}"),
             option("Take back my answer", f"{TAKE_BACK}|{experiment_id}"),
+            option("Pin to the top post (admins)", f"{PIN}|{experiment_id}"),
         ],
     }
 
@@ -275,7 +277,7 @@ def replicate_menu(experiment_id: str) -> dict[str, Any]:
 def parse_replicate_value(value: str) -> tuple[str, str] | None:
     """Read the menu's value back as (answer, experiment id); None when it is not one of ours."""
     answer, sep, experiment_id = value.partition("|")
-    if not sep or not experiment_id or answer not in (REPRODUCED, NOT_REPRODUCED, TAKE_BACK):
+    if not sep or not experiment_id or answer not in (REPRODUCED, NOT_REPRODUCED, TAKE_BACK, PIN):
         return None
     return answer, experiment_id
 
@@ -333,6 +335,13 @@ def digest_layout(d: Digest, names: Mapping[str, str]) -> list[list[Unit]]:
         pages[-1].append(unit)
         used += size
     return pages
+
+
+def top_message(d: Digest, names: Mapping[str, str]) -> DigestMessage:
+    """The top post alone, from current data (to update it after an admin pins an entry)."""
+    return _message(
+        [b for unit in top_units(d, names) for b in _blocks(unit)], summary_text(d), 1, 1
+    )
 
 
 def digest_messages(d: Digest, names: Mapping[str, str]) -> list[DigestMessage]:

@@ -153,7 +153,8 @@ async def pin(
     async with deps.db.transaction() as conn:
         if await store.load_parts(conn, ritual.id, week) is not None:
             return (
-                f"the {week} digest of {ritual.name} is already laid out; pin before it is posted"
+                f"the {week} digest of {ritual.name} is already laid out: pin the entry from the"
+                " digest's thread instead (its menu, for admins)"
             )
         await store.pin_entry(
             conn, ritual.id, week, experiment_id, pinned_by=pinned_by, now=deps.clock()

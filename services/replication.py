@@ -10,6 +10,8 @@ Rules:
   race (two readers, two replicas), the counts are read again after the update and the message
   rendered again if they moved, so the last update shows the last counts.
 - The answers feed the next digests' three things to know (`core.digest`).
+- The same menu lets an admin (workspace admins and BOT_ADMINS) pin an entry: it is stored as
+  the week's pin and the posted top post is updated so the entry leads its three things.
 """
 
 from __future__ import annotations
@@ -21,14 +23,25 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from blocks.digest import NOT_REPRODUCED, REPRODUCED, parse_replicate_value, refill
+from blocks.digest import (
+    NOT_REPRODUCED,
+    PIN,
+    REPRODUCED,
+    parse_replicate_value,
+    refill,
+    top_message,
+)
 from core.credit import credited
 from core.digest import Digest
+from core.occurrence import SendKind, SendStatus
+from core.rituals import Ritual
+from core.weeks import WeekId
 from services.deps import Deps
 from services.digests import gather, names_for
+from services.ritual_setup import may_administer
 from storage import digests as store
 from storage import experiments as repo
-from storage import replications
+from storage import replications, sends
 from storage import rituals as ritual_repo
 
 log = logging.getLogger(__name__)
@@ -54,6 +67,8 @@ class Answer(StrEnum):
     UNREADABLE = "That menu is from an older digest and can no longer be used."
     GONE = "That entry is no longer shared."
     OWN = "That's your own entry: the menu is for colleagues who tried it too."
+    NOT_ADMIN = "Only admins can pin an entry to the digest's top post."
+    PINNED = "Pinned: this entry now leads the digest's top post."
 
 
 async def answer(
@@ -71,6 +86,10 @@ async def answer(
         log.warning("unreadable replication value user=%s", user_id)
         return Answer.UNREADABLE
     choice, experiment_id = parsed
+    if choice == PIN and not await may_administer(deps, client, user_id):
+        log.warning("refused a pin by a non-admin user=%s experiment=%s", user_id, experiment_id)
+        return Answer.NOT_ADMIN
+    top_ts: str | None = None
     async with deps.db.transaction() as conn:
         where = await store.part_at(conn, channel_id, message_ts)
         parts = await store.load_parts(conn, where[0], where[1]) if where is not None else None
@@ -85,9 +104,17 @@ async def answer(
         exp = await repo.get_experiment(conn, experiment_id)
         if exp is None or exp.private:
             return Answer.GONE
-        if exp.user_id == user_id:
+        if choice == PIN:
+            await store.pin_entry(
+                conn, ritual_id, week, experiment_id, pinned_by=user_id, now=deps.clock()
+            )
+            top = await sends.get_send(
+                conn, sends.send_key(SendKind.DIGEST, ritual_id, week, f"{channel_id}#1")
+            )
+            top_ts = top.ts if top is not None and top.status is SendStatus.SENT else None
+        elif exp.user_id == user_id:
             return Answer.OWN
-        if choice in (REPRODUCED, NOT_REPRODUCED):
+        elif choice in (REPRODUCED, NOT_REPRODUCED):
             await replications.answer(
                 conn, experiment_id, user_id, reproduced=choice == REPRODUCED, now=deps.clock()
             )
@@ -97,6 +124,8 @@ async def answer(
     log.info("replication answer=%s experiment=%s user=%s", choice, experiment_id, user_id)
     if ritual is None:
         return Answer.COUNTED
+    if choice == PIN:
+        return await _lead_with(deps, client, ritual, week, channel_id, top_ts)
     part = parts[number - 1]
     shown = _entries_in(part)
     for _round in range(UPDATE_ROUNDS):
@@ -126,6 +155,32 @@ async def answer(
         }:
             break
     return Answer.COUNTED
+
+
+async def _lead_with(
+    deps: Deps,
+    client: AsyncWebClient,
+    ritual: Ritual,
+    week: WeekId,
+    channel_id: str,
+    top_ts: str | None,
+) -> Answer:
+    """Update the posted top post so that the pinned entry leads its three things to know."""
+    if top_ts is None:
+        return Answer.PINNED
+    digest, _sharers = await gather(deps, ritual, week)
+    message = top_message(digest, await names_for(client, digest))
+    try:
+        await client.chat_update(
+            channel=channel_id, ts=top_ts, blocks=message.blocks, text=message.text
+        )
+    except SlackApiError as exc:
+        log.warning(
+            "could not update the digest's top post ts=%s error=%s",
+            top_ts,
+            exc.response.get("error"),
+        )
+    return Answer.PINNED
 
 
 def _entries_in(part: dict[str, Any]) -> set[str]:

@@ -20,7 +20,7 @@ from services.privacy import forget_person
 from storage import replications
 from storage.db import Database
 from tests.digest_fixtures import add_people, people, realistic_week, store_entries
-from tests.e2e.conftest import FakeClock, channel_id, settle
+from tests.e2e.conftest import ADMIN, ALICE, FakeClock, channel_id, settle
 from tests.e2e.helpers import (
     FRIDAY_1600_BERLIN,
     MONDAY_0800_UTC,
@@ -301,6 +301,44 @@ async def test_an_update_overtaken_by_a_later_answer_is_rendered_again(
     await settle(bot)
     message = next(m for m in digest_messages(slack) if m.ts == first.ts)
     assert "tried too: 2 same, 0 could not reproduce" in json.dumps(message.blocks)
+
+
+async def test_an_admin_pins_an_entry_from_the_thread_and_it_leads_the_top_post(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """A non-admin is refused and nothing changes; an admin's pin updates the posted top post."""
+    week = await _sixty(bot, slack, store, clock)
+    await tick(bot, clock, FRIDAY_1600_BERLIN)
+    digest = channel_id(slack, "ai-digest")
+    top, first, *_rest = digest_messages(slack)
+    chosen = next(e for e in reversed(week) if _has(first, e.id) and not is_failure(e))
+
+    async def pin(user: str) -> None:
+        await driver.block_action(
+            user,
+            "digest_replicate",
+            channel_id=digest,
+            message_ts=first.ts,
+            block_id="entry",
+            selected_option=_menu_value(first, chosen.id, "pin"),
+            element_type="overflow",
+        )
+        await settle(bot)
+
+    def head() -> str:
+        return all_text([m for m in digest_messages(slack) if m.ts == top.ts])
+
+    before = head()
+    await pin(ALICE)
+    assert "Only admins can pin" in json.dumps(slack.ephemerals(ALICE)[-1].blocks)
+    assert head() == before
+    await pin(ADMIN)
+    assert "now leads the digest's top post" in json.dumps(slack.ephemerals(ADMIN)[-1].blocks)
+    text = head()
+    assert f":pushpin: *{chosen.tool}* \\u00b7 {chosen.work}: " in text
+    assert text.index(":pushpin:") < text.index("*60 experiments*")
+    assert text.count("\\n\\u2022 ") == 3  # still three things, the pin first
+    assert len(digest_messages(slack)) == 1 + len(_rest) + 1  # nothing new was posted
 
 
 def _has(message: Message, experiment_id: str) -> bool:
