@@ -22,6 +22,7 @@ from handlers.tracking import tracked
 from services import capture, confirmations
 from services.crosspost import attach_and_echo, refresh_copy
 from services.deps import Deps
+from services.function_question import ask_function_once
 from services.home import publish_home
 from services.people import look_up
 from services.profiles import save_own_profile
@@ -88,6 +89,7 @@ async def on_experiment_form(
             if meta.channel_id and meta.prompt_ts
             else None,
         )
+        await ask_function_once(deps, client, exp)
 
 
 async def on_profile_form(
