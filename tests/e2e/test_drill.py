@@ -30,12 +30,13 @@ async def test_two_processes_one_killed_mid_fan_out_and_mid_digest_nothing_twice
         lease_seconds=4.0,  # a killed leader's claims and lease run out within seconds
         replies_per_person=2,
     )
-    assert (result.recipients, result.duplicates, result.missing) == (30, 0, 0)
-    assert result.settled
+    assert (result.recipients, result.duplicates, result.missing) == (30, 0, 0), result.line()
+    assert result.settled, result.line()
     digest = result.digest
     assert digest is not None
-    assert (digest.replies_sent, digest.replies_acked, digest.replies_stored) == (60, 60, 60)
-    assert digest.parts >= 3  # a main post and a thread: the kill lands between parts
-    assert 1 <= digest.killed_after_parts < digest.parts
-    assert (digest.posted, digest.duplicates, digest.missing) == (digest.parts, 0, 0)
-    assert digest.settled
+    said = digest.line()
+    assert (digest.replies_sent, digest.replies_acked, digest.replies_stored) == (60, 60, 60), said
+    assert digest.parts >= 3, said  # a main post and a thread: the kill lands between parts
+    assert 1 <= digest.killed_after_parts < digest.parts, said
+    assert (digest.posted, digest.duplicates, digest.missing) == (digest.parts, 0, 0), said
+    assert digest.settled, said
