@@ -362,11 +362,16 @@ async def drill(
                 "SHUTDOWN_GRACE_SECONDS": "10",
             }
             bots = Bots(env, tmp)
+            # A hung call outlives its 5 s timeout, but not a dead poster's claim: Slack stores
+            # it before the claim's lease (less one renewal) runs out and another replica looks
+            # for it. A post Slack stores later than that no look can find (a duplicate); with
+            # the defaults (a 180 s lease, a 15 s timeout) Slack has long answered by then.
+            hang = min(8.0, 0.6 * lease_seconds)
             started = time.monotonic()
             await bots.start("a")
             await bots.start("b")
             noise = asyncio.create_task(
-                chaos(slack, rng, faults, every=0.3, hang=8.0, seconds=chaos_seconds)
+                chaos(slack, rng, faults, every=0.3, hang=hang, seconds=chaos_seconds)
             )
             killed_at = None
             everyone_received: float | None = None
@@ -390,7 +395,7 @@ async def drill(
                 if digest and channel is not None and digest_channel is not None:
                     noise.cancel()
                     noise = asyncio.create_task(
-                        chaos(slack, rng, faults, every=0.3, hang=8.0, seconds=chaos_seconds)
+                        chaos(slack, rng, faults, every=0.3, hang=hang, seconds=chaos_seconds)
                     )
                     await digest_phase(
                         slack,
