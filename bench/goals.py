@@ -77,6 +77,7 @@ HISTORY_PEOPLE = 500
 TOOLS = ("Claude", "Copilot", "Cursor", "ChatGPT", "Gemini", "Perplexity")
 ROWS = ("ack", "ingest", "cpu", "digest", "cli", "fanout")
 SETTLE_SECONDS = 600.0
+PROFILE: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,9 @@ async def serving(
     """Start the bot (or the bare Bolt app) as a process; stop it with SIGTERM afterwards."""
     port = free_port()
     module = ["bench.bare_bolt"] if bare else ["bot", "run"]
+    if PROFILE is not None and not bare:  # `--profile DIR`: the bot's own cProfile, per process
+        out_file = PROFILE / f"bot-{time.monotonic_ns()}.prof"
+        module = ["cProfile", "-o", str(out_file), "-m", *module]
     with log.open("ab") as out:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -779,7 +783,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", default=",".join(ROWS), help=f"a comma list of {', '.join(ROWS)}")
     parser.add_argument("--runs", type=int, default=None, help="runs of each row (medians)")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--profile", type=Path, help="write each bot process's cProfile here")
     args = parser.parse_args(argv)
+    global PROFILE
+    PROFILE = args.profile
+    if PROFILE is not None:
+        PROFILE.mkdir(parents=True, exist_ok=True)
     want = {row.strip() for row in args.rows.split(",") if row.strip()}
     unknown = want - set(ROWS)
     if unknown:

@@ -17,6 +17,9 @@ Rules:
 - A row's effect is idempotent by its own key (`processed_events`, `experiments.source_key`), so
   a row done again after a crash between effect and `done` is stored once. On start-up every
   unfinished row is taken; a row leased by a process that died is taken when its lease ends.
+- Rows are marked done in groups (one `UPDATE` for the rows finished together), after their
+  effects are stored: a crash before the mark leaves a row to be taken again after its lease,
+  and done again it is a no-op by its key.
 - Finished rows are deleted after `INTAKE_RETENTION_HOURS`.
 """
 
@@ -138,6 +141,8 @@ class Intake:
             weakref.WeakValueDictionary()
         )
         self._writer: asyncio.Task[None] | None = None
+        self._finished: list[str] = []
+        self._marker: asyncio.Task[None] | None = None
         self._kicked = asyncio.Event()
         self._drain: asyncio.Task[None] | None = None
         self._timer: asyncio.Task[None] | None = None
@@ -211,6 +216,7 @@ class Intake:
         """Work off what is due for up to `grace` seconds, then hand back the rest at once."""
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
+        await self._mark_finished()
         if self._timer is not None:
             self._timer.cancel()
             await asyncio.gather(self._timer, return_exceptions=True)
@@ -224,6 +230,7 @@ class Intake:
         await asyncio.gather(*running, return_exceptions=True)
         if self._drain is not None:
             await asyncio.gather(self._drain, return_exceptions=True)
+        await self._mark_finished()
         if left:
             try:
                 async with self.deps.db.transaction() as conn:
@@ -278,12 +285,21 @@ class Intake:
         except Exception as exc:
             await self._failed(row, exc)
             return
-        try:
-            async with self.deps.db.transaction() as conn:
-                await inbox.finish(conn, row.id, now=self.deps.clock())
-        except Exception:
-            # The effect is stored; done again after the lease, it is a no-op by its key.
-            log.exception("could not mark inbox row done id=%s", row.id)
+        self._finished.append(row.id)
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.create_task(self._mark_finished())
+            self.deps.inflight.add(self._marker)
+
+    async def _mark_finished(self) -> None:
+        """Mark the rows finished meanwhile done, in one transaction per group."""
+        while self._finished:
+            batch, self._finished = self._finished[:WRITE_BATCH], self._finished[WRITE_BATCH:]
+            try:
+                async with self.deps.db.transaction() as conn:
+                    await inbox.finish_many(conn, batch, now=self.deps.clock())
+            except Exception:
+                # The effects are stored; done again after the lease, each is a no-op by its key.
+                log.exception("could not mark %d inbox row(s) done", len(batch))
 
     async def _dispatch(self, kind: str, body: dict[str, Any]) -> None:
         if kind == EVENT:

@@ -14,6 +14,14 @@ Rules:
   immediate one waits for `busy_timeout`. Writers are therefore serialised. `read()` begins a
   deferred transaction that takes no write lock, so readers (health checks, previews, exports)
   never queue behind writers; on PostgreSQL it is a `READ ONLY` transaction.
+- On SQLite the writers of one process also take turns on an asyncio lock before `BEGIN
+  IMMEDIATE`: only one connection at a time asks SQLite for the write lock, so none waits in
+  SQLite's busy handler, which sleeps in steps of up to 100 ms and dominated bursts of small
+  writes. Another process (a second replica on the same file) still waits on `busy_timeout`.
+  A task that opens a write transaction inside its own open one is not made to wait for itself.
+- SQLite runs in WAL mode with `synchronous=NORMAL`: a commit is durable against a crash of the
+  process (the WAL is written before the commit returns); on a power loss or an OS crash the
+  last commits before the loss may be rolled back. The database stays consistent either way.
 - On PostgreSQL a `search_path` query parameter in the URL (`...?search_path=bot`) keeps the
   bot's tables in that schema; the pool holds `pool_size` connections (default 5 + 10 overflow),
   so N replicas need N x that many of the server's `max_connections`.
@@ -21,6 +29,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -50,6 +59,9 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._is_sqlite = engine.dialect.name == "sqlite"
+        self._write_turn = asyncio.Lock()
+        self._writer: asyncio.Task[object] | None = None
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int | None = None) -> Database:
@@ -84,8 +96,18 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """Run the block in one write transaction: committed on success, rolled back on error."""
-        async with self.engine.begin() as conn:
-            yield conn
+        current = asyncio.current_task()
+        if not self._is_sqlite or (current is not None and current is self._writer):
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_turn:
+            self._writer = current
+            try:
+                async with self.engine.begin() as conn:
+                    yield conn
+            finally:
+                self._writer = None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -79,29 +79,41 @@ async def forget_user(conn: AsyncConnection, user_id: str) -> int:
 async def take(
     conn: AsyncConnection, limit: int, *, now: datetime, lease: timedelta
 ) -> list[InboxRow]:
-    """Lease up to `limit` free pending rows, oldest first, and return them."""
+    """Lease up to `limit` free pending rows, oldest first, and return them.
+
+    One statement: the conditions are checked again on each row the `UPDATE` changes, so under
+    PostgreSQL's row locks a row another replica leased meanwhile is skipped, not taken twice.
+    """
     at = to_db_time(now)
     found = await conn.execute(
         text(
-            "SELECT id, kind, body, attempts FROM inbox"
-            " WHERE status = 'pending' AND (lease_until IS NULL OR lease_until <= :now)"
-            " ORDER BY received_at, id LIMIT :limit"
+            "UPDATE inbox SET lease_until = :until, attempts = attempts + 1"
+            " WHERE id IN (SELECT id FROM inbox WHERE status = 'pending'"
+            " AND (lease_until IS NULL OR lease_until <= :now)"
+            " ORDER BY received_at, id LIMIT :limit)"
+            " AND status = 'pending' AND (lease_until IS NULL OR lease_until <= :now)"
+            " RETURNING id, kind, body, attempts, received_at"
         ),
-        {"now": at, "limit": limit},
+        {"now": at, "until": to_db_time(now + lease), "limit": limit},
     )
-    taken: list[InboxRow] = []
-    for row_id, kind, body, attempts in found.all():
-        updated = await conn.execute(
-            text(
-                "UPDATE inbox SET lease_until = :until, attempts = attempts + 1"
-                " WHERE id = :id AND status = 'pending'"
-                " AND (lease_until IS NULL OR lease_until <= :now)"
-            ),
-            {"id": row_id, "until": to_db_time(now + lease), "now": at},
-        )
-        if updated.rowcount == 1:
-            taken.append(InboxRow(str(row_id), str(kind), str(body), int(attempts) + 1))
-    return taken
+    rows = sorted(found.all(), key=lambda row: (str(row[4]), str(row[0])))
+    return [InboxRow(str(row[0]), str(row[1]), str(row[2]), int(row[3])) for row in rows]
+
+
+async def finish_many(conn: AsyncConnection, row_ids: list[str], *, now: datetime) -> None:
+    """Mark rows done in one statement (their effects are stored)."""
+    if not row_ids:
+        return
+    names = {f"r{i}": row_id for i, row_id in enumerate(row_ids)}
+    placeholders = ", ".join(f":{name}" for name in names)
+    # `placeholders` names bound parameters only; the ids travel as values.
+    await conn.execute(
+        text(
+            "UPDATE inbox SET status = 'done', finished_at = :at, lease_until = NULL,"
+            f" last_error = NULL WHERE id IN ({placeholders})"
+        ),
+        {"at": to_db_time(now), **names},
+    )
 
 
 async def finish(

@@ -212,7 +212,7 @@ async def test_a_delete_during_capture_wins(
 ) -> None:
     """The delete arrives while the reply is being captured (Slack slow to answer): nothing stays."""
     leaders, prompt = await prompt_thread(bot, slack, clock)
-    hold = slack.hold("users.info")
+    hold = slack.hold("chat.getPermalink")
     message, _ = await driver.post_message(ALICE, leaders, "Claude: oops", thread_ts=prompt)
     await hold.arrived.wait()
     await driver.event(driver.delete_event(leaders, message.ts))
@@ -241,7 +241,7 @@ async def test_an_edit_during_capture_is_applied(
 ) -> None:
     """An edit 0.3 s after posting, while the reply is still being captured, is not lost."""
     leaders, prompt = await prompt_thread(bot, slack, clock)
-    hold = slack.hold("users.info")
+    hold = slack.hold("chat.getPermalink")
     message, _ = await driver.post_message(ALICE, leaders, "Claude: typo hre", thread_ts=prompt)
     await hold.arrived.wait()
     await driver.event(driver.edit_event(leaders, message.ts, "Claude: typo here, fixed"))
