@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -68,7 +68,7 @@ TEAM = "T0LOL"
 CONCURRENCY = 50
 REPLIERS = 50
 TRIERS = 500
-HISTORY_VERSION = 1  # bump when the generated history changes shape
+HISTORY_VERSION = 2  # bump when the generated history changes shape
 HISTORY_WEEKS = 400  # about eight years of earlier weeks
 DIGEST_WEEK = WeekId.parse("2026-W48")
 DIGEST_ENTRIES = 300
@@ -409,40 +409,46 @@ async def ingest_run(replies: int, server: str | None, tmp: Path) -> IngestRun:
 # ---- the digest over a long history -----------------------------------------------------
 
 
-def history_rows(history: int) -> list[tuple[Any, ...]]:
-    """The generated history: `DIGEST_ENTRIES` in the digest's week, the rest spread before it."""
+def history_rows(history: int) -> Iterator[tuple[Any, ...]]:
+    """The generated history: `DIGEST_ENTRIES` in the digest's week, the rest spread before it.
+
+    Rows come oldest week first, as a team's entries are written, so a week's rows sit together.
+    """
     weeks = [DIGEST_WEEK.shift(-k) for k in range(HISTORY_WEEKS + 1)]
-    rows = []
-    for n in range(history + DIGEST_ENTRIES):
+    per_week = -(-history // HISTORY_WEEKS)
+    total = history + DIGEST_ENTRIES
+    oldest_first = (
+        DIGEST_ENTRIES + index * per_week + j
+        for index in range(HISTORY_WEEKS - 1, -1, -1)
+        for j in range(per_week)
+    )
+    for n in (*(m for m in oldest_first if m < total), *range(DIGEST_ENTRIES)):
         in_week = n < DIGEST_ENTRIES
-        week = weeks[0] if in_week else weeks[1 + n % HISTORY_WEEKS]
+        week = weeks[0] if in_week else weeks[1 + (n - DIGEST_ENTRIES) // per_week]
         at = to_db_time(
             datetime.combine(week.monday(), datetime.min.time(), UTC) + timedelta(minutes=n % 9000)
         )
         failed = n % 2 == 1
         user = f"U{(n % DIGEST_SHARERS if in_week else n % HISTORY_PEOPLE):06d}"
-        rows.append(
-            (
-                f"h{n:08d}",
-                TEAM,
-                user,
-                "command",
-                f"history:{n}",
-                TOOLS[n % len(TOOLS)],
-                "",
-                f"history entry {n}",
-                f"surprise {n}" if n % 5 == 0 else "",
-                f"failure {n}" if failed else "",
-                "failed" if failed else "worked",
-                "confident_wrong" if failed else None,
-                1 if n % 50 == 7 else 0,
-                "goals",
-                str(week),
-                at,
-                at,
-            )
+        yield (
+            f"h{n:08d}",
+            TEAM,
+            user,
+            "command",
+            f"history:{n}",
+            TOOLS[n % len(TOOLS)],
+            "",
+            f"history entry {n}",
+            f"surprise {n}" if n % 5 == 0 else "",
+            f"failure {n}" if failed else "",
+            "failed" if failed else "worked",
+            "confident_wrong" if failed else None,
+            1 if n % 50 == 7 else 0,
+            "goals",
+            str(week),
+            at,
+            at,
         )
-    return rows
 
 
 _HISTORY_COLUMNS = (
@@ -561,15 +567,27 @@ class DigestRun:
 
 
 def timed_command(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """Run a command; return its wall seconds, peak memory (MiB), exit code and output."""
-    with tempfile.TemporaryFile() as out:
+    """Run a command; return its wall seconds, peak memory (MiB), exit code and output.
+
+    The peak is GNU time's `%M` when it is installed: a child's own `ru_maxrss` starts from
+    this (larger) process's at the fork. Without it, the figure is an upper bound.
+    """
+    with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "out").open("w+b") as out:
+        peak_file = Path(tmp) / "peak"
+        gnu_time = Path("/usr/bin/time")
+        wrapped = (
+            [str(gnu_time), "-f", "%M", "-o", str(peak_file), *argv] if gnu_time.exists() else argv
+        )
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(wrapped, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         _pid, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
+        peak_kib = (
+            float(peak_file.read_text().split()[-1]) if peak_file.exists() else usage.ru_maxrss
+        )
         out.seek(0)
-        return seconds, usage.ru_maxrss / 1024, proc.returncode, out.read().decode(errors="replace")
+        return seconds, peak_kib / 1024, proc.returncode, out.read().decode(errors="replace")
 
 
 async def digest_run(url: str, runs: int) -> DigestRun:

@@ -113,14 +113,21 @@ def build_digest(
     week: str,
     ritual_name: str,
     experiments: Sequence[Experiment],
-    previous_week: Sequence[Experiment],
-    trailing: Mapping[str, Sequence[Experiment]],
+    previous_week: Sequence[Experiment] = (),
+    trailing: Mapping[str, Sequence[Experiment]] | None = None,
     known_tools: frozenset[str],
     prior_sharers: frozenset[str],
     audience: Sequence[str] | None = None,
     drift: Sequence[Drift] = (),
+    previous: Totals | None = None,
+    trailing_failures: Mapping[str, int] | None = None,
 ) -> Digest:
-    """Summarise one week of shared experiments for one ritual."""
+    """Summarise one week of shared experiments for one ritual.
+
+    The weeks before are given either as their experiments (`previous_week`, `trailing`) or as
+    what the database counted of them: `previous` (the week before's totals) and
+    `trailing_failures` (failures by tool over the trailing weeks).
+    """
     shared = sorted((e for e in experiments if not e.private), key=lambda e: (e.created_at, e.id))
     failures = [e for e in shared if is_failure(e)]
     grouped: dict[str, list[Experiment]] = {}
@@ -143,12 +150,14 @@ def build_digest(
         week=week,
         ritual_name=ritual_name,
         totals=Totals.of(shared),
-        previous=Totals.of([e for e in previous_week if not e.private]),
+        previous=previous
+        if previous is not None
+        else Totals.of([e for e in previous_week if not e.private]),
         surprises=tuple(e for e in shared if is_surprise(e)),
         failures=groups,
         by_mode={tool: dict(counts) for tool, counts in by_mode.items()},
         by_function={tool: dict(counts) for tool, counts in by_function.items()},
-        rising=find_rising(failures, trailing),
+        rising=find_rising(failures, trailing or {}, before=trailing_failures),
         first_tried=tuple(sorted({tool_of(e) for e in shared if e.tool} - known_tools)),
         sharers=sharers,
         first_time=tuple(user for user in sharers if user not in prior_sharers),
@@ -161,11 +170,17 @@ def build_digest(
 
 
 def find_rising(
-    failures: Sequence[Experiment], trailing: Mapping[str, Sequence[Experiment]]
+    failures: Sequence[Experiment],
+    trailing: Mapping[str, Sequence[Experiment]],
+    *,
+    before: Mapping[str, int] | None = None,
 ) -> tuple[Rising, ...]:
-    """Tools whose failures this week rose against their trailing four-week average."""
+    """Tools whose failures this week rose against their trailing four-week average.
+
+    `before`, when given, is the trailing weeks' failures by tool, counted already.
+    """
     now = Counter(tool_of(e) for e in failures)
-    before: Counter[str] = Counter()
+    before = Counter(before or {})
     for week_experiments in trailing.values():
         before.update(tool_of(e) for e in week_experiments if not e.private and is_failure(e))
     rising = []

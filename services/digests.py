@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_as_json, refill
 from blocks.notices import admin_notice_blocks, admin_notice_text
-from core.digest import Digest, build_digest
+from core.digest import NO_TOOL, Digest, Totals, build_digest
 from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
 from core.occurrence import SendKind, SendStatus
@@ -54,32 +55,72 @@ class PostResult:
 def _belongs(exp: Experiment, ritual: Ritual, audience: tuple[str, ...] | None) -> bool:
     if exp.private:
         return False
-    if exp.ritual_id is not None:
-        return exp.ritual_id == ritual.id
-    return audience is not None and exp.user_id in audience
+    return _counted(exp.ritual_id, exp.user_id, ritual, audience)
+
+
+def _counted(
+    ritual_id: str | None, user_id: str, ritual: Ritual, audience: tuple[str, ...] | None
+) -> bool:
+    """An entry counts for the ritual when attached to it, or unattached by someone it asked."""
+    if ritual_id is not None:
+        return ritual_id == ritual.id
+    return audience is not None and user_id in audience
+
+
+def _weeks_before(
+    groups: list[repo.WeekGroup],
+    ritual: Ritual,
+    audiences: dict[str, tuple[str, ...] | None],
+    previous_week: str,
+) -> tuple[Totals, Counter[str]]:
+    """The week before's totals and the trailing weeks' failures by tool, from counted groups."""
+    counted = [g for g in groups if _counted(g.ritual_id, g.user_id, ritual, audiences.get(g.week))]
+    previous = [g for g in counted if g.week == previous_week]
+    totals = Totals(
+        experiments=sum(g.entries for g in previous),
+        people=len({g.user_id for g in previous}),
+        tools=len({g.tool or NO_TOOL for g in previous}),
+    )
+    failures: Counter[str] = Counter()
+    for g in counted:
+        if g.failures:
+            failures[g.tool or NO_TOOL] += g.failures
+    return totals, failures
 
 
 async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list[str]]:
-    """Build the digest data for one ritual and week; also return who shared, for names."""
+    """Build the digest data for one ritual and week; also return who shared, for names.
+
+    Only the week's own entries are loaded. The trailing weeks are counted in SQL
+    (`week_groups`), and "named before" and "shared before" are asked of this week's tools and
+    people only (`history_before`), so the cost does not grow with the team's history.
+    """
     trailing = week.trailing(4)
     weeks = [week, *trailing]
     async with deps.db.read() as conn:
-        found = await repo.list_for_weeks(conn, ritual.team_id, [str(w) for w in weeks])
+        found = await repo.list_for_weeks(conn, ritual.team_id, [str(week)])
         audiences = {
             str(w): await ritual_repo.occurrence_audience(conn, ritual.id, w) for w in weeks
         }
-        known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
+        shared = [exp for exp in found if _belongs(exp, ritual, audiences.get(exp.week))]
+        groups = await repo.week_groups(
+            conn, ritual.team_id, [str(w) for w in trailing], ritual_id=ritual.id
+        )
+        known_tools, prior_sharers = await repo.history_before(
+            conn,
+            ritual.team_id,
+            str(week),
+            tools={exp.tool for exp in shared if exp.tool},
+            users={exp.user_id for exp in shared},
+        )
         drift = await _drift(deps, conn, ritual.team_id, week)
-    by_week: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
-    for exp in found:
-        if _belongs(exp, ritual, audiences.get(exp.week)):
-            by_week[exp.week].append(exp)
+    previous, trailing_failures = _weeks_before(groups, ritual, audiences, str(trailing[-1]))
     digest = build_digest(
         week=str(week),
         ritual_name=ritual.name,
-        experiments=by_week[str(week)],
-        previous_week=by_week[str(trailing[-1])],
-        trailing={str(w): by_week[str(w)] for w in trailing},
+        experiments=shared,
+        previous=previous,
+        trailing_failures=trailing_failures,
         known_tools=known_tools,
         prior_sharers=prior_sharers,
         audience=audiences.get(str(week)),

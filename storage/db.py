@@ -166,5 +166,6 @@ def to_db_time(instant: datetime) -> str:
 
 
 def from_db_time(value: str) -> datetime:
-    """Parse text written by `to_db_time`."""
-    return datetime.strptime(value, _TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+    """Parse text written by `to_db_time` (`fromisoformat`: far cheaper than `strptime`)."""
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
