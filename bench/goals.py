@@ -78,6 +78,7 @@ TOOLS = ("Claude", "Copilot", "Cursor", "ChatGPT", "Gemini", "Perplexity")
 ROWS = ("ack", "ingest", "cpu", "digest", "cli", "fanout")
 SETTLE_SECONDS = 600.0
 PROFILE: Path | None = None
+BOT_ENV: dict[str, str] = {}  # `--bot-env NAME=VALUE`: settings of the bot under test
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def bot_env(slack: FakeSlack, url: str, port: int) -> dict[str, str]:
         "PORT": str(port),
         "SCHEDULER_TICK_SECONDS": "1",
         "SCHEDULER_LEASE_SECONDS": "10",
-    }
+    } | BOT_ENV
 
 
 @dataclass
@@ -802,8 +803,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=None, help="runs of each row (medians)")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--profile", type=Path, help="write each bot process's cProfile here")
+    parser.add_argument(
+        "--bot-env",
+        action="append",
+        default=[],
+        help="NAME=VALUE for the bot (e.g. INTAKE_WORKERS=8)",
+    )
     args = parser.parse_args(argv)
     global PROFILE
+    BOT_ENV.update(item.split("=", 1) for item in args.bot_env)
     PROFILE = args.profile
     if PROFILE is not None:
         PROFILE.mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,7 @@ class _Unwritten:
 
 @dataclass(frozen=True)
 class IntakeSettings:
-    workers: int = 4
+    workers: int = 8
     lease: timedelta = timedelta(minutes=2)
     retention: timedelta = timedelta(days=3)
     max_attempts: int = MAX_ATTEMPTS
