@@ -801,6 +801,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
     parser.add_argument("--rows", default=",".join(ROWS), help=f"a comma list of {', '.join(ROWS)}")
     parser.add_argument("--runs", type=int, default=None, help="runs of each row (medians)")
+    parser.add_argument("--requests", type=int, default=None, help="/tried requests (ack row)")
+    parser.add_argument("--replies", type=int, default=None, help="thread replies (ingest row)")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--profile", type=Path, help="write each bot process's cProfile here")
     parser.add_argument(
@@ -820,8 +822,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
     scale = SCALES[args.scale]
-    if args.runs is not None:
-        scale = Scale(scale.requests, scale.replies, scale.history, args.runs)
+    scale = Scale(
+        requests=args.requests or scale.requests,
+        replies=args.replies or scale.replies,
+        history=scale.history,
+        runs=args.runs or scale.runs,
+    )
     postgres = None if args.postgres in ("", "none") else args.postgres
     report = Report()
     print(

@@ -177,7 +177,8 @@ class Intake:
         while self._unwritten:
             batch, self._unwritten = self._unwritten[:WRITE_BATCH], self._unwritten[WRITE_BATCH:]
             try:
-                async with self.deps.db.transaction() as conn:
+                # Urgent: every request in the batch waits on this write for its answer.
+                async with self.deps.db.transaction(urgent=True) as conn:
                     now = self.deps.clock()
                     written = [
                         await inbox.put(
