@@ -152,8 +152,9 @@ class Intake:
     async def accept(self, kind: str, key: str, body: dict[str, Any]) -> bool:
         """Write a request down; False (and a log line) when it could not be stored in time.
 
-        Requests arriving together are written in one transaction (a group commit): under a
-        burst, one writer holds SQLite's write lock briefly instead of a hundred queuing for it.
+        Requests arriving together are written in one transaction and one statement (a group
+        commit): under a burst, one writer holds SQLite's write lock briefly instead of a
+        hundred queuing for it.
         A write that outlives the timeout may still land; the request's key makes Slack's
         redelivery of it (or the person's next try) the same row.
         """
@@ -179,22 +180,20 @@ class Intake:
             try:
                 # Urgent: every request in the batch waits on this write for its answer.
                 async with self.deps.db.transaction(urgent=True) as conn:
-                    now = self.deps.clock()
-                    written = [
-                        await inbox.put(
-                            conn, item.key, item.kind, item.body, user_id=item.user_id, now=now
-                        )
-                        for item in batch
-                    ]
+                    new_keys = await inbox.put_many(
+                        conn,
+                        [(item.key, item.kind, item.body, item.user_id) for item in batch],
+                        now=self.deps.clock(),
+                    )
             except Exception as exc:
                 for item in batch:
                     if not item.done.done():
                         item.done.set_exception(exc)
                         item.done.exception()  # read here: a caller that timed out never will
                 continue
-            for item, new in zip(batch, written, strict=True):
+            for item in batch:
                 if not item.done.done():
-                    item.done.set_result(new)
+                    item.done.set_result(item.key in new_keys)
 
     def start(self) -> None:
         """Begin working: unfinished rows from before are taken at once."""

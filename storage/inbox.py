@@ -60,6 +60,35 @@ async def put(
     return result.rowcount == 1
 
 
+async def put_many(
+    conn: AsyncConnection,
+    rows: list[tuple[str, str, str, str | None]],
+    *,
+    now: datetime,
+) -> set[str]:
+    """Write requests down in one statement; return the ids that were new (not redeliveries).
+
+    `rows` are (id, kind, body, user_id). One multi-row `INSERT … ON CONFLICT DO NOTHING
+    RETURNING id`: a group commit costs one round trip, whatever its size.
+    """
+    if not rows:
+        return set()
+    params: dict[str, str | None] = {"at": to_db_time(now)}
+    values = []
+    for i, (row_id, kind, body, user_id) in enumerate(rows):
+        params |= {f"i{i}": row_id, f"k{i}": kind, f"b{i}": body, f"u{i}": user_id}
+        values.append(f"(:i{i}, :k{i}, :u{i}, :b{i}, 'pending', 0, :at)")
+    # `values` names bound parameters only; every value travels as a parameter.
+    result = await conn.execute(
+        text(
+            "INSERT INTO inbox (id, kind, user_id, body, status, attempts, received_at)"
+            f" VALUES {', '.join(values)} ON CONFLICT (id) DO NOTHING RETURNING id"
+        ),
+        params,
+    )
+    return {str(row[0]) for row in result.all()}
+
+
 async def forget_user(conn: AsyncConnection, user_id: str) -> int:
     """Delete the person's own requests, and every finished one that names them.
 
