@@ -18,6 +18,7 @@ from core.model import MAX_FIELD_CHARS, Experiment, Source
 from core.text import strip_controls
 from services import capture, confirmations
 from services.deps import Deps
+from services.function_question import ask_function_once
 from services.understanding import understand
 from storage import experiments as repo
 from storage import message_changes
@@ -219,6 +220,7 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
     await confirmations.show_understanding(
         deps, client, exp, thread_ts=reply.thread_ts, profile=profile, confirmed=frozenset()
     )
+    await ask_function_once(deps, client, exp)
     return exp
 
 

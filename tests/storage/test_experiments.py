@@ -147,3 +147,17 @@ async def test_week_groups_count_shared_entries_by_person_and_tool(db: Database)
     assert counted == [("", "U2", "", 1), ("R1", "U1", "Claude", 2)]
     [claude] = [g for g in groups if g.tool == "Claude"]
     assert claude.failures == 2  # both name a failure mode or an outcome of failed
+
+
+async def test_anonymity_round_trips_and_hides_prior_sharers(db: Database) -> None:
+    """`anonymous` is stored and edited; an anonymous entry names its tool but not its author as a
+    prior sharer, so a later first entry under one's name is welcomed like any first one."""
+    exp = make_experiment(anonymous=True, user_id="U9", week="2026-W47", tool="Cursor")
+    async with db.transaction() as conn:
+        await repo.insert_experiment(conn, exp, source_key="cmd:anon")
+        assert (await repo.get_experiment(conn, exp.id)) == exp
+        tools, people = await repo.history_before(conn, "T1", "2026-W48")
+        assert ("Cursor" in tools, "U9" in people) == (True, False)
+        await repo.update_experiment(conn, replace(exp, anonymous=False))
+        _, people = await repo.history_before(conn, "T1", "2026-W48")
+        assert "U9" in people
