@@ -33,6 +33,7 @@ from core.tallies import (
     Replication,
     Rising,
     ToolGroup,
+    ToolHistory,
     find_rising,
     function_table,
     group_by_tool,
@@ -51,6 +52,7 @@ __all__ = [
     "Rising",
     "Thing",
     "ToolGroup",
+    "ToolHistory",
     "Totals",
     "build_digest",
     "find_rising",
@@ -124,19 +126,24 @@ def build_digest(
     ritual_name: str,
     experiments: Sequence[Experiment],
     previous_week: Sequence[Experiment],
-    trailing: Mapping[str, Sequence[Experiment]],
+    trailing: Mapping[str, Sequence[Experiment]] | None = None,
     known_tools: frozenset[str],
     prior_sharers: frozenset[str],
     audience: Sequence[str] | None = None,
     drift: Sequence[Drift] = (),
     replications: Mapping[str, Replication] | None = None,
     pinned: str | None = None,
+    tool_history: Mapping[str, ToolHistory] | None = None,
 ) -> Digest:
-    """Summarise one week of shared experiments for one ritual."""
+    """Summarise one week of shared experiments for one ritual.
+
+    The trailing weeks come as their experiments (`trailing`) or as what the database counted
+    of them, tool by tool (`tool_history`): the digest then never loads them.
+    """
     shared = sorted((e for e in experiments if not e.private), key=lambda e: (e.created_at, e.id))
     groups = group_by_tool(shared)
     table = function_table(shared)
-    rising = find_rising(shared, trailing)
+    rising = find_rising(shared, trailing or {}, history=tool_history)
     votes = dict(replications or {})
     sharers = tuple(dict.fromkeys(e.user_id for e in shared if credited(e)))
     audience_set = set(audience) if audience is not None else None

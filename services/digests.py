@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_as_json, refill
 from blocks.notices import admin_notice_blocks, admin_notice_text
 from core.credit import anonymised, anonymous_byline, credit_key, credited, function_cells
-from core.digest import Digest, Replication, build_digest
+from core.digest import NO_TOOL, Digest, Replication, ToolHistory, build_digest
 from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
 from core.occurrence import SendKind, SendStatus
@@ -68,26 +69,66 @@ class PostResult:
 def _belongs(exp: Experiment, ritual: Ritual, audience: tuple[str, ...] | None) -> bool:
     if exp.private:
         return False
-    if exp.ritual_id is not None:
-        return exp.ritual_id == ritual.id
-    return audience is not None and exp.user_id in audience
+    return _counted(exp.ritual_id, exp.user_id, ritual, audience)
+
+
+def _counted(
+    ritual_id: str | None, user_id: str, ritual: Ritual, audience: tuple[str, ...] | None
+) -> bool:
+    """An entry counts for the ritual when attached to it, or unattached by someone it asked."""
+    if ritual_id is not None:
+        return ritual_id == ritual.id
+    return audience is not None and user_id in audience
+
+
+def _tool_history(
+    groups: list[repo.WeekGroup], ritual: Ritual, audiences: dict[str, tuple[str, ...] | None]
+) -> dict[str, ToolHistory]:
+    """Each tool's trailing weeks (weeks named, entries, failures) from the counted groups."""
+    weeks: dict[str, set[str]] = {}
+    entries: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    for g in groups:
+        if not _counted(g.ritual_id, g.user_id, ritual, audiences.get(g.week)):
+            continue
+        tool = g.tool or NO_TOOL
+        weeks.setdefault(tool, set()).add(g.week)
+        entries[tool] += g.entries
+        failures[tool] += g.failures
+    return {tool: ToolHistory(len(weeks[tool]), entries[tool], failures[tool]) for tool in weeks}
 
 
 async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list[str]]:
-    """Build the digest data for one ritual and week; also return who shared, for names."""
+    """Build the digest data for one ritual and week; also return who shared, for names.
+
+    Only the week and the week before are loaded as entries. The trailing weeks are counted in
+    SQL (`week_groups`), and "named before" and "shared before" are asked of this week's tools
+    and people only (`history_before`), so the cost does not grow with the team's history.
+    """
     trailing = week.trailing(4)
     weeks = [week, *trailing]
+    loaded = [week, trailing[-1]]
     async with deps.db.read() as conn:
-        found = await repo.list_for_weeks(conn, ritual.team_id, [str(w) for w in weeks])
+        found = await repo.list_for_weeks(conn, ritual.team_id, [str(w) for w in loaded])
         audiences = {
             str(w): await ritual_repo.occurrence_audience(conn, ritual.id, w) for w in weeks
         }
-        known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
-        drift = await _drift(deps, conn, ritual.team_id, week)
-        belonging: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
+        belonging: dict[str, list[Experiment]] = {str(w): [] for w in loaded}
         for exp in found:
             if _belongs(exp, ritual, audiences.get(exp.week)):
                 belonging[exp.week].append(exp)
+        this_week = belonging[str(week)]
+        groups = await repo.week_groups(
+            conn, ritual.team_id, [str(w) for w in trailing], ritual_id=ritual.id
+        )
+        known_tools, prior_sharers = await repo.history_before(
+            conn,
+            ritual.team_id,
+            str(week),
+            tools={exp.tool for exp in this_week if exp.tool},
+            users={exp.user_id for exp in this_week},
+        )
+        drift = await _drift(deps, conn, ritual.team_id, week)
         # A function is named for an anonymous entry only when enough of this digest's own
         # people (asked, or sharing in it) hold it: other rituals' people must not count.
         people = set(audiences.get(str(week)) or ()) | {e.user_id for e in belonging[str(week)]}
@@ -103,7 +144,7 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
         ritual_name=ritual.name,
         experiments=by_week[str(week)],
         previous_week=by_week[str(trailing[-1])],
-        trailing={str(w): by_week[str(w)] for w in trailing},
+        tool_history=_tool_history(groups, ritual, audiences),
         known_tools=known_tools,
         prior_sharers=prior_sharers,
         audience=audiences.get(str(week)),
