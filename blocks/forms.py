@@ -16,8 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from blocks.ids import Field, View
 from blocks.kit import Block, option, plain_text
 from core.model import (
+    CAUGHT_CHOICES,
     MAX_FIELD_CHARS,
+    MAX_NEXT_TRY_CHARS,
     MAX_TOOL_CHARS,
+    Caught,
     Draft,
     Experiment,
     FailureMode,
@@ -28,6 +31,7 @@ from core.model import (
 from core.text import strip_controls
 
 PRIVATE_VALUE = "private"
+ANONYMOUS_VALUE = "anonymous"
 
 
 @dataclass(frozen=True)
@@ -115,13 +119,29 @@ def experiment_modal(
 ) -> dict[str, Any]:
     """The form behind bare `/tried`, the prompt's button, and every Edit."""
     editing = metadata.experiment_id is not None
+    anonymous_option = option("Share without my name", ANONYMOUS_VALUE) | {
+        # Slack allows 75 characters in an option's description.
+        "description": plain_text("Others see “someone”; only you can see it is yours.", 75)
+    }
     private_element: dict[str, Any] = {
         "type": "checkboxes",
         "action_id": Field.PRIVATE.value,
-        "options": [option("Keep private: never in a digest or a channel", PRIVATE_VALUE)],
+        "options": [
+            option("Keep private: never in a digest or a channel", PRIVATE_VALUE),
+            anonymous_option,
+        ],
     }
-    if draft is not None and draft.private:
-        private_element["initial_options"] = private_element["options"]
+    ticked = [
+        choice
+        for choice, on in zip(
+            private_element["options"],
+            (draft is not None and draft.private, draft is not None and draft.anonymous),
+            strict=True,
+        )
+        if on
+    ]
+    if ticked:
+        private_element["initial_options"] = ticked
     blocks: list[Block] = [
         _text_input(
             Field.TOOL,
@@ -175,11 +195,28 @@ def experiment_modal(
             [option(mode.label, mode.value) for mode in FailureMode],
             draft.failure_mode.value if draft and draft.failure_mode else None,
         ),
+        _select(
+            Field.CAUGHT,
+            "If it failed: how was it caught?",
+            [option(label, caught.value) for caught, label in CAUGHT_CHOICES.items()],
+            draft.caught.value if draft and draft.caught else None,
+        ),
+        _text_input(
+            Field.NEXT_TRY,
+            "Next week I'll try… (optional; you'll be reminded privately)",
+            initial=draft.next_try if draft else "",
+            max_length=MAX_NEXT_TRY_CHARS,
+            placeholder="e.g. giving it the schema first",
+        ),
         {
             "type": "input",
             "block_id": Field.PRIVATE.value,
             "optional": True,
             "label": {"type": "plain_text", "text": "Privacy"},
+            "hint": plain_text(
+                "A reply you typed in a thread still shows your name there: only what the bot "
+                "posts leaves it out. `/tried anon …` shares with no name anywhere."
+            ),
             "element": private_element,
         },
     ]
@@ -229,14 +266,18 @@ def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str
             errors[field.value] = (
                 f"This is {len(text):,} characters; the limit is {MAX_FIELD_CHARS:,}."
             )
+    next_try = " ".join(_text(values, Field.NEXT_TRY).split())
+    if len(next_try) > MAX_NEXT_TRY_CHARS:
+        errors[Field.NEXT_TRY.value] = f"Keep it under {MAX_NEXT_TRY_CHARS} characters."
     if errors:
         return None, errors
+    caught = (_value(values, Field.CAUGHT).get("selected_option") or {}).get("value")
     outcome = (_value(values, Field.OUTCOME).get("selected_option") or {}).get("value")
     mode = (_value(values, Field.FAILURE_MODE).get("selected_option") or {}).get("value")
-    private = any(
-        option.get("value") == PRIVATE_VALUE
+    ticked = {
+        str(option.get("value"))
         for option in _value(values, Field.PRIVATE).get("selected_options") or []
-    )
+    }
     return (
         Draft(
             tool=tool,
@@ -247,7 +288,10 @@ def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str
             failure=texts[Field.FAILURE],
             outcome=Outcome(str(outcome)) if outcome in Outcome._value2member_map_ else None,
             failure_mode=FailureMode(str(mode)) if mode in FailureMode._value2member_map_ else None,
-            private=private,
+            private=PRIVATE_VALUE in ticked,
+            anonymous=ANONYMOUS_VALUE in ticked,
+            caught=Caught(str(caught)) if caught in Caught._value2member_map_ else None,
+            next_try=next_try,
         ),
         {},
     )

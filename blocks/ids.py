@@ -17,17 +17,32 @@ class Action(StrEnum):
     FORGET_ME_CONFIRM = "forget_me_confirm"
     FORGET_ME_CANCEL = "forget_me_cancel"
     OPEN_PROFILE = "profile_open"
+    # "I tried it too" beside an entry in the digest's thread (blocks/digest.py).
+    REPLICATE = "digest_replicate"
     # One-tap corrections under "here is what I understood" (blocks/confirm.py).
     CORRECT_FAILED = "correct_failed"
     CORRECT_WORKED = "correct_worked"
     CORRECT_SURPRISED = "correct_surprised"
     CORRECT_FAILURE_MODE = "correct_failure_mode"
+    # "Share without my name" on and off, under a confirmation (blocks/confirm.py).
+    TOGGLE_ANONYMOUS = "experiment_toggle_anonymous"
+    # The one-time job function question (blocks/function_question.py): one button per function,
+    # each `CHOOSE_FUNCTION` + "_" + the function's value, and the dismissal.
+    CHOOSE_FUNCTION = "function_choose"
+    DISMISS_FUNCTION = "function_dismiss"
+    # Admin controls: on Home, under the setup confirmation, in the failed-digest notice.
+    RITUAL_EDIT = "ritual_edit"
+    RITUAL_PAUSE = "ritual_pause"
+    RITUAL_RESUME = "ritual_resume"
+    RITUAL_SEND_NOW = "ritual_send_now"
+    DIGEST_RETRY = "digest_retry"
 
 
 class View(StrEnum):
     EXPERIMENT = "experiment_form"
     PROFILE = "profile_form"
     RITUAL = "ritual_form"
+    RITUAL_EDIT = "ritual_edit_form"
 
 
 class Field(StrEnum):
@@ -41,6 +56,8 @@ class Field(StrEnum):
     FAILURE = "failure"
     OUTCOME = "outcome"
     FAILURE_MODE = "failure_mode"
+    CAUGHT = "caught"
+    NEXT_TRY = "next_try"
     PRIVATE = "private"
     JOB_FUNCTION = "job_function"
     TZ_OVERRIDE = "tz_override"

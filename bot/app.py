@@ -18,8 +18,8 @@ import handlers
 from bot.intake import Intake, install
 from bot.slack_client import PacedWebClient, paced_copy
 from handlers.errors import on_error
+from handlers.respond import PooledRespond
 from services.deps import Deps
-from services.responses import SharedSessionRespond
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,8 @@ def build_app(
             # their calls count against the same limits as the scheduler's.
             context["client"] = paced_copy(context.client, client.pacer)
         if context.response_url and client.session is not None:
-            # Bolt's respond() opens a session per call; this one uses the shared session.
-            context["respond"] = SharedSessionRespond(
+            # Bolt's respond() opens a session per call; listeners get one over the shared session.
+            context["respond"] = PooledRespond(
                 response_url=context.response_url, session=client.session
             )
         return await next()

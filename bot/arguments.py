@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--include-private", action="store_true", help="include entries their authors kept private"
     )
+    export.add_argument(
+        "--include-anonymous-authors",
+        action="store_true",
+        help="name the authors of entries shared without their name (left out by default)",
+    )
     _add_ritual_commands(commands)
     demo = commands.add_parser(
         "demo", help="run a whole ritual week against the local Slack emulator"
@@ -93,6 +98,11 @@ def _add_ritual_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         "--preview", action="store_true", help="print the digest here without posting it"
     )
     action.add_argument("--post", action="store_true", help="post it (exactly once unless --force)")
+    action.add_argument(
+        "--pin",
+        metavar="ENTRY",
+        help="lead the week's digest with this entry (its id, shown by --preview), before it is posted",
+    )
     digest.add_argument(
         "--force", action="store_true", help="with --post: post again even if already posted"
     )

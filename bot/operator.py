@@ -24,7 +24,7 @@ from bot.slack_client import build_client, build_session
 from core.rituals import AudienceKind, Ritual, describe_schedule
 from core.weeks import WeekId
 from services import digests
-from services.deps import Deps, system_clock
+from services.deps import ChartOptions, Deps, system_clock
 from services.ritual_runs import prompt_now
 from services.ritual_setup import create_ritual
 from storage import rituals as repo
@@ -58,7 +58,12 @@ async def session(config: Config) -> AsyncIterator[Session]:
         )
         team_id = str((await client.auth_test())["team_id"])
         yield Session(
-            Deps(db=db, admins=frozenset(config.bot_admins), lease=config.send_lease),
+            Deps(
+                db=db,
+                admins=frozenset(config.bot_admins),
+                lease=config.send_lease,
+                chart=ChartOptions(enabled=config.digest_chart),
+            ),
             client,
             team_id,
         )
@@ -76,9 +81,19 @@ async def run_digest(config: Config, args: argparse.Namespace) -> int:
             print(f"no ritual named or with id {args.ritual!r}", file=sys.stderr)
             return 1
         week = args.week or WeekId.of(s.deps.clock(), ZoneInfo(ritual.tz))
+        if args.pin:
+            problem = await digests.pin(s.deps, ritual, week, args.pin, pinned_by="operator")
+            if problem:
+                print(problem, file=sys.stderr)
+                return 1
+            print(f"{ritual.name} {week}: entry {args.pin} leads the digest")
+            return 0
         if args.preview:
             messages = await digests.render(s.deps, s.client, ritual, week)
             print(messages_to_text(digest_as_json(messages)), end="")
+            digest, _sharers = await digests.gather(s.deps, ritual, week)
+            for exp in digest.entries:
+                print(f"entry {exp.id}\t{exp.tool or '-'}\t{(exp.work or exp.summary)[:60]}")
             return 0
         result = await digests.post_digest(s.deps, s.client, ritual, week, force=args.force)
     if result.failed:

@@ -30,7 +30,7 @@ from bot.scheduler import Scheduler
 from bot.server import build_web_app
 from bot.slack_client import build_client, build_session
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue, load_catalogue
-from services.deps import Clock, Deps, system_clock
+from services.deps import ChartOptions, Clock, Deps, system_clock
 from services.llm import LanguageModel
 from services.people import PeopleDirectory
 from storage.db import Database
@@ -126,6 +126,7 @@ async def start_runtime(
             llm=llm,
             lease=config.send_lease,
             people=PeopleDirectory(clock=clock, ttl=timedelta(hours=config.people_cache_hours)),
+            chart=ChartOptions(enabled=config.digest_chart),
         )
         intake = Intake(
             deps,

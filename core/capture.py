@@ -2,8 +2,9 @@
 
 Rules (docs/capture-rules.md describes them in words; it is written by hand):
 - `/tried` alone opens the form. A first word that is a subcommand (`help`, `?`, `list`, `undo`,
-  `profile`, `setup`, `forget-me`, `private`) selects it; `private` takes the entry after it.
-  Subcommands other than `private` take nothing: `/tried list of flags it invented` is an entry.
+  `profile`, `setup`, `forget-me`, `private`, `anon`) selects it; `private` and `anon` (or
+  `anonymous`: shared without the author's name) take the entry after it. Other subcommands
+  take nothing: `/tried list of flags it invented` is an entry.
 - A single word that is neither a subcommand nor a known tool is a mistyped subcommand
   (`/tried lsit`), answered with help; a single known tool (`/tried Cursor`) is an entry.
 - `Tool: text` names the tool when the part before the first colon is short (at most 40
@@ -24,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from core.model import MAX_FIELD_CHARS, Draft, Outcome
+from core.model import MAX_FIELD_CHARS, MAX_NEXT_TRY_CHARS, Caught, Draft, Outcome
 from core.tools import ToolCatalogue
 from core.understanding import Reading, read_reply
 
@@ -72,6 +73,13 @@ class Private:
 
 
 @dataclass(frozen=True)
+class Anonymous:
+    """`/tried anon <text>`: an entry shared without the author's name."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Entry:
     text: str
 
@@ -88,8 +96,21 @@ class Missing:
 
 
 Command = (
-    Open | Help | List | Undo | Profile | Setup | ForgetMe | Private | Entry | Unknown | Missing
+    Open
+    | Help
+    | List
+    | Undo
+    | Profile
+    | Setup
+    | ForgetMe
+    | Private
+    | Anonymous
+    | Entry
+    | Unknown
+    | Missing
 )
+
+ANONYMOUS_WORDS = frozenset({"anon", "anonymous"})
 
 _NO_ARGUMENT: dict[str, Command] = {
     "help": Help(),
@@ -113,6 +134,10 @@ def parse_command(text: str, catalogue: ToolCatalogue | None = None) -> Command:
     rest = rest.strip()
     if word == "private":
         return Private(rest) if rest else Missing("private", "the experiment to keep private")
+    if word in ANONYMOUS_WORDS:
+        return (
+            Anonymous(rest) if rest else Missing(word, "the experiment to share without your name")
+        )
     if word in _NO_ARGUMENT and not rest:
         return _NO_ARGUMENT[word]
     if not rest and ":" not in first and re.fullmatch(r"[a-z?-]+", word):
@@ -243,7 +268,27 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("summary", r"what happened|happened|result|outcome"),
     ("surprise", r"surprise|surprised|what surprised (?:me|you)|surprising"),
     ("failure", r"fail|failed|failure|what failed|what broke|broke"),
+    ("caught", r"caught|how (?:was it|it was) caught|caught by|how caught"),
+    ("next_try", r"next|next i'?ll try|next time|next week|i'?ll try next|next try"),
 )
+# How a failure was caught, read from a template's "Caught:" line (first match wins).
+_CAUGHT_CUES: tuple[tuple[Caught, re.Pattern[str]], ...] = (
+    (
+        Caught.NOT_YET,
+        re.compile(r"\bnot (?:yet|caught)|\bnobody|\bno one|\bhasn'?t been|\buncaught", re.I),
+    ),
+    (Caught.CUSTOMER, re.compile(r"\bcustomers?\b|\bclients?\b|\buser reports?", re.I)),
+    (Caught.REVIEW, re.compile(r"\breview", re.I)),
+    (Caught.TEST, re.compile(r"\btests?\b|\bci\b|\btesting", re.I)),
+    (Caught.CHANCE, re.compile(r"\bchance|\baccident|\bluck|\bnoticed later", re.I)),
+)
+
+
+def read_caught(text: str) -> Caught | None:
+    """How a failure was caught, from the words of a "Caught:" answer; None when unclear."""
+    return next((caught for caught, cue in _CAUGHT_CUES if cue.search(text)), None)
+
+
 # One character class before the label, not `\s*[*_•-]*\s*`: nested stars backtrack
 # quadratically on a long run of spaces.
 _LABEL_LINE = re.compile(
@@ -289,6 +334,8 @@ def parse_reply(text: str, catalogue: ToolCatalogue) -> Parsed:
         work=joined.get("work", ""),
         surprise=joined.get("surprise", ""),
         failure=joined.get("failure", ""),
+        caught=read_caught(joined.get("caught", "")),
+        next_try=" ".join(joined.get("next_try", "").split())[:MAX_NEXT_TRY_CHARS],
         inferred=() if tool_text or tool is None else ("tool",),
     )
     said = [joined.get(name, "") for name in ("summary", "work", "surprise", "failure")]

@@ -279,13 +279,14 @@ class SlackDriver:
         block_id: str = "actions",
         ephemeral: Ephemeral | None = None,
         selected_option: dict[str, Any] | None = None,
+        element_type: str = "static_select",
         **options: Any,
     ) -> Reply:
         """Click a button in a message (or an ephemeral one, when no `message_ts`).
 
         With `ephemeral`, the click comes from that ephemeral message, and the payload's response
-        URL replaces or deletes it. With `selected_option`, the element is a static select menu
-        and this is the option chosen.
+        URL replaces or deletes it. With `selected_option`, the element is a menu (a static select,
+        or the `element_type` given, such as "overflow") and this is the option chosen.
         """
         ws = self.slack.ws
         if ephemeral is not None:
@@ -306,7 +307,7 @@ class SlackDriver:
             "action_ts": self.slack.next_ts(),
         }
         if selected_option is not None:
-            element |= {"type": "static_select", "selected_option": selected_option}
+            element |= {"type": element_type, "selected_option": selected_option}
         else:
             element |= {
                 "type": "button",
@@ -338,6 +339,62 @@ class SlackDriver:
             if found is not None:
                 payload["message"] = found.as_slack()
         return await self._interactive(payload, **options)
+
+    async def home_action(
+        self, user_id: str, action_id: str, value: str | None = None, *, forged: bool = False
+    ) -> Reply:
+        """Click a button on the person's published Home tab.
+
+        Such a payload has a `view` container and the view, and neither a channel nor a response
+        URL. The button must be on the tab (the first with `action_id`, and `value` when given),
+        unless `forged`: then the click is sent as if it were.
+        """
+        ws = self.slack.ws
+        stored = ws.views.get(f"home:{user_id}")
+        element: dict[str, Any] | None = None
+        block_id = "actions"
+        for block in stored.view.get("blocks", []) if stored is not None else []:
+            for candidate in block.get("elements", []) if block.get("type") == "actions" else []:
+                if candidate.get("action_id") == action_id and value in (
+                    None,
+                    candidate.get("value"),
+                ):
+                    element, block_id = candidate, str(block.get("block_id", block_id))
+                    break
+            if element is not None:
+                break
+        if element is None:
+            if not forged:
+                raise LookupError(f"no {action_id} {value!r} on {user_id}'s Home tab")
+            element = {
+                "type": "button",
+                "action_id": action_id,
+                "text": {"type": "plain_text", "text": action_id},
+                "value": value or "",
+            }
+        view_id = stored.id if stored is not None else self.slack.new_id("V")
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": user_id, "username": user_id, "name": user_id, "team_id": ws.team_id},
+            "api_app_id": ws.app_id,
+            "token": "verification-token-unused",
+            "container": {"type": "view", "view_id": view_id},
+            "trigger_id": self.slack.issue_trigger(user_id),
+            "team": {"id": ws.team_id, "domain": ws.domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": {
+                **(stored.view if stored is not None else {"type": "home", "blocks": []}),
+                "id": view_id,
+                "team_id": ws.team_id,
+                "hash": stored.hash if stored is not None else "",
+                "state": {"values": {}},
+                "app_id": ws.app_id,
+                "bot_id": ws.bot_id,
+            },
+            "actions": [{**element, "block_id": block_id, "action_ts": self.slack.next_ts()}],
+        }
+        return await self._interactive(payload)
 
     async def tap(
         self, user_id: str, ephemeral: Ephemeral, action_id: str, *, option: str | None = None

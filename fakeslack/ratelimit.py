@@ -37,6 +37,8 @@ TIERS: dict[str, int] = {
     "views.publish": 100,
     "reactions.add": 50,
     "reactions.remove": 50,
+    "files.getUploadURLExternal": 100,
+    "files.completeUploadExternal": 100,
 }
 DEFAULT_PER_MINUTE = 100  # a method not listed: Tier 4
 POST_PER_CHANNEL_BURST = 5  # messages a channel takes at once before the 1/second pace applies

@@ -13,6 +13,10 @@
   before Slack handles it (a hang, when longer than the client's timeout: the call is still
   handled afterwards, as Slack does with a request it received); `rate_limit_next` answers 429
   with a given `Retry-After`. A slow call is handled early by `release()`, dropped at `stop()`.
+- Files are uploaded as `files_upload_v2` does it: `files.getUploadURLExternal` hands out an
+  upload URL on the emulator (`/upload/v1/<file id>`), the bytes are POSTed there (raw or
+  multipart, answered `OK - <bytes>`; `fail_next(UPLOAD, status=500)` fails it), and
+  `files.completeUploadExternal` shares the file as a message in the channel or thread.
 - `response_url`s and trigger ids are handed out by the emulator itself, so `respond()` and
   `views.open` work against it. An action's response URL from an ephemeral message replaces or
   deletes that ephemeral message (`replace_original`, `delete_original`), the only way an app
@@ -30,13 +34,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from fakeslack.methods import METHODS, SlackError
 from fakeslack.ratelimit import RateLimits
-from fakeslack.state import Call, Channel, Ephemeral, Message, User, Workspace
+from fakeslack.state import Call, Channel, Ephemeral, File, Message, User, Workspace
 
-JSON_ARGS = ("blocks", "view", "metadata", "attachments", "users")
+JSON_ARGS = ("blocks", "view", "metadata", "attachments", "users", "files")
+UPLOAD = "upload"  # the upload URL's POST, as `fail_next` and `calls` name it
 TRIGGER_SECONDS = 3.0  # https://api.slack.com/interactivity/handling#modal_responses
 RESPONSE_URL_SECONDS = 30 * 60
 RESPONSE_URL_USES = 5
@@ -92,6 +97,7 @@ class FakeSlack:
         self.limits = RateLimits(clock=rate_clock, enabled=rate_limits, scale=rate_scale)
         self._faults: dict[str, list[Fault]] = {}
         self._holds: dict[str, Hold] = {}
+        self._slow_channels: dict[str, float] = {}  # chat.postMessage there waits this long
         self._release = asyncio.Event()  # ends every slow call at once
         self._stopping = False
         self.waiting = 0  # slow calls being held right now
@@ -110,6 +116,7 @@ class FakeSlack:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -234,6 +241,10 @@ class FakeSlack:
         )
         return f"{self.url}/response/{key}"
 
+    def upload_url(self, file_id: str) -> str:
+        """Where the bytes of a file go (what files.getUploadURLExternal answers)."""
+        return f"{self.url}/upload/v1/{file_id}"
+
     def fail_next(
         self,
         method: str,
@@ -279,6 +290,17 @@ class FakeSlack:
         self._add_faults(
             method, [Fault(after if i == 0 else 0, 200, "", delay=seconds) for i in range(times)]
         )
+
+    def slow_channel(self, channel_id: str, *, seconds: float) -> None:
+        """Keep every `chat.postMessage` to one channel waiting `seconds` (0: no longer).
+
+        As `slow_next`, the call is handled when the wait ends even if its caller gave up or
+        died meanwhile: Slack keeps a message whose answer never reached the poster.
+        """
+        if seconds > 0:
+            self._slow_channels[channel_id] = seconds
+        else:
+            self._slow_channels.pop(channel_id, None)
 
     def release(self) -> None:
         """Let every slow call waiting now go on at once."""
@@ -366,6 +388,15 @@ class FakeSlack:
             if m.ts == thread_ts or m.thread_ts == thread_ts
         ]
 
+    def files_in(self, channel_id: str, thread_ts: str | None = None) -> list[File]:
+        """The files shared in a channel (or in one of its threads), oldest first."""
+        found: list[File] = []
+        for message in self.messages(channel_id):
+            if thread_ts is not None and message.thread_ts != thread_ts:
+                continue
+            found.extend(self.ws.files[f["id"]] for f in message.files)
+        return found
+
     def ephemerals(self, user: str | None = None) -> list[Ephemeral]:
         return [e for e in self.ws.ephemerals if user is None or e.user == user]
 
@@ -418,17 +449,15 @@ class FakeSlack:
         if hold is not None:
             hold.arrived.set()
             await hold.released.wait()
-        faults = self._faults.get(method)
-        fault = None
-        if faults and faults[0].after > 0:
-            faults[0].after -= 1
-        elif faults:
-            fault = faults.pop(0)
+        fault = self._next_fault(method)
         if fault is not None and fault.delay > 0:
             if not await self._wait(fault.delay):
                 return self._record(method, args, {"ok": False, "error": "internal_error"}, 503)
         elif fault is not None and not fault.accepted:
             return self._record(method, args, {"ok": False, "error": fault.error}, fault.status)
+        slow = self._slow_channels.get(str(args.get("channel") or ""), 0.0)
+        if method == "chat.postMessage" and slow > 0 and not await self._wait(slow):
+            return self._record(method, args, {"ok": False, "error": "internal_error"}, 503)
         wait = self.limits.check(method, str(args.get("channel") or ""))
         if wait is not None:
             response = self._record(method, args, {"ok": False, "error": "ratelimited"}, 429)
@@ -444,6 +473,36 @@ class FakeSlack:
         if fault is not None and fault.accepted:
             return self._record(method, args, {"ok": False, "error": fault.error}, fault.status)
         return self._record(method, args, {"ok": True, **result}, 200)
+
+    def _next_fault(self, method: str) -> Fault | None:
+        faults = self._faults.get(method)
+        if faults and faults[0].after > 0:
+            faults[0].after -= 1
+        elif faults:
+            return faults.pop(0)
+        return None
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: take a file's bytes, raw or as a multipart form's `file` field."""
+        file = self.ws.files.get(request.match_info["file_id"])
+        if request.content_type.startswith("multipart/"):
+            data = b""
+            async for part in await request.multipart():
+                if isinstance(part, BodyPartReader) and part.name in ("file", "filename"):
+                    data = bytes(await part.read())
+        else:
+            data = await request.read()
+        args = {"file_id": request.match_info["file_id"], "bytes": len(data)}
+        fault = self._next_fault(UPLOAD)
+        if fault is not None and fault.status != 200:
+            self.ws.calls.append(Call(UPLOAD, args, False, fault.error, fault.status))
+            return web.Response(status=fault.status, text=fault.error)
+        if file is None or file.completed:
+            self.ws.calls.append(Call(UPLOAD, args, False, "not_found", 404))
+            return web.Response(status=404, text="not_found")
+        file.data = data
+        self.ws.calls.append(Call(UPLOAD, args, True, None, 200))
+        return web.Response(text=f"OK - {len(data)}")
 
     async def _wait(self, seconds: float) -> bool:
         """Hold a slow call; False when the emulator stopped meanwhile (the call is dropped)."""

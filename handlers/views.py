@@ -13,23 +13,25 @@ from slack_sdk.web.async_client import AsyncWebClient
 from blocks.experiments import confirmation_blocks, confirmation_text
 from blocks.forms import FormMetadata, read_experiment_form, read_profile_form
 from blocks.ids import Field, RitualField, View
+from blocks.ritual_admin import setup_confirmation
 from blocks.setup import (
     problems_as_errors,
     read_ritual_form,
-    ritual_created_blocks,
-    ritual_created_text,
     ritual_not_created_blocks,
     ritual_not_created_text,
 )
 from core.model import Experiment, Source
+from core.upcoming import first_prompt
 from handlers.payloads import ViewSubmission
 from handlers.tracking import tracked
 from services import capture, confirmations
 from services.crosspost import attach_and_echo, refresh_copy
 from services.deps import Deps
+from services.function_question import ask_function_once
 from services.home import publish_home
 from services.people import look_up
 from services.profiles import save_own_profile
+from services.ritual_admin import admin_zone
 from services.ritual_setup import check_form, finish_setup, may_administer, new_ritual_id
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,7 @@ async def on_experiment_form(
             if meta.channel_id and meta.prompt_ts
             else None,
         )
+        await ask_function_once(deps, client, exp)
 
 
 async def on_profile_form(
@@ -145,9 +148,13 @@ async def on_ritual_form(
             text=ritual_not_created_text(ritual, problems),
         )
         return
-    await client.chat_postMessage(
-        channel=sub.user_id, blocks=ritual_created_blocks(ritual), text=ritual_created_text(ritual)
+    # When the first prompt goes out, in the admin's zone, with a button to send it now.
+    zone = await admin_zone(deps, client, sub.team_id, sub.user_id)
+    first = first_prompt(ritual, now=deps.clock())
+    blocks, text = setup_confirmation(
+        ritual, first_at=first.at.astimezone(zone), this_week=first.this_week, zone_name=str(zone)
     )
+    await client.chat_postMessage(channel=sub.user_id, blocks=blocks, text=text)
 
 
 async def _confirm(

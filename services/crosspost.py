@@ -5,26 +5,45 @@ person this week, so it counts as their answer (no reminder), and the bot posts 
 prompt's thread: the thread of the prompt whose button opened the form; else the person's own DM
 thread when they were asked by DM; else the channel's.
 Someone in no ritual's audience simply has their entry stored.
+The copy is always posted by the bot, never as the person. An entry shared without a name is
+credited by its byline ("someone", or "someone in Legal" when enough of the ritual's audience
+share that function; `core.credit`), decided in `_credit` and nowhere else.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.experiments import crosspost_blocks, crosspost_text
+from core.credit import byline, credited, function_cells
 from core.model import Experiment
 from core.weeks import WeekId
 from services.deps import Deps
 from storage import experiments as repo
+from storage import profiles as profile_repo
 from storage import rituals as ritual_repo
 from storage import sends
 from storage.sends import Send, SendKind, SendStatus
 
 log = logging.getLogger(__name__)
+
+
+async def _credit(deps: Deps, exp: Experiment, author_name: str) -> str:
+    """Who the copy credits: the author's name, or the byline of an entry shared without it."""
+    if credited(exp):
+        return author_name
+    audience: tuple[str, ...] = ()
+    async with deps.db.read() as conn:
+        if exp.ritual_id is not None:
+            week = WeekId.parse(exp.week)
+            audience = await ritual_repo.occurrence_audience(conn, exp.ritual_id, week) or ()
+        functions = await profile_repo.job_functions(conn, exp.team_id, sorted(set(audience)))
+    return byline(exp, author_name, function_cells(functions))
 
 
 async def refresh_copy(
@@ -42,7 +61,7 @@ async def refresh_copy(
             await client.chat_update(
                 channel=exp.echo_channel_id,
                 ts=exp.echo_ts,
-                blocks=crosspost_blocks(exp, author_name),
+                blocks=crosspost_blocks(exp, await _credit(deps, exp, author_name)),
                 text=crosspost_text(exp),
             )
     except SlackApiError as exc:
@@ -55,7 +74,7 @@ async def _target(
     deps: Deps, exp: Experiment, ritual_id: str | None, week: str | None
 ) -> Send | None:
     """Find the prompt whose thread should hold this entry."""
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         rituals = await ritual_repo.list_rituals(conn, exp.team_id)
         for ritual in rituals:
             if ritual_id is not None and ritual.id != ritual_id:
@@ -91,18 +110,20 @@ async def attach_and_echo(
         return None
     chosen = None
     if prompt is not None:  # the form was opened from this prompt: answer in its thread
-        async with deps.db.transaction() as conn:
+        async with deps.db.read() as conn:
             chosen = await sends.find_prompt(conn, *prompt)
     prompt_send = chosen or await _target(deps, exp, ritual_id, week)
     if prompt_send is None or prompt_send.channel_id is None or prompt_send.ts is None:
         return None
     async with deps.db.transaction() as conn:
         await repo.set_occurrence(conn, exp.id, prompt_send.ritual_id, prompt_send.week)
+    exp = replace(exp, ritual_id=prompt_send.ritual_id, week=prompt_send.week)
+    credit = await _credit(deps, exp, author_name)
     try:
         posted = await client.chat_postMessage(
             channel=prompt_send.channel_id,
             thread_ts=prompt_send.ts,
-            blocks=crosspost_blocks(exp, author_name),
+            blocks=crosspost_blocks(exp, credit),
             text=crosspost_text(exp),
             unfurl_links=False,
         )

@@ -10,14 +10,25 @@ Rules:
   private, or whose author was forgotten since the rendering is never posted, nor is its author
   credited. Until the main post is out the whole digest is laid out afresh at each attempt; once
   it is out, the remaining parts keep their place and numbering and lose only what was withdrawn.
+- Readers' "I tried it too" answers (`storage.replications`) and an admin's pin
+  (`storage.digests.pin_entry`) are read with the week, so they feed the three things to know
+  and show beside each entry; an answer updates the thread message it was given on.
+- Once the top post and every thread part are out, the chart (`services.charts`, a claimed
+  send of its own) is added to the thread: the single place where more joins the thread.
+- Entries shared without a name reach the digest only through `core.credit.anonymised`: no user
+  id, no link to a message that shows its author, and their job function only when at least
+  `core.credit.MIN_FUNCTION_CELL` people of the week's audience and sharers hold it.
 - If the main post fails for good (channel archived, bot removed), the ritual's creator and the
-  BOT_ADMINS get one DM saying what happened; the digest stays stored for `digest --post`.
+  BOT_ADMINS get one DM saying what happened, with a Retry button (`handlers.admin`); the
+  digest stays stored for that button or `digest --post`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,18 +37,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_as_json, refill
 from blocks.notices import admin_notice_blocks, admin_notice_text
-from core.digest import Digest, build_digest
+from core.credit import anonymised, anonymous_byline, credit_key, credited, function_cells
+from core.digest import NO_TOOL, Digest, Replication, ToolHistory, build_digest
 from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
 from core.occurrence import SendKind, SendStatus
 from core.rituals import Ritual
 from core.weeks import WeekId
+from services import charts
 from services.deps import Deps
 from services.people import look_up
 from services.sending import Outgoing, deliver
 from storage import digests as store
 from storage import drift as drift_store
 from storage import experiments as repo
+from storage import profiles as profile_repo
+from storage import replications as votes_repo
 from storage import rituals as ritual_repo
 from storage import sends
 
@@ -54,36 +69,88 @@ class PostResult:
 def _belongs(exp: Experiment, ritual: Ritual, audience: tuple[str, ...] | None) -> bool:
     if exp.private:
         return False
-    if exp.ritual_id is not None:
-        return exp.ritual_id == ritual.id
-    return audience is not None and exp.user_id in audience
+    return _counted(exp.ritual_id, exp.user_id, ritual, audience)
+
+
+def _counted(
+    ritual_id: str | None, user_id: str, ritual: Ritual, audience: tuple[str, ...] | None
+) -> bool:
+    """An entry counts for the ritual when attached to it, or unattached by someone it asked."""
+    if ritual_id is not None:
+        return ritual_id == ritual.id
+    return audience is not None and user_id in audience
+
+
+def _tool_history(
+    groups: list[repo.WeekGroup], ritual: Ritual, audiences: dict[str, tuple[str, ...] | None]
+) -> dict[str, ToolHistory]:
+    """Each tool's trailing weeks (weeks named, entries, failures) from the counted groups."""
+    weeks: dict[str, set[str]] = {}
+    entries: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    for g in groups:
+        if not _counted(g.ritual_id, g.user_id, ritual, audiences.get(g.week)):
+            continue
+        tool = g.tool or NO_TOOL
+        weeks.setdefault(tool, set()).add(g.week)
+        entries[tool] += g.entries
+        failures[tool] += g.failures
+    return {tool: ToolHistory(len(weeks[tool]), entries[tool], failures[tool]) for tool in weeks}
 
 
 async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list[str]]:
-    """Build the digest data for one ritual and week; also return who shared, for names."""
+    """Build the digest data for one ritual and week; also return who shared, for names.
+
+    Only the week and the week before are loaded as entries. The trailing weeks are counted in
+    SQL (`week_groups`), and "named before" and "shared before" are asked of this week's tools
+    and people only (`history_before`), so the cost does not grow with the team's history.
+    """
     trailing = week.trailing(4)
     weeks = [week, *trailing]
+    loaded = [week, trailing[-1]]
     async with deps.db.read() as conn:
-        found = await repo.list_for_weeks(conn, ritual.team_id, [str(w) for w in weeks])
+        found = await repo.list_for_weeks(conn, ritual.team_id, [str(w) for w in loaded])
         audiences = {
             str(w): await ritual_repo.occurrence_audience(conn, ritual.id, w) for w in weeks
         }
-        known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
+        belonging: dict[str, list[Experiment]] = {str(w): [] for w in loaded}
+        for exp in found:
+            if _belongs(exp, ritual, audiences.get(exp.week)):
+                belonging[exp.week].append(exp)
+        this_week = belonging[str(week)]
+        groups = await repo.week_groups(
+            conn, ritual.team_id, [str(w) for w in trailing], ritual_id=ritual.id
+        )
+        known_tools, prior_sharers = await repo.history_before(
+            conn,
+            ritual.team_id,
+            str(week),
+            tools={exp.tool for exp in this_week if exp.tool},
+            users={exp.user_id for exp in this_week},
+        )
         drift = await _drift(deps, conn, ritual.team_id, week)
-    by_week: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
-    for exp in found:
-        if _belongs(exp, ritual, audiences.get(exp.week)):
-            by_week[exp.week].append(exp)
+        # A function is named for an anonymous entry only when enough of this digest's own
+        # people (asked, or sharing in it) hold it: other rituals' people must not count.
+        people = set(audiences.get(str(week)) or ()) | {e.user_id for e in belonging[str(week)]}
+        cells = function_cells(
+            await profile_repo.job_functions(conn, ritual.team_id, sorted(people))
+        )
+        pinned = await store.pinned_entry(conn, ritual.id, week)
+        recent = {e.id for e in found if e.week in (str(week), str(trailing[-1]))}
+        tallies = await votes_repo.tallies(conn, recent)
+    by_week = {w: [anonymised(e, cells) for e in exps] for w, exps in belonging.items()}
     digest = build_digest(
         week=str(week),
         ritual_name=ritual.name,
         experiments=by_week[str(week)],
         previous_week=by_week[str(trailing[-1])],
-        trailing={str(w): by_week[str(w)] for w in trailing},
+        tool_history=_tool_history(groups, ritual, audiences),
         known_tools=known_tools,
         prior_sharers=prior_sharers,
         audience=audiences.get(str(week)),
         drift=drift,
+        replications={key: Replication(*value) for key, value in tallies.items()},
+        pinned=pinned,
     )
     return digest, list(digest.sharers)
 
@@ -103,9 +170,37 @@ async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) 
     )
 
 
-async def _names(client: AsyncWebClient, digest: Digest) -> dict[str, str]:
-    people = await asyncio.gather(*(look_up(client, user) for user in digest.sharers))
-    return {person.user_id: person.name for person in people}
+async def names_for(
+    client: AsyncWebClient, digest: Digest, users: Iterable[str] | None = None
+) -> dict[str, str]:
+    """Names of the people credited (or of `users` among them only), from Slack, and the
+    byline of each entry shared without a name."""
+    wanted = digest.sharers if users is None else [u for u in digest.sharers if u in set(users)]
+    people = await asyncio.gather(*(look_up(client, user) for user in wanted))
+    names = {person.user_id: person.name for person in people}
+    names.update(
+        (credit_key(e), anonymous_byline(e.job_function)) for e in digest.entries if not credited(e)
+    )
+    return names
+
+
+async def pin(
+    deps: Deps, ritual: Ritual, week: WeekId, experiment_id: str, *, pinned_by: str
+) -> str | None:
+    """Let an admin lead the week's digest with one entry; return what is wrong, if anything."""
+    digest, _sharers = await gather(deps, ritual, week)
+    if experiment_id not in {e.id for e in digest.entries}:
+        return f"entry {experiment_id!r} is not a shared entry of {ritual.name} in {week}"
+    async with deps.db.transaction() as conn:
+        if await store.load_parts(conn, ritual.id, week) is not None:
+            return (
+                f"the {week} digest of {ritual.name} is already laid out: pin the entry from the"
+                " digest's thread instead (its menu, for admins)"
+            )
+        await store.pin_entry(
+            conn, ritual.id, week, experiment_id, pinned_by=pinned_by, now=deps.clock()
+        )
+    return None
 
 
 async def render(
@@ -113,7 +208,7 @@ async def render(
 ) -> list[DigestMessage]:
     """Gather and render the digest (without storing or posting it)."""
     digest, _sharers = await gather(deps, ritual, week)
-    return digest_messages(digest, await _names(client, digest))
+    return digest_messages(digest, await names_for(client, digest))
 
 
 async def post_digest(
@@ -132,7 +227,7 @@ async def post_digest(
         parts = await store.load_parts(conn, ritual.id, week)
         first = await sends.get_send(conn, first_key)
     digest, _sharers = await gather(deps, ritual, week)
-    names = await _names(client, digest)
+    names = await names_for(client, digest)
     if parts is None or first is None or first.status is SendStatus.RETRY:
         # Nothing is in Slack yet: lay the digest out afresh from what is shared now.
         layout = layout_as_json(digest_layout(digest, names))
@@ -214,6 +309,7 @@ async def _post_parts(
             return PostResult(posted=posted, total=len(parts), failed=str(error))
         if number == 1:
             main_ts = record.ts
+    await charts.post_chart(deps, client, ritual, week, channel, main_ts)
     log.info(
         "digest posted ritual=%s week=%s parts=%d new=%d", ritual.name, week, len(parts), posted
     )

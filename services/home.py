@@ -1,21 +1,20 @@
-"""Publishing a person's App Home."""
+"""Publishing a person's App Home; admins also see the rituals they manage, with controls."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from slack_sdk.web.async_client import AsyncWebClient
 
-from blocks.home import RitualLine, home_view
-from core.schedule import next_weekly
+from blocks.admin_home import with_admin_section
+from blocks.home import home_view
+from core.credit import credited
 from core.streaks import count_streak
 from core.weeks import WeekId
 from services.deps import Deps
 from services.people import look_up
+from services.ritual_admin import home_rituals
 from services.ritual_setup import may_administer
 from storage import experiments as repo
 from storage.profiles import get_profile
-from storage.rituals import list_rituals
 
 STREAK_LOOKBACK = 200  # entries read to compute a streak: years of weekly sharing
 
@@ -27,41 +26,14 @@ async def publish_home(deps: Deps, client: AsyncWebClient, *, team_id: str, user
         history = await repo.list_for_user(conn, team_id, user_id, limit=STREAK_LOOKBACK)
     person = await look_up(client, user_id, profile)
     current = WeekId.of(deps.clock(), person.tz)
-    streak = count_streak((WeekId.parse(exp.week) for exp in history), current=current)
-    rituals = (
-        await _ritual_lines(deps, client, team_id, user_id)
-        if await may_administer(deps, client, user_id)
-        else None
+    # A streak counts weeks shared under one's name (`core.credit`).
+    streak = count_streak(
+        (WeekId.parse(exp.week) for exp in history if credited(exp)), current=current
     )
     view = home_view(
-        profile=profile, tz_name=str(person.tz), streak=streak, recent=history[:5], rituals=rituals
+        profile=profile, tz_name=str(person.tz), streak=streak, recent=history[:5], rituals=None
     )
+    if await may_administer(deps, client, user_id):
+        shown = await home_rituals(deps, team_id, zone=person.tz)
+        view = with_admin_section(view, shown, zone_name=str(person.tz))
     await client.views_publish(user_id=user_id, view=view)
-
-
-async def _ritual_lines(
-    deps: Deps, client: AsyncWebClient, team_id: str, user_id: str
-) -> list[RitualLine]:
-    """The team's rituals with their next prompt and digest, in each ritual's own time zone."""
-    async with deps.db.read() as conn:
-        found = await list_rituals(conn, team_id)
-    now = deps.clock()
-    lines = []
-    for ritual in found:
-        zone = ZoneInfo(ritual.tz)
-        prompt = next_weekly(int(ritual.weekday), ritual.at, zone, after=now).astimezone(zone)
-        digest = next_weekly(
-            int(ritual.digest_weekday), ritual.digest_at, zone, after=now
-        ).astimezone(zone)
-        where = "each person's time zone" if ritual.per_person_tz else ritual.tz
-        lines.append(
-            RitualLine(
-                name=ritual.name,
-                status="paused" if ritual.paused else "active",
-                next_prompt=f"{prompt:%a %d %b %H:%M} ({where})",
-                next_digest=f"{digest:%a %d %b %H:%M} {ritual.tz}"
-                if ritual.digest_channel_id
-                else "no digest channel",
-            )
-        )
-    return lines

@@ -18,10 +18,12 @@ from core.model import MAX_FIELD_CHARS, Experiment, Source
 from core.text import strip_controls
 from services import capture, confirmations
 from services.deps import Deps
+from services.function_question import ask_function_once
 from services.understanding import understand
 from storage import experiments as repo
 from storage import message_changes
-from storage.events import claim_event
+from storage.events import claim_event, is_claimed
+from storage.profiles import get_profile
 from storage.sends import find_prompt
 
 log = logging.getLogger(__name__)
@@ -150,13 +152,25 @@ class Reply:
 
 
 async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Experiment | None:
-    """Capture a person's reply in a prompt's thread; ignore every other message."""
+    """Capture a person's reply in a prompt's thread; ignore every other message.
+
+    The work is one read (the prompt, whether the message or its envelope was seen before, the
+    author's profile), the permalink, one write transaction (`capture.record_experiment`), then
+    the receipt and the summary. A repeat is recognised in the read, before any Slack call.
+    """
     if not reply.in_thread or reply.thread_ts is None:
         return None
-    async with deps.db.transaction() as conn:
+    key = message_key(reply.channel_id, reply.ts)
+    async with deps.db.read() as conn:
         prompt = await find_prompt(conn, reply.channel_id, reply.thread_ts)
-    if prompt is None:
-        return None  # a thread that is not a prompt's: not ours to collect
+        if prompt is None:
+            return None  # a thread that is not a prompt's: not ours to collect
+        existing = await repo.get_by_source_key(conn, key)
+        seen = bool(reply.event_id) and await is_claimed(conn, reply.event_id)
+        profile = await get_profile(conn, reply.team_id, reply.user_id)
+    if existing is not None or seen:
+        log.info("repeated message ignored event_id=%s ts=%s", reply.event_id, reply.ts)
+        return existing
     if not reply.text.strip():
         return None
     text = reply.text
@@ -168,12 +182,14 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         # "+1", "thanks!", "did anyone try X?": conversation, not an experiment; no receipt.
         log.info("chatter in prompt thread ignored user=%s ts=%s", reply.user_id, reply.ts)
         return None
-    author, _person = await capture.identify(deps, client, reply.team_id, reply.user_id)
+    # The prompt's week places the entry, so the author's time zone is not needed from Slack.
+    author = capture.author_for_week(reply.team_id, reply.user_id, profile)
     origin = capture.Origin(
         source=Source.THREAD,
-        source_key=message_key(reply.channel_id, reply.ts),
+        source_key=key,
         channel_id=reply.channel_id,
         message_ts=reply.ts,
+        permalink=await _permalink(client, reply.channel_id, reply.ts),
         ritual_id=prompt.ritual_id,
         week=prompt.week,
         event_id=reply.event_id or None,
@@ -181,7 +197,9 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         revise=lambda edited: parse_reply(edited, deps.catalogue).draft,
     )
     try:
-        exp, new = await capture.record_experiment(deps, author, parsed.draft, origin)
+        exp, new = await capture.record_experiment(
+            deps, author, parsed.draft, origin, profile=profile
+        )
     except capture.AlreadyProcessed:
         log.info("retried event ignored event_id=%s", reply.event_id)
         return None
@@ -197,19 +215,35 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         prompt.ritual_id,
         prompt.week,
     )
-    await _acknowledge(deps, client, exp)
-    await confirmations.show_understanding(deps, client, exp, thread_ts=reply.thread_ts)
+    await _acknowledge(client, exp)
+    # Just captured: nothing of it is confirmed yet, and the profile was read above.
+    await confirmations.show_understanding(
+        deps, client, exp, thread_ts=reply.thread_ts, profile=profile, confirmed=frozenset()
+    )
+    await ask_function_once(deps, client, exp)
     return exp
 
 
-async def _acknowledge(deps: Deps, client: AsyncWebClient, exp: Experiment) -> None:
-    """Fetch the reply's permalink and react with :memo:, the low-noise receipt."""
+async def _permalink(client: AsyncWebClient, channel_id: str, ts: str) -> str | None:
+    """The link to a reply, stored with its capture; None (and a log line) when Slack refuses."""
+    try:
+        link = await client.chat_getPermalink(channel=channel_id, message_ts=ts)
+    except SlackApiError as exc:
+        log.warning(
+            "could not fetch a permalink channel=%s ts=%s error=%s",
+            channel_id,
+            ts,
+            exc.response.get("error"),
+        )
+        return None
+    return str(link["permalink"])
+
+
+async def _acknowledge(client: AsyncWebClient, exp: Experiment) -> None:
+    """React with :memo:, the low-noise receipt."""
     if exp.channel_id is None or exp.message_ts is None:
         return
     try:
-        link = await client.chat_getPermalink(channel=exp.channel_id, message_ts=exp.message_ts)
-        async with deps.db.transaction() as conn:
-            await repo.set_permalink(conn, exp.id, str(link["permalink"]))
         await client.reactions_add(
             channel=exp.channel_id, timestamp=exp.message_ts, name=RECEIPT_REACTION
         )

@@ -86,3 +86,37 @@ async def create_ritual(deps: Deps, client: AsyncWebClient, ritual: Ritual) -> l
 
 def _name_taken(ritual: Ritual) -> Problem:
     return Problem("name", f"A ritual named {ritual.name!r} already exists: choose another name.")
+
+
+async def check_ritual(
+    deps: Deps, client: AsyncWebClient, ritual: Ritual, *, check_audience: bool = True
+) -> list[Problem]:
+    """What to fix before a ritual's settings can be saved, checked against Slack as at setup.
+
+    Reading the audience (its members, then people a page at a time through the directory) is
+    the slow part: an edit that keeps the audience skips it with `check_audience=False`.
+    """
+    channels = [c for c in (ritual.prompt_channel_id, ritual.digest_channel_id) if c]
+    problems = validate_ritual(ritual, bot_channels=await audience.bot_channels(client, channels))
+    if problems or not check_audience:
+        return problems
+    try:
+        members = await audience.audience_ids(client, ritual)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        return [
+            Problem(
+                "audience", f"Could not read the audience ({error}): check the channel or group."
+            )
+        ]
+    humans = await audience.any_human(deps, client, members)
+    if humans is None:
+        return [Problem("audience", "Slack could not tell who is in the audience: try again.")]
+    if not humans:
+        return [
+            Problem(
+                "audience",
+                "The audience has nobody to ask: choose people, or a channel or group with members.",
+            )
+        ]
+    return []

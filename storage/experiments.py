@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.model import Experiment, FailureMode, JobFunction, Outcome, Source
+from core.model import Caught, Experiment, FailureMode, JobFunction, Outcome, Source
 from storage.db import from_db_time, to_db_time
+from storage.drift import FAILED
 
 _COLUMNS = (
     "id, team_id, user_id, source, tool, work, summary, surprise, failure, outcome,"
     " failure_mode, job_function, is_private, channel_id, message_ts, permalink,"
-    " echo_channel_id, echo_ts, ritual_id, week, created_at, updated_at, model"
+    " echo_channel_id, echo_ts, ritual_id, week, created_at, updated_at, model, is_anonymous,"
+    " caught, next_try"
 )
 
 
@@ -35,6 +38,7 @@ def _params(exp: Experiment) -> dict[str, Any]:
         "failure_mode": exp.failure_mode.value if exp.failure_mode else None,
         "job_function": exp.job_function.value if exp.job_function else None,
         "is_private": 1 if exp.private else 0,
+        "is_anonymous": 1 if exp.anonymous else 0,
         "channel_id": exp.channel_id,
         "message_ts": exp.message_ts,
         "permalink": exp.permalink,
@@ -42,6 +46,8 @@ def _params(exp: Experiment) -> dict[str, Any]:
         "week": exp.week,
         "created_at": to_db_time(exp.created_at),
         "updated_at": to_db_time(exp.updated_at),
+        "caught": exp.caught.value if exp.caught else None,
+        "next_try": exp.next_try,
     }
 
 
@@ -61,6 +67,7 @@ def _from_row(row: RowMapping) -> Experiment:
         failure_mode=FailureMode(row["failure_mode"]) if row["failure_mode"] else None,
         job_function=JobFunction(row["job_function"]) if row["job_function"] else None,
         private=bool(row["is_private"]),
+        anonymous=bool(row["is_anonymous"]),
         channel_id=row["channel_id"],
         message_ts=row["message_ts"],
         permalink=row["permalink"],
@@ -70,6 +77,8 @@ def _from_row(row: RowMapping) -> Experiment:
         week=row["week"],
         created_at=from_db_time(row["created_at"]),
         updated_at=from_db_time(row["updated_at"]),
+        caught=Caught(row["caught"]) if row["caught"] in Caught._value2member_map_ else None,
+        next_try=row["next_try"] or "",
     )
 
 
@@ -87,10 +96,12 @@ async def insert_experiment(conn: AsyncConnection, exp: Experiment, *, source_ke
             "INSERT INTO experiments (id, team_id, user_id, source, source_key, tool, work,"
             " summary, surprise, failure, outcome, failure_mode, job_function, is_private,"
             " channel_id, message_ts, permalink, ritual_id, week, created_at,"
-            " updated_at, model) VALUES (:id, :team_id, :user_id, :source, :source_key, :tool, :work,"
+            " updated_at, model, is_anonymous, caught, next_try) VALUES (:id, :team_id, :user_id,"
+            " :source, :source_key, :tool, :work,"
             " :summary, :surprise, :failure, :outcome, :failure_mode, :job_function, :is_private,"
             " :channel_id, :message_ts, :permalink, :ritual_id, :week,"
-            " :created_at, :updated_at, :model) ON CONFLICT (source_key) DO NOTHING"
+            " :created_at, :updated_at, :model, :is_anonymous, :caught, :next_try)"
+            " ON CONFLICT (source_key) DO NOTHING"
         ),
         params,
     )
@@ -104,7 +115,8 @@ async def update_experiment(conn: AsyncConnection, exp: Experiment) -> None:
             "UPDATE experiments SET tool = :tool, model = :model, work = :work, summary = :summary,"
             " surprise = :surprise, failure = :failure, outcome = :outcome,"
             " failure_mode = :failure_mode, job_function = :job_function,"
-            " is_private = :is_private, permalink = :permalink, updated_at = :updated_at"
+            " is_private = :is_private, is_anonymous = :is_anonymous, permalink = :permalink,"
+            " updated_at = :updated_at, caught = :caught, next_try = :next_try"
             " WHERE id = :id"
         ),
         _params(exp),
@@ -200,17 +212,135 @@ async def list_since(
 
 
 async def history_before(
-    conn: AsyncConnection, team_id: str, week: str
+    conn: AsyncConnection,
+    team_id: str,
+    week: str,
+    *,
+    tools: Iterable[str] | None = None,
+    users: Iterable[str] | None = None,
 ) -> tuple[frozenset[str], frozenset[str]]:
-    """Return the tools named and the people who shared in any week before `week` (shared only)."""
+    """Return the tools named and the people who shared in any week before `week` (shared only).
+
+    Entries shared without a name name their tool but not their author: welcoming a first-time
+    sharer by name must not tell anyone that they had shared before without it.
+
+    With `tools` and `users` (this week's), only those are looked up, each by one index seek
+    (`EXISTS`), so the answer costs the same whatever the history's length. Without them the
+    whole history is read: kept for callers that want every name.
+    """
+    if tools is None or users is None:
+        result = await conn.execute(
+            text(
+                "SELECT DISTINCT tool, user_id, is_anonymous FROM experiments"
+                " WHERE team_id = :team AND week < :week AND is_private = 0"
+            ),
+            {"team": team_id, "week": week},
+        )
+        rows = result.all()
+        return (
+            frozenset(row[0] for row in rows if row[0]),
+            frozenset(row[1] for row in rows if not row[2]),
+        )
+    return (
+        await _seen_before(conn, "tool", team_id, week, tools),
+        await _seen_before(conn, "user_id", team_id, week, users),
+    )
+
+
+# The column asked about, and what else an entry must be to count for it.
+_SEEN_COLUMNS = {"tool": "", "user_id": " AND e.is_anonymous = 0"}
+_SEEN_CHUNK = 500
+
+
+async def _seen_before(
+    conn: AsyncConnection, column: str, team_id: str, week: str, values: Iterable[str]
+) -> frozenset[str]:
+    """Which of `values` appear in `column` of a shared experiment before `week`."""
+    if column not in _SEEN_COLUMNS:
+        raise ValueError(f"not a history column: {column!r}")
+    also = _SEEN_COLUMNS[column]
+    wanted = sorted(set(values))
+    seen: set[str] = set()
+    for start in range(0, len(wanted), _SEEN_CHUNK):
+        chunk = wanted[start : start + _SEEN_CHUNK]
+        names = {f"v{i}": value for i, value in enumerate(chunk)}
+        rows = ", ".join(f"(:{name})" for name in names)
+        # `column` and `also` come from `_SEEN_COLUMNS`; `rows` names bound parameters only.
+        result = await conn.execute(
+            text(
+                f"SELECT v.column1 FROM (VALUES {rows}) AS v WHERE EXISTS"
+                f" (SELECT 1 FROM experiments e WHERE e.team_id = :team AND e.{column} = v.column1"
+                f" AND e.is_private = 0 AND e.week < :week{also})"
+            ),
+            {"team": team_id, "week": week, **names},
+        )
+        seen.update(str(row[0]) for row in result.all())
+    return frozenset(seen)
+
+
+@dataclass(frozen=True)
+class WeekGroup:
+    """One person's shared entries with one tool in one week, counted by the database."""
+
+    week: str
+    ritual_id: str | None
+    user_id: str
+    tool: str | None
+    entries: int
+    failures: int
+
+
+async def week_groups(
+    conn: AsyncConnection, team_id: str, weeks: Sequence[str], *, ritual_id: str
+) -> list[WeekGroup]:
+    """Count the shared experiments of `weeks` attached to the ritual or to none, in SQL.
+
+    One row per week, ritual, person and tool: what a digest needs of the weeks before its own
+    (failures and entries by tool), without loading their entries.
+    """
+    if not weeks:
+        return []
+    names = {f"w{i}": week for i, week in enumerate(weeks)}
+    placeholders = ", ".join(f":{name}" for name in names)
+    # `placeholders` names bound parameters; `FAILED` is a literal of `storage.drift`.
     result = await conn.execute(
         text(
-            "SELECT DISTINCT tool, user_id FROM experiments WHERE team_id = :team AND week < :week AND is_private = 0"
+            f"SELECT week, ritual_id, user_id, tool, COUNT(*), SUM({FAILED}) FROM experiments"
+            f" WHERE team_id = :team AND week IN ({placeholders}) AND is_private = 0"
+            " AND (ritual_id = :ritual OR ritual_id IS NULL)"
+            " GROUP BY week, ritual_id, user_id, tool"
         ),
-        {"team": team_id, "week": week},
+        {"team": team_id, "ritual": ritual_id, **names},
     )
-    rows = result.all()
-    return frozenset(row[0] for row in rows if row[0]), frozenset(row[1] for row in rows)
+    return [
+        WeekGroup(
+            week=str(row[0]),
+            ritual_id=row[1],
+            user_id=str(row[2]),
+            tool=row[3],
+            entries=int(row[4]),
+            failures=int(row[5] or 0),
+        )
+        for row in result.all()
+    ]
+
+
+async def next_tries(
+    conn: AsyncConnection, team_id: str, user_ids: Sequence[str], week: str
+) -> dict[str, str]:
+    """What each person said in `week` they would try next (their newest such entry)."""
+    if not user_ids:
+        return {}
+    names = {f"u{i}": user for i, user in enumerate(user_ids)}
+    placeholders = ", ".join(f":{name}" for name in names)
+    result = await conn.execute(
+        text(
+            "SELECT user_id, next_try FROM experiments WHERE team_id = :team AND week = :week"
+            f" AND user_id IN ({placeholders}) AND next_try <> '' ORDER BY created_at, id"
+        ),
+        {"team": team_id, "week": week, **names},
+    )
+    return {str(user): str(said) for user, said in result.all()}
 
 
 async def delete_experiment(conn: AsyncConnection, experiment_id: str) -> None:
@@ -228,3 +358,17 @@ async def delete_for_user(conn: AsyncConnection, team_id: str, user_id: str) -> 
         {"team": team_id, "user": user_id},
     )
     return gone
+
+
+async def fill_job_function(
+    conn: AsyncConnection, team_id: str, user_id: str, job_function: JobFunction
+) -> int:
+    """Give a person's entries stored without a job function this one; return how many."""
+    result = await conn.execute(
+        text(
+            "UPDATE experiments SET job_function = :job"
+            " WHERE team_id = :team AND user_id = :user AND job_function IS NULL"
+        ),
+        {"job": job_function.value, "team": team_id, "user": user_id},
+    )
+    return int(result.rowcount or 0)

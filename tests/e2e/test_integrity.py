@@ -212,7 +212,7 @@ async def test_a_delete_during_capture_wins(
 ) -> None:
     """The delete arrives while the reply is being captured (Slack slow to answer): nothing stays."""
     leaders, prompt = await prompt_thread(bot, slack, clock)
-    hold = slack.hold("users.info")
+    hold = slack.hold("chat.getPermalink")
     message, _ = await driver.post_message(ALICE, leaders, "Claude: oops", thread_ts=prompt)
     await hold.arrived.wait()
     await driver.event(driver.delete_event(leaders, message.ts))
@@ -241,7 +241,7 @@ async def test_an_edit_during_capture_is_applied(
 ) -> None:
     """An edit 0.3 s after posting, while the reply is still being captured, is not lost."""
     leaders, prompt = await prompt_thread(bot, slack, clock)
-    hold = slack.hold("users.info")
+    hold = slack.hold("chat.getPermalink")
     message, _ = await driver.post_message(ALICE, leaders, "Claude: typo hre", thread_ts=prompt)
     await hold.arrived.wait()
     await driver.event(driver.edit_event(leaders, message.ts, "Claude: typo here, fixed"))
@@ -336,7 +336,7 @@ async def test_a_digest_kept_after_a_failed_post_shows_only_what_is_still_shared
     assert "Chen Chao" in text
     for gone in ("org chart", "Bob Brown", "silently", "Dana Diaz", "CLI flag", "Alice Adams"):
         assert gone not in text, gone
-    assert "*1 experiment* shared by *1 person*" in text
+    assert "*1 experiment* from *1 person*" in text
 
 
 async def test_a_digest_resumed_half_way_leaves_out_what_was_deleted_since(
@@ -355,9 +355,8 @@ async def test_a_digest_resumed_half_way_leaves_out_what_was_deleted_since(
     # history at the next run at least 30 s later, and only then sent again.
     slack.fail_next("chat.postMessage", status=500, times=1, after=1)
     await tick(bot, clock, FRIDAY_1600_BERLIN)
-    [main] = digest_messages(slack)
-    [label] = _parts_labels(main)
-    total = int(label.rsplit(" ", 1)[1])
+    [main] = digest_messages(slack)  # the top post, which lists no entry
+    assert _parts_labels(main) == []
     assert "failure 150 " not in all_text([main])
     async with store.transaction() as conn:
         await repo.delete_experiment(conn, "bulk150")
@@ -368,12 +367,13 @@ async def test_a_digest_resumed_half_way_leaves_out_what_was_deleted_since(
     assert all(f"failure {n} " in text for n in range(200) if n != 150)
     assert all(text.count(f"failure {n} ") == 1 for n in range(200) if n != 150)
     assert all(m.thread_ts == main.ts for m in rest)
-    labels = [label for m in [main, *rest] for label in _parts_labels(m)]
-    assert labels == [f"Part {n} of {total}" for n in range(1, len(labels) + 1)]
+    labels = [label for m in rest for label in _parts_labels(m)]
+    total = int(labels[0].rsplit(" ", 1)[1])
+    assert labels == [f"Thread part {n} of {total}" for n in range(1, total + 1)]
 
 
 def _parts_labels(message: Message) -> list[str]:
-    return re.findall(r"Part \d+ of \d+", all_text([message]))
+    return re.findall(r"Thread part \d+ of \d+", all_text([message]))
 
 
 # ---- forget-me leaves nothing behind -----------------------------------------------------
@@ -441,3 +441,25 @@ async def test_forget_me_leaves_no_trace_in_any_table(
     assert left == []
     bob = await entries(store, BOB)
     assert len(bob) == 1  # everyone else's data is untouched
+
+
+async def test_a_repeated_reply_makes_no_slack_call_and_a_new_one_no_lookup(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """A reply in a prompt's thread costs no `users.info` (the prompt's week places it), and
+    the same message delivered again in a new envelope is recognised before any Slack call."""
+    leaders, prompt = await prompt_thread(bot, slack, clock)
+    lookups = len(slack.calls("users.info"))
+    message = slack.user_posts(
+        ALICE, leaders, "Claude: drafted the notes, it worked", thread_ts=prompt
+    )
+    event = driver.message_event(leaders, message)
+    await driver.event(event)
+    await settle(bot)
+    assert len(await entries(store)) == 1
+    assert len(slack.calls("users.info")) == lookups
+    calls = len(slack.calls())
+    await driver.event(event)  # a new event id: not the inbox's key, the same message
+    await settle(bot)
+    assert len(await entries(store)) == 1
+    assert len(slack.calls()) == calls

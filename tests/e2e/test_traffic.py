@@ -20,7 +20,7 @@ from bot.slack_client import PacedWebClient
 from core.rituals import AudienceKind
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
-from services.responses import SharedSessionRespond
+from handlers.respond import PooledRespond
 from storage.rituals import list_rituals
 from tests.e2e.conftest import ADMIN, ALICE, BOB, CHEN, SECRET, FakeClock, bot_config, settle
 from tests.e2e.helpers import MONDAY_0800_UTC, install, leaders_ritual, posted, tick
@@ -241,7 +241,7 @@ async def test_respond_posts_through_the_shared_session(
     await driver.slash_command(ALICE, "help")
     await settle(bot)
     [respond] = seen
-    assert isinstance(respond, SharedSessionRespond)
+    assert isinstance(respond, PooledRespond)
     assert respond.session is bot.client.session
     assert "/tried" in slack.ephemerals(ALICE)[-1].text
 
