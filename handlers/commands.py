@@ -40,6 +40,7 @@ from handlers.tracking import tracked
 from services import capture
 from services.crosspost import attach_and_echo
 from services.deps import Deps
+from services.mentions import named, named_one
 from services.people import look_up
 from services.profiles import own_profile
 from services.ritual_setup import may_administer
@@ -85,7 +86,8 @@ async def on_tried(
             await _private(respond, missing_text_blocks(sub, what), "Missing text")
         case parse.List():
             entries = await capture.recent(deps, cmd.team_id, cmd.user_id)
-            await _private(respond, list_blocks(entries), "Your experiments")
+            shown = await named(client, entries)
+            await _private(respond, list_blocks(shown), "Your experiments")
         case parse.Undo():
             gone = await capture.undo_last(deps, cmd.team_id, cmd.user_id)
             if gone is not None and gone.echo_channel_id and gone.echo_ts:
@@ -151,8 +153,9 @@ async def _save_entry(
     )
     log.info("captured experiment id=%s user=%s source=command new=%s", exp.id, cmd.user_id, new)
     # The same one-tap corrections as under a captured reply (handlers/corrections.py).
+    shown = await named_one(client, exp)
     await _private(
-        respond, understanding_blocks(exp, reasons=result.reasons), understanding_text(exp)
+        respond, understanding_blocks(shown, reasons=result.reasons), understanding_text(shown)
     )
     if new or not (exp.echo_channel_id and exp.echo_ts):
         await attach_and_echo(deps, client, exp, author_name=person.name)

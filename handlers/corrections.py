@@ -25,6 +25,7 @@ from handlers.tracking import tracked
 from services import capture, confirmations
 from services.crosspost import refresh_copy
 from services.deps import Deps
+from services.mentions import named_one
 from services.people import look_up
 
 log = logging.getLogger(__name__)
@@ -89,9 +90,10 @@ async def on_correction(
         await _tell(respond, GONE)
         return
     exp = done.experiment
+    shown = await named_one(client, exp)
     await respond(
-        blocks=understanding_blocks(exp, done.confirmed),
-        text=understanding_text(exp),
+        blocks=understanding_blocks(shown, done.confirmed),
+        text=understanding_text(shown),
         replace_original=True,
     )
     if exp.echo_channel_id and exp.echo_ts:

@@ -26,6 +26,7 @@ from services import capture, confirmations
 from services.crosspost import attach_and_echo, refresh_copy
 from services.deps import Deps
 from services.home import publish_home
+from services.mentions import named_one
 from services.people import look_up
 from services.profiles import save_own_profile
 from services.ritual_setup import create_ritual, may_administer, new_ritual_id
@@ -138,7 +139,8 @@ async def _confirm(
     client: AsyncWebClient, exp: Experiment, meta: FormMetadata, reasons: tuple[str, ...]
 ) -> None:
     """Confirm privately where the form was opened, or in the app's DM when that is not possible."""
-    blocks, text = confirmation_blocks(exp, reasons), confirmation_text(exp)
+    shown = await named_one(client, exp)
+    blocks, text = confirmation_blocks(shown, reasons), confirmation_text(shown)
     if meta.channel_id:
         try:
             await client.chat_postEphemeral(

@@ -29,6 +29,7 @@ from core.corrections import Correction
 from core.model import Experiment
 from services.capture import NotFound, NotYours
 from services.deps import Deps
+from services.mentions import named_one
 from storage import confirmations as store
 from storage import experiments as repo
 from storage.profiles import get_profile
@@ -55,13 +56,14 @@ async def show_understanding(
         confirmed = await store.confirmed_fields(conn, exp.id)
     if not profile.reply_summaries:
         return False
+    shown = await named_one(client, exp)
     try:
         await client.chat_postEphemeral(
             channel=exp.channel_id,
             user=exp.user_id,
             thread_ts=thread_ts,
-            blocks=understanding_blocks(exp, confirmed),
-            text=understanding_text(exp),
+            blocks=understanding_blocks(shown, confirmed),
+            text=understanding_text(shown),
         )
     except SlackApiError as exc:
         # The capture stands; the summary is a courtesy (the person may have left the channel).

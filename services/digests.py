@@ -33,6 +33,7 @@ from core.occurrence import SendKind, SendStatus
 from core.rituals import Ritual
 from core.weeks import WeekId
 from services.deps import Deps
+from services.mentions import named
 from services.people import look_up
 from services.sending import Outgoing, deliver
 from storage import digests as store
@@ -59,8 +60,13 @@ def _belongs(exp: Experiment, ritual: Ritual, audience: tuple[str, ...] | None) 
     return audience is not None and exp.user_id in audience
 
 
-async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list[str]]:
-    """Build the digest data for one ritual and week; also return who shared, for names."""
+async def gather(
+    deps: Deps, ritual: Ritual, week: WeekId, *, client: AsyncWebClient | None = None
+) -> tuple[Digest, list[str]]:
+    """Build the digest data for one ritual and week; also return who shared, for names.
+
+    With a client, the people the week's entries mention are named (`services.mentions`).
+    """
     trailing = week.trailing(4)
     weeks = [week, *trailing]
     async with deps.db.read() as conn:
@@ -74,10 +80,13 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
     for exp in found:
         if _belongs(exp, ritual, audiences.get(exp.week)):
             by_week[exp.week].append(exp)
+    shown = by_week[str(week)]
+    if client is not None:
+        shown = await named(client, shown)
     digest = build_digest(
         week=str(week),
         ritual_name=ritual.name,
-        experiments=by_week[str(week)],
+        experiments=shown,
         previous_week=by_week[str(trailing[-1])],
         trailing={str(w): by_week[str(w)] for w in trailing},
         known_tools=known_tools,
@@ -112,7 +121,7 @@ async def render(
     deps: Deps, client: AsyncWebClient, ritual: Ritual, week: WeekId
 ) -> list[DigestMessage]:
     """Gather and render the digest (without storing or posting it)."""
-    digest, _sharers = await gather(deps, ritual, week)
+    digest, _sharers = await gather(deps, ritual, week, client=client)
     return digest_messages(digest, await _names(client, digest))
 
 
@@ -131,7 +140,7 @@ async def post_digest(
             await store.reset_failed_parts(conn, ritual.id, week)
         parts = await store.load_parts(conn, ritual.id, week)
         first = await sends.get_send(conn, first_key)
-    digest, _sharers = await gather(deps, ritual, week)
+    digest, _sharers = await gather(deps, ritual, week, client=client)
     names = await _names(client, digest)
     if parts is None or first is None or first.status is SendStatus.RETRY:
         # Nothing is in Slack yet: lay the digest out afresh from what is shared now.

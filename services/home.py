@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from blocks.home import RitualLine, home_view
+from blocks.home import RECENT_SHOWN, RitualLine, home_view
 from core.schedule import next_weekly
 from core.streaks import count_streak
 from core.weeks import WeekId
 from services.deps import Deps
+from services.mentions import named
 from services.people import look_up
 from services.ritual_setup import may_administer
 from storage import experiments as repo
@@ -34,7 +35,11 @@ async def publish_home(deps: Deps, client: AsyncWebClient, *, team_id: str, user
         else None
     )
     view = home_view(
-        profile=profile, tz_name=str(person.tz), streak=streak, recent=history[:5], rituals=rituals
+        profile=profile,
+        tz_name=str(person.tz),
+        streak=streak,
+        recent=await named(client, history[:RECENT_SHOWN]),
+        rituals=rituals,
     )
     await client.views_publish(user_id=user_id, view=view)
 

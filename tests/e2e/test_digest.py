@@ -61,7 +61,7 @@ async def test_digest_is_posted_once_with_every_section(
     assert "sensitive HR note" not in text
     assert "<!channel>" not in text
     assert "<@" not in text
-    assert "&lt;!channel&gt;" in text
+    assert "it invented a CLI flag @\\u2060channel" in text  # inert: the broadcast never fires
     assert (
         text.count("|view>") == 3
     )  # surprises and failures are itemised; a plain success is credited only
@@ -229,7 +229,7 @@ async def test_operator_previews_and_posts_from_the_cli(
     )
     assert code == 0, err
     assert "Learning Out Loud · Leaders · 2026-W48" in out
-    assert "it invented a CLI flag <!channel>" in out  # the terminal shows the text as written
+    assert "it invented a CLI flag @channel" in out  # the terminal shows the broadcast as text
     assert digest_messages(slack) == []
     assert (
         await cli(
