@@ -80,6 +80,7 @@ async def process_message(body: dict[str, Any], client: AsyncWebClient, deps: De
         text=message.text,
         ts=message.ts,
         thread_ts=message.thread_ts,
+        channel_type=message.channel_type,
     )
     await replies.on_new_message(deps, client, reply)
 

@@ -48,8 +48,11 @@ class Corrected:
 async def show_understanding(
     deps: Deps, client: AsyncWebClient, exp: Experiment, *, thread_ts: str | None
 ) -> bool:
-    """Tell the author privately, in the reply's thread, what was understood; True when sent."""
-    if exp.channel_id is None or thread_ts is None:
+    """Tell the author privately, in the reply's thread, what was understood; True when sent.
+
+    Without a thread (a reply in the DM itself), the summary follows the reply in the DM.
+    """
+    if exp.channel_id is None:
         return False
     async with deps.db.transaction() as conn:
         profile = await get_profile(conn, exp.team_id, exp.user_id)

@@ -16,13 +16,13 @@ from core.capture import parse_reply
 from core.edits import Keep, apply_draft, reread_tool_and_model
 from core.model import MAX_FIELD_CHARS, Experiment, Source
 from core.text import strip_controls
-from services import capture, confirmations
+from services import capture, confirmations, conversation
 from services.deps import Deps
 from services.understanding import understand
 from storage import experiments as repo
 from storage import message_changes
 from storage.events import claim_event
-from storage.sends import find_prompt
+from storage.sends import Send, find_ask
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +77,14 @@ async def follow_edit(
             return None
         exp = await repo.get_by_source_key(conn, message_key(channel_id, ts))
         if exp is None:
-            # Not captured (yet): keep the text only for a reply in a prompt's thread, the one
-            # kind of message a capture may still come for.
+            # Not captured (yet): keep the text only for a reply in the thread of a prompt or a
+            # reminder, or a message in the bot's DM (Slack's DM ids start with "D"): the kinds
+            # of message a capture may still come for.
             in_prompt_thread = (
                 thread_ts is not None
                 and thread_ts != ts
-                and await find_prompt(conn, channel_id, thread_ts) is not None
-            )
+                and await find_ask(conn, channel_id, thread_ts) is not None
+            ) or channel_id.startswith("D")  # a DM message: it may answer the DM's prompt
             await message_changes.record_edit(
                 conn,
                 channel_id,
@@ -143,19 +144,47 @@ class Reply:
     text: str
     ts: str
     thread_ts: str | None
+    channel_type: str = ""  # "im" for the bot's DM with the person
 
     @property
     def in_thread(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
 
+    @property
+    def in_dm(self) -> bool:
+        return self.channel_type == "im"
+
+
+async def _asked(deps: Deps, reply: Reply) -> Send | None:
+    """The prompt or reminder the message answers (`services.conversation` has the rules)."""
+    if reply.in_thread and reply.thread_ts is not None:
+        return await conversation.asked_at(deps, reply.channel_id, reply.thread_ts)
+    if reply.in_dm:
+        return await conversation.open_ask(deps, reply.channel_id)
+    return None
+
+
+async def _answer(deps: Deps, client: AsyncWebClient, reply: Reply, text: str) -> None:
+    await conversation.answer(
+        deps,
+        client,
+        event_id=reply.event_id,
+        channel_id=reply.channel_id,
+        thread_ts=reply.thread_ts if reply.in_thread else None,
+        text=text,
+    )
+
 
 async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Experiment | None:
-    """Capture a person's reply in a prompt's thread; ignore every other message."""
-    if not reply.in_thread or reply.thread_ts is None:
-        return None
-    async with deps.db.transaction() as conn:
-        prompt = await find_prompt(conn, reply.channel_id, reply.thread_ts)
+    """Capture a reply to a prompt or reminder: in its thread, or in the DM it was sent to.
+
+    Other messages in a channel are not ours; in the bot's DM they get a short answer.
+    """
+    prompt = await _asked(deps, reply)
     if prompt is None:
+        if reply.in_dm and reply.text.strip():
+            log.info("DM message answers nothing open user=%s ts=%s", reply.user_id, reply.ts)
+            await _answer(deps, client, reply, conversation.NOTHING_OPEN)
         return None  # a thread that is not a prompt's: not ours to collect
     if not reply.text.strip():
         return None
@@ -167,6 +196,8 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
     if parsed.chatter:
         # "+1", "thanks!", "did anyone try X?": conversation, not an experiment; no receipt.
         log.info("chatter in prompt thread ignored user=%s ts=%s", reply.user_id, reply.ts)
+        if reply.in_dm:
+            await _answer(deps, client, reply, conversation.NOT_AN_EXPERIMENT)
         return None
     author, _person = await capture.identify(deps, client, reply.team_id, reply.user_id)
     origin = capture.Origin(
@@ -198,7 +229,9 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         prompt.week,
     )
     await _acknowledge(deps, client, exp)
-    await confirmations.show_understanding(deps, client, exp, thread_ts=reply.thread_ts)
+    await confirmations.show_understanding(
+        deps, client, exp, thread_ts=reply.thread_ts if reply.in_thread else None
+    )
     return exp
 
 
