@@ -339,6 +339,59 @@ class SlackDriver:
                 payload["message"] = found.as_slack()
         return await self._interactive(payload, **options)
 
+    async def home_action(self, user_id: str, action_id: str, value: str = "") -> Reply:
+        """Click a button on the person's App Home tab, as published.
+
+        Slack's payload for a view names the view (`container.type` is "view", and `view` is the
+        published Home with its id and hash); it carries no channel, no message and, unlike a
+        click in a message, no `response_url`
+        (https://api.slack.com/reference/interaction-payloads/block-actions-payload).
+        """
+        ws = self.slack.ws
+        stored = ws.views.get(f"home:{user_id}")
+        if stored is None:
+            raise LookupError(f"no App Home published for {user_id}")
+        published = [
+            element
+            for block in stored.view.get("blocks", [])
+            if block.get("type") == "actions"
+            for element in block.get("elements", [])
+            if element.get("action_id") == action_id and element.get("value") == value
+        ]
+        if not published:
+            raise LookupError(f"no {action_id} button with value {value!r} on {user_id}'s Home")
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": user_id, "username": user_id, "name": user_id, "team_id": ws.team_id},
+            "api_app_id": ws.app_id,
+            "token": "verification-token-unused",
+            "container": {"type": "view", "view_id": stored.id},
+            "trigger_id": self.slack.issue_trigger(user_id),
+            "team": {"id": ws.team_id, "domain": ws.domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": {
+                **stored.view,
+                "id": stored.id,
+                "team_id": ws.team_id,
+                "hash": stored.hash,
+                "state": {"values": {}},
+                "app_id": ws.app_id,
+                "bot_id": ws.bot_id,
+            },
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "actions",
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": action_id},
+                    "value": value,
+                    "action_ts": self.slack.next_ts(),
+                }
+            ],
+        }
+        return await self._interactive(payload)
+
     async def tap(
         self, user_id: str, ephemeral: Ephemeral, action_id: str, *, option: str | None = None
     ) -> Reply:

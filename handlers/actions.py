@@ -13,6 +13,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.forms import FormMetadata, experiment_modal, profile_modal
+from blocks.home import deleted_notice
 from blocks.ids import Action
 from blocks.prompts import parse_occurrence_value
 from blocks.replies import forgotten_blocks, forgotten_text, notice_blocks
@@ -21,6 +22,7 @@ from handlers.payloads import BlockAction
 from handlers.tracking import tracked
 from services import capture
 from services.deps import Deps
+from services.home import refresh_home
 from services.privacy import forget_person
 from services.profiles import own_profile
 from services.skips import Skip, skip_week
@@ -58,7 +60,7 @@ async def on_edit(
     await ack()
     act = BlockAction.parse(body, action)
     exp = await _as_owner(
-        respond, act, "edit", capture.own_experiment(deps, act.value, act.user_id)
+        deps, client, respond, act, "edit", capture.own_experiment(deps, act.value, act.user_id)
     )
     if exp is None:
         return
@@ -82,14 +84,26 @@ async def on_delete(
     await ack()
     act = BlockAction.parse(body, action)
     exp = await _as_owner(
-        respond, act, "delete", capture.delete_own_experiment(deps, act.value, act.user_id)
+        deps,
+        client,
+        respond,
+        act,
+        "delete",
+        capture.delete_own_experiment(deps, act.value, act.user_id),
     )
     if exp is None:
         return
     if exp.echo_channel_id and exp.echo_ts:
         await client.chat_delete(channel=exp.echo_channel_id, ts=exp.echo_ts)
-    log.info("deleted experiment id=%s user=%s", exp.id, act.user_id)
-    await _tell(respond, "Deleted.")
+    log.info("deleted experiment id=%s user=%s home=%s", exp.id, act.user_id, act.from_home)
+    if act.from_home:
+        # Home's answer is Home itself: the entry gone, and a note saying so.
+        await refresh_home(
+            deps, client, team_id=exp.team_id, user_id=act.user_id, notice=deleted_notice(exp)
+        )
+        return
+    await _tell(deps, client, act, respond, "Deleted.")
+    await refresh_home(deps, client, team_id=exp.team_id, user_id=act.user_id)
 
 
 async def on_open_form(
@@ -129,10 +143,10 @@ async def on_skip_week(
         deps, client, team_id=act.team_id, user_id=act.user_id, ritual_id=ritual_id, week=week
     )
     if done is Skip.REFUSED:
-        await _tell(respond, NOT_ASKED)
+        await _tell(deps, client, act, respond, NOT_ASKED)
         return
     log.info("skipped week user=%s ritual=%s week=%s", act.user_id, ritual_id, week)
-    await _tell(respond, SKIPPED)
+    await _tell(deps, client, act, respond, SKIPPED)
 
 
 async def on_open_profile(
@@ -161,6 +175,7 @@ async def on_forget_me(
     await respond(
         blocks=forgotten_blocks(**counts), text=forgotten_text(**counts), replace_original=True
     )
+    await refresh_home(deps, client, team_id=act.team_id, user_id=act.user_id)
 
 
 async def on_forget_me_cancel(ack: AsyncAck, respond: AsyncRespond) -> None:
@@ -177,7 +192,12 @@ async def on_unknown_action(ack: AsyncAck, body: dict[str, Any]) -> None:
 
 
 async def _as_owner(
-    respond: AsyncRespond, act: BlockAction, verb: str, work: Awaitable[Experiment]
+    deps: Deps,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    act: BlockAction,
+    verb: str,
+    work: Awaitable[Experiment],
 ) -> Experiment | None:
     """Run work on the person's own entry; tell them, and return None, when it is not theirs or gone."""
     try:
@@ -189,13 +209,22 @@ async def _as_owner(
             act.user_id,
             act.value,
         )
-        await _tell(respond, NOT_YOURS)
+        await _tell(deps, client, act, respond, NOT_YOURS)
     except capture.NotFound:
-        await _tell(respond, GONE)
+        await _tell(deps, client, act, respond, GONE)
     return None
 
 
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    await respond(
-        blocks=notice_blocks(text), text=text, response_type="ephemeral", replace_original=False
-    )
+async def _tell(
+    deps: Deps, client: AsyncWebClient, act: BlockAction, respond: AsyncRespond, text: str
+) -> None:
+    """Answer privately: through the response URL; on Home (which has none), on Home itself;
+    elsewhere without one, in the app's DM."""
+    if respond.response_url:
+        await respond(
+            blocks=notice_blocks(text), text=text, response_type="ephemeral", replace_original=False
+        )
+    elif act.from_home:
+        await refresh_home(deps, client, team_id=act.team_id, user_id=act.user_id, notice=text)
+    else:
+        await client.chat_postMessage(channel=act.user_id, blocks=notice_blocks(text), text=text)

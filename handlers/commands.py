@@ -40,6 +40,7 @@ from handlers.tracking import tracked
 from services import capture
 from services.crosspost import attach_and_echo
 from services.deps import Deps
+from services.home import refresh_home
 from services.mentions import named, named_one
 from services.people import look_up
 from services.profiles import own_profile
@@ -94,6 +95,8 @@ async def on_tried(
                 await client.chat_delete(channel=gone.echo_channel_id, ts=gone.echo_ts)
             text = "You have nothing to undo." if gone is None else "Deleted your last entry."
             await _private(respond, notice_blocks(text), text)
+            if gone is not None:
+                await refresh_home(deps, client, team_id=cmd.team_id, user_id=cmd.user_id)
         case parse.Entry(text=text):
             # The intake answers quick entries before this listener runs (see the docstring);
             # an app built without it still saves them here, the same way.
@@ -159,6 +162,8 @@ async def _save_entry(
     )
     if new or not (exp.echo_channel_id and exp.echo_ts):
         await attach_and_echo(deps, client, exp, author_name=person.name)
+    if new:
+        await refresh_home(deps, client, team_id=cmd.team_id, user_id=cmd.user_id)
 
 
 async def process_quick_entry(body: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:

@@ -25,6 +25,7 @@ from handlers.tracking import tracked
 from services import capture, confirmations
 from services.crosspost import refresh_copy
 from services.deps import Deps
+from services.home import refresh_home
 from services.mentions import named_one
 from services.people import look_up
 
@@ -98,6 +99,7 @@ async def on_correction(
     )
     if exp.echo_channel_id and exp.echo_ts:
         await refresh_copy(deps, client, exp, author_name=(await look_up(client, act.user_id)).name)
+    await refresh_home(deps, client, team_id=exp.team_id, user_id=act.user_id)
 
 
 async def _tell(respond: AsyncRespond, text: str) -> None:

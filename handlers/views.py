@@ -25,7 +25,7 @@ from handlers.tracking import tracked
 from services import capture, confirmations
 from services.crosspost import attach_and_echo, refresh_copy
 from services.deps import Deps
-from services.home import publish_home
+from services.home import publish_home, refresh_home
 from services.mentions import named_one
 from services.people import look_up
 from services.profiles import save_own_profile
@@ -66,6 +66,7 @@ async def on_experiment_form(
         log.info("edited experiment id=%s user=%s", exp.id, sub.user_id)
         await _confirm(client, exp, meta, ())
         await refresh_copy(deps, client, exp, author_name=(await look_up(client, sub.user_id)).name)
+        await refresh_home(deps, client, team_id=exp.team_id, user_id=sub.user_id)
         return
     await ack()
     author, person = await capture.identify(deps, client, sub.team_id, sub.user_id)
@@ -91,6 +92,7 @@ async def on_experiment_form(
             if meta.channel_id and meta.prompt_ts
             else None,
         )
+        await refresh_home(deps, client, team_id=exp.team_id, user_id=sub.user_id)
 
 
 async def on_profile_form(

@@ -1,9 +1,17 @@
-"""Publishing a person's App Home."""
+"""Publishing a person's App Home.
+
+Home is published when the person opens it, and again after every change they make to their
+entries anywhere (`refresh_home`): a `/tried` entry, a captured reply, an edit, a deletion, a
+correction, an undo. A click on Home carries no response URL, so Home's own answers ("Deleted
+your entry") are shown on Home itself, as a note at its top.
+"""
 
 from __future__ import annotations
 
+import logging
 from zoneinfo import ZoneInfo
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.home import RECENT_SHOWN, RitualLine, home_view
@@ -18,11 +26,30 @@ from storage import experiments as repo
 from storage.profiles import get_profile
 from storage.rituals import list_rituals
 
+log = logging.getLogger(__name__)
+
 STREAK_LOOKBACK = 200  # entries read to compute a streak: years of weekly sharing
 
 
-async def publish_home(deps: Deps, client: AsyncWebClient, *, team_id: str, user_id: str) -> None:
-    """Render and publish the Home tab for one person."""
+async def refresh_home(
+    deps: Deps, client: AsyncWebClient, *, team_id: str, user_id: str, notice: str | None = None
+) -> None:
+    """Publish the person's Home again after a change; a failure is logged (the change stands)."""
+    try:
+        await publish_home(deps, client, team_id=team_id, user_id=user_id, notice=notice)
+    except SlackApiError as exc:
+        log.warning("could not refresh Home user=%s error=%s", user_id, exc.response.get("error"))
+
+
+async def publish_home(
+    deps: Deps,
+    client: AsyncWebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    notice: str | None = None,
+) -> None:
+    """Render and publish the Home tab for one person, with a note at the top when given."""
     async with deps.db.read() as conn:
         profile = await get_profile(conn, team_id, user_id)
         history = await repo.list_for_user(conn, team_id, user_id, limit=STREAK_LOOKBACK)
@@ -40,6 +67,7 @@ async def publish_home(deps: Deps, client: AsyncWebClient, *, team_id: str, user
         streak=streak,
         recent=await named(client, history[:RECENT_SHOWN]),
         rituals=rituals,
+        notice=notice,
     )
     await client.views_publish(user_id=user_id, view=view)
 

@@ -18,6 +18,7 @@ from core.model import MAX_FIELD_CHARS, Experiment, Source
 from core.text import strip_controls
 from services import capture, confirmations, conversation
 from services.deps import Deps
+from services.home import refresh_home
 from services.understanding import understand
 from storage import experiments as repo
 from storage import message_changes
@@ -113,6 +114,7 @@ async def follow_edit(
     log.info("followed edit experiment=%s", exp.id)
     if client is not None:
         await confirmations.after_edit(deps, client, exp, edited, thread_ts=thread_ts)
+        await refresh_home(deps, client, team_id=edited.team_id, user_id=edited.user_id)
     return edited
 
 
@@ -232,6 +234,7 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
     await confirmations.show_understanding(
         deps, client, exp, thread_ts=reply.thread_ts if reply.in_thread else None
     )
+    await refresh_home(deps, client, team_id=exp.team_id, user_id=exp.user_id)
     return exp
 
 

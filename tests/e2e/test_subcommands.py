@@ -50,6 +50,7 @@ async def test_list_with_more_words_lists_and_a_slip_gets_help(
     await driver.slash_command(ALICE, "Claude: drafted the plan")
     await settle(bot)
     await driver.slash_command(ALICE, "list mine please")
+    await settle(bot)
     await driver.slash_command(ALICE, "lsit mine")
     await settle(bot)
     assert [e.summary for e in await entries(store)] == ["drafted the plan"]
