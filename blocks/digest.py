@@ -61,19 +61,27 @@ def _headline(d: Digest) -> str:
     line += f"\nLast week: {_totals(d.previous)}."
     if d.participation is not None and d.asked:
         line += f"\n{d.asked_who_shared} of {d.asked} people asked shared this week ({d.participation:.0%})."
+    if d.late:
+        n = len(d.late)
+        line += f"\nAlso {n} shared after last digest, marked _late_ and counted for {'its' if n == 1 else 'their'} own week."
     return line
 
 
-def _surprise(exp: Experiment, names: Mapping[str, str]) -> str:
+def _late(exp: Experiment, week: str) -> str:
+    """The mark of an entry carried in from an earlier week's digest."""
+    return f" _(late, from {safe(exp.week, 20)})_" if exp.week != week else ""
+
+
+def _surprise(exp: Experiment, names: Mapping[str, str], week: str = "") -> str:
     tool = f"{tool_of(exp)} ({exp.model})" if exp.model else tool_of(exp)
-    return f"• *{safe(tool, 170)}*: {safe(exp.surprise, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_link(exp)}"
+    return f"• *{safe(tool, 170)}*: {safe(exp.surprise, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_late(exp, week or exp.week)}{_link(exp)}"
 
 
-def _failure(exp: Experiment, names: Mapping[str, str]) -> str:
+def _failure(exp: Experiment, names: Mapping[str, str], week: str = "") -> str:
     model = f"({safe(exp.model, 80)}) " if exp.model else ""
     mode = f"[{exp.failure_mode.label}] " if exp.failure_mode else ""
     what = exp.failure or exp.summary
-    return f"• {model}{mode}{safe(what, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_link(exp)}"
+    return f"• {model}{mode}{safe(what, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_late(exp, week or exp.week)}{_link(exp)}"
 
 
 @dataclass(frozen=True)
@@ -124,14 +132,14 @@ def digest_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
     units.append(_unit(("headline", _headline(d))))
     if d.surprises:
         units.append(_unit(("surprises", "*:bulb: Surprises*")))
-        units.extend(_unit((f"surprise:{e.id}", _surprise(e, names))) for e in d.surprises)
+        units.extend(_unit((f"surprise:{e.id}", _surprise(e, names, d.week))) for e in d.surprises)
     if d.failures:
         units.append(_unit(("failures", "*:warning: Failures, by tool*")))
         for group in d.failures:
             lines = [
                 (f"group:{_tool_key(group.tool)}", f"*{safe(group.tool, 80)}* ({len(group.items)})")
             ]
-            lines.extend((f"failure:{e.id}", _failure(e, names)) for e in group.items)
+            lines.extend((f"failure:{e.id}", _failure(e, names, d.week)) for e in group.items)
             units.extend(_chunked(lines))
     if d.by_mode or d.by_function:
         lines = [("where", "*Where tools fail*")]
@@ -228,6 +236,7 @@ def _summary(d: Digest) -> str:
         "a quiet week"
         if d.quiet
         else f"{d.totals.experiments} experiments from {d.totals.people} people"
+        + (f", and {len(d.late)} shared late" if d.late else "")
     )
 
 

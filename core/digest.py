@@ -14,6 +14,10 @@ Rules (documented in docs/digest.md):
   weeks before (rules in `core.drift`), claimed only with enough entries on both sides.
 - *Credit*: everyone who shared, by name; first-time sharers are welcomed. Nobody is listed for
   not sharing: participation appears only as a share of the people asked.
+- *Late*: an entry shared after its own week's digest was posted is carried into the next
+  digest, among the surprises and failures and marked as late. It counts for its own week
+  everywhere else (totals, participation, rising failures, streaks), so the week it is carried
+  into is not "quiet" because of it, nor bigger.
 """
 
 from __future__ import annotations
@@ -95,10 +99,11 @@ class Digest:
     asked: int | None  # how many people the ritual asked, when known
     asked_who_shared: int  # of those, how many shared (guests are not counted)
     drift: tuple[Drift, ...] = ()
+    late: tuple[Experiment, ...] = ()  # shared after their own week's digest (see the rules)
 
     @property
     def quiet(self) -> bool:
-        return self.totals.experiments == 0
+        return self.totals.experiments == 0 and not self.late
 
     @property
     def participation(self) -> float | None:
@@ -119,9 +124,12 @@ def build_digest(
     prior_sharers: frozenset[str],
     audience: Sequence[str] | None = None,
     drift: Sequence[Drift] = (),
+    late: Sequence[Experiment] = (),
 ) -> Digest:
-    """Summarise one week of shared experiments for one ritual."""
+    """Summarise one week of shared experiments for one ritual, with the late ones carried in."""
     shared = sorted((e for e in experiments if not e.private), key=lambda e: (e.created_at, e.id))
+    carried = tuple(sorted((e for e in late if not e.private), key=lambda e: (e.created_at, e.id)))
+    listed = [*shared, *carried]
     failures = [e for e in shared if is_failure(e)]
     grouped: dict[str, list[Experiment]] = {}
     for exp in failures:
@@ -137,27 +145,44 @@ def build_digest(
             by_mode.setdefault(tool_of(exp), Counter())[exp.failure_mode] += 1
         if exp.job_function is not None:
             by_function.setdefault(tool_of(exp), Counter())[exp.job_function] += 1
-    sharers = tuple(dict.fromkeys(e.user_id for e in shared))
+    this_week_sharers = tuple(dict.fromkeys(e.user_id for e in shared))
+    sharers = tuple(dict.fromkeys(e.user_id for e in listed))
     audience_set = set(audience) if audience is not None else None
     return Digest(
         week=week,
         ritual_name=ritual_name,
         totals=Totals.of(shared),
         previous=Totals.of([e for e in previous_week if not e.private]),
-        surprises=tuple(e for e in shared if is_surprise(e)),
-        failures=groups,
+        surprises=tuple(e for e in listed if is_surprise(e)),
+        failures=_with_late_failures(groups, carried),
         by_mode={tool: dict(counts) for tool, counts in by_mode.items()},
         by_function={tool: dict(counts) for tool, counts in by_function.items()},
         rising=find_rising(failures, trailing),
         first_tried=tuple(sorted({tool_of(e) for e in shared if e.tool} - known_tools)),
         sharers=sharers,
-        first_time=tuple(user for user in sharers if user not in prior_sharers),
+        first_time=tuple(user for user in this_week_sharers if user not in prior_sharers),
         asked=len(audience_set) if audience_set is not None else None,
         asked_who_shared=len(
-            [u for u in sharers if audience_set is not None and u in audience_set]
+            [u for u in this_week_sharers if audience_set is not None and u in audience_set]
         ),
         drift=tuple(drift),
+        late=carried,
     )
+
+
+def _with_late_failures(
+    groups: tuple[FailureGroup, ...], late: Sequence[Experiment]
+) -> tuple[FailureGroup, ...]:
+    """This week's failure groups, with late failures listed after this week's of each tool."""
+    extra: dict[str, list[Experiment]] = {}
+    for exp in late:
+        if is_failure(exp):
+            extra.setdefault(tool_of(exp), []).append(exp)
+    if not extra:
+        return groups
+    merged = [FailureGroup(g.tool, (*g.items, *extra.pop(g.tool, []))) for g in groups]
+    merged.extend(FailureGroup(tool, tuple(items)) for tool, items in sorted(extra.items()))
+    return tuple(merged)
 
 
 def find_rising(

@@ -3,6 +3,8 @@
 Rules:
 - The digest of a ritual's week holds that week's shared experiments attached to the ritual,
   plus shared entries of people it asked that are attached to no ritual.
+- It also carries the entries of earlier weeks shared after the last digest posted before it
+  (they missed their own week's digest), marked as late; they stay counted for their own week.
 - Its layout is kept (`storage.digests`): which entries go in which part, never their text.
   Each part (the main post, then its thread replies) is a claimed send, so a restart resumes
   after the last part posted, never repeating.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -76,13 +79,16 @@ async def gather(
         }
         known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
         drift = await _drift(deps, conn, ritual.team_id, week)
+        last_digest = await _last_digest(conn, ritual, trailing)
     by_week: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
     for exp in found:
         if _belongs(exp, ritual, audiences.get(exp.week)):
             by_week[exp.week].append(exp)
     shown = by_week[str(week)]
+    late = _late(by_week, last_digest)
     if client is not None:
         shown = await named(client, shown)
+        late = await named(client, late)
     digest = build_digest(
         week=str(week),
         ritual_name=ritual.name,
@@ -93,8 +99,36 @@ async def gather(
         prior_sharers=prior_sharers,
         audience=audiences.get(str(week)),
         drift=drift,
+        late=late,
     )
     return digest, list(digest.sharers)
+
+
+async def _last_digest(
+    conn: AsyncConnection, ritual: Ritual, trailing: list[WeekId]
+) -> tuple[WeekId, datetime] | None:
+    """The newest earlier week whose digest was posted, and when its main post went out."""
+    for earlier in sorted(trailing, reverse=True):
+        at = await store.posted_at(conn, ritual.id, earlier)
+        if at is not None:
+            return earlier, at
+    return None
+
+
+def _late(
+    by_week: dict[str, list[Experiment]], last_digest: tuple[WeekId, datetime] | None
+) -> list[Experiment]:
+    """Entries of weeks up to the last posted digest's, shared after it went out."""
+    if last_digest is None:
+        return []
+    last_week, posted = last_digest
+    return [
+        exp
+        for week, found in by_week.items()
+        if WeekId.parse(week) <= last_week
+        for exp in found
+        if exp.created_at > posted
+    ]
 
 
 async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) -> list[Drift]:

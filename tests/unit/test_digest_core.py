@@ -123,3 +123,20 @@ def test_where_tools_fail_counts_modes_and_functions() -> None:
 def test_quiet_week() -> None:
     """A week with nothing shared is quiet."""
     assert digest_of([]).quiet
+
+
+def test_late_entries_are_listed_and_credited_but_counted_for_their_own_week() -> None:
+    """A late failure joins its tool's group and the credit; totals and participation do not move."""
+    mine = experiment(user_id="U1", tool="Claude", outcome=Outcome.FAILED)
+    late = experiment(
+        user_id="U2", tool="Claude", failure="dropped a step", week="2026-W47", surprise="fast"
+    )
+    d = digest_of([mine], late=[late], audience=["U1", "U2"])
+    assert (d.totals.experiments, d.asked_who_shared, d.first_time) == (1, 1, ("U1",))
+    assert [e.id for g in d.failures for e in g.items] == [mine.id, late.id]
+    assert [e.id for e in d.surprises] == [late.id]
+    assert d.sharers == ("U1", "U2")
+    assert d.late == (late,)
+    only_late = digest_of([], late=[late])
+    assert not only_late.quiet
+    assert only_late.totals.experiments == 0
