@@ -7,7 +7,9 @@ Rules (docs/capture-rules.md describes them in words; it is written by hand):
   `private` takes the entry after it.
 - A single word that is neither a subcommand nor a known tool is a mistyped subcommand
   (`/tried lsit`), answered with help; a single known tool (`/tried Cursor`) is an entry. So is
-  a first word one slip away from a subcommand (`/tried lsit mine`), unless it is a known tool.
+  a first word one slip away from a subcommand (`/tried lsit mine`), unless it is a known tool,
+  and a request or question to the bot that names no tool (`/tried edit my last one`,
+  `/tried hello, what is this?`).
 - `Tool: text` names the tool when the part before the first colon is short (at most 40
   characters and 4 words, no link or `<`). Otherwise a known tool mentioned in the text is
   inferred.
@@ -105,6 +107,34 @@ _NO_ARGUMENT: dict[str, Command] = {
 }
 
 
+# First words of requests and questions to the bot rather than experiments.
+_ASKING = frozenset(
+    {
+        "edit",
+        "change",
+        "delete",
+        "remove",
+        "show",
+        "settings",
+        "history",
+        "cancel",
+        "stop",
+        "start",
+        "hi",
+        "hello",
+        "hey",
+        "test",
+        "testing",
+        "what",
+        "how",
+        "why",
+        "commands",
+        "usage",
+        "status",
+    }
+)
+
+
 def parse_command(text: str, catalogue: ToolCatalogue | None = None) -> Command:
     """Decide what `/tried <text>` asks for."""
     text = text.strip()
@@ -125,6 +155,10 @@ def parse_command(text: str, catalogue: ToolCatalogue | None = None) -> Command:
         return Entry(text) if known else Unknown(first)
     if not known and ":" not in first and _mistyped_subcommand(word):
         # "lsit my entries", "udno that": a slip of the keyboard, not an experiment to share.
+        return Unknown(first)
+    if word in _ASKING and (catalogue is None or catalogue.find_in_text(text) is None):
+        # "edit my last one", "hello, what is this?": a request or a question to the bot, not
+        # an experiment; an entry that names a tool ("what Claude did…") stays an entry.
         return Unknown(first)
     return Entry(text)
 

@@ -25,6 +25,12 @@ from core.tools import DEFAULT_CATALOGUE
         ("lsit mine", parse.Unknown("lsit")),
         ("udno that", parse.Unknown("udno")),
         ("setpu a ritual", parse.Unknown("setpu")),
+        ("edit my last one", parse.Unknown("edit")),
+        ("Hello, what is this?", parse.Unknown("Hello,")),
+        (
+            "what Claude did to our plan: it invented a step",
+            parse.Entry("what Claude did to our plan: it invented a step"),
+        ),
         ("Cursor", parse.Entry("Cursor")),
         ("Claude: drafted it", parse.Entry("Claude: drafted it")),
         (
