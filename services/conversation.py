@@ -3,7 +3,8 @@
 Rules:
 - A reply in the thread of a prompt or a reminder answers that ritual's week, wherever it is.
 - In a DM, most people answer the prompt in the conversation itself, not in its thread. Such a
-  message answers the newest prompt or reminder in that DM whose week is still open: the
+  message (or one in a thread of the DM that is not a prompt's, such as under the person's own
+  message) answers the newest prompt or reminder in that DM whose week is still open: the
   ritual's current week (in its time zone), or an earlier week whose digest is not posted yet.
 - A DM message that answers nothing open, or that is chatter ("thanks!", "what is this?"),
   gets one short answer saying how to share, never silence. Each message is answered once,

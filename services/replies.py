@@ -160,8 +160,10 @@ class Reply:
 async def _asked(deps: Deps, reply: Reply) -> Send | None:
     """The prompt or reminder the message answers (`services.conversation` has the rules)."""
     if reply.in_thread and reply.thread_ts is not None:
-        return await conversation.asked_at(deps, reply.channel_id, reply.thread_ts)
-    if reply.in_dm:
+        asked = await conversation.asked_at(deps, reply.channel_id, reply.thread_ts)
+        if asked is not None or not reply.in_dm:
+            return asked
+    if reply.in_dm:  # in the DM itself, or in a thread of the DM that is not a prompt's
         return await conversation.open_ask(deps, reply.channel_id)
     return None
 

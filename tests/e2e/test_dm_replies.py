@@ -48,10 +48,17 @@ async def test_answering_a_dm_prompt_in_the_conversation_is_captured(
     await settle(bot)
     [exp] = await entries(store)
     assert (exp.ritual_id, exp.week, exp.tool) == ("r-leaders", "2026-W48", "Claude")
+    assert exp.summary.startswith("drafted the board memo")
     assert slack.ws.channels[dm].find(message.ts).reactions == {"memo": ["U0BOT"]}  # type: ignore[union-attr]
     [summary] = slack.ephemerals(ALICE)
     assert (summary.channel, summary.thread_ts) == (dm, None)
     assert "*Tool:* Claude" in json.dumps(summary.blocks)
+    await driver.post_message(
+        ALICE, dm, "Gemini also translated the memo, it worked", thread_ts=message.ts
+    )
+    await settle(bot)
+    added = [e for e in await entries(store) if e.tool == "Gemini"]
+    assert [(e.ritual_id, e.week) for e in added] == [("r-leaders", "2026-W48")]
     await tick(bot, clock, WEDNESDAY_1400_BERLIN)
     assert ALICE not in " ".join(posted(slack, "reminder"))
     assert bot_answers(slack, ALICE) == []
