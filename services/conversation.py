@@ -37,7 +37,8 @@ NOTHING_OPEN = (
 )
 NOT_AN_EXPERIMENT = (
     "Thanks! I did not save that as an experiment. To share one, say which tool you tried and "
-    "what happened, e.g. `Claude: drafted the board memo, it invented a number`."
+    "what happened, e.g. `Claude: drafted the board memo, it invented a number`. "
+    "(`/tried profile` turns prompts by DM off.)"
 )
 
 
