@@ -23,6 +23,7 @@ from handlers.tracking import tracked
 from services import capture
 from services.deps import Deps
 from services.home import refresh_home
+from services.mentions import named_one
 from services.privacy import forget_person
 from services.profiles import own_profile
 from services.skips import Skip, skip_week
@@ -67,7 +68,8 @@ async def on_edit(
     await client.views_open(
         trigger_id=act.trigger_id,
         view=experiment_modal(
-            draft=exp, metadata=FormMetadata(experiment_id=exp.id, channel_id=act.channel_id)
+            draft=await named_one(client, exp),
+            metadata=FormMetadata(experiment_id=exp.id, channel_id=act.channel_id),
         ),
     )
 

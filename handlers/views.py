@@ -61,7 +61,11 @@ async def on_experiment_form(
             )
             return
         await ack()
-        exp = await capture.edit_experiment(deps, meta.experiment_id, sub.user_id, draft)
+        # The form showed the entry with its mentions named: fields left as shown stay as stored.
+        shown = await named_one(client, before)
+        exp = await capture.edit_experiment(
+            deps, meta.experiment_id, sub.user_id, draft, shown=shown
+        )
         await confirmations.confirm_form_edit(deps, before, exp)
         log.info("edited experiment id=%s user=%s", exp.id, sub.user_id)
         await _confirm(client, exp, meta, ())

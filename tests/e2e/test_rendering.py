@@ -10,8 +10,9 @@ from core.weeks import WeekId
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from services import digests
+from storage.db import Database
 from tests.e2e.conftest import ALICE, BOB, CHEN, FakeClock, channel_id, settle
-from tests.e2e.helpers import MONDAY_0800_UTC, install, leaders_ritual, tick
+from tests.e2e.helpers import MONDAY_0800_UTC, entries, form, install, leaders_ritual, tick
 
 # As Slack sends a message's text: `&`, `<`, `>` escaped, its own markup in angle brackets.
 REPLY = (
@@ -74,3 +75,38 @@ async def test_a_tried_entry_with_mentions_is_confirmed_and_copied_without_codes
     ):
         assert_shown_once(shown)
         assert "paired with @dana on <#C0ABC>, it failed at @\\u2060channel tests" in shown
+
+
+async def test_the_edit_form_shows_the_words_and_keeps_what_was_not_touched(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Edit shows `@Bob Brown`, `<v2>` and the link's words, never codes; a field submitted as
+    shown stays as Slack sent it, a changed one is replaced."""
+    await install(bot, leaders_ritual(slack))
+    await tick(bot, clock, MONDAY_0800_UTC)
+    leaders = channel_id(slack, "leaders")
+    await driver.post_message(ALICE, leaders, REPLY, thread_ts=slack.messages(leaders)[0].ts)
+    await settle(bot)
+    [summary] = slack.ephemerals(ALICE)
+    await driver.tap(ALICE, summary, "experiment_edit")
+    await settle(bot)
+    view_id = driver.last_view(ALICE, "experiment_form")
+    fields = {
+        block["block_id"]: block["element"].get("initial_value", "")
+        for block in slack.ws.views[view_id].view["blocks"]
+        if block["type"] == "input" and block["element"]["type"] == "plain_text_input"
+    }
+    assert fields["surprise"] == (
+        "@Bob Brown saw it cite the plan (https://example.com/plan?a=1&b=2) <v2> first @\u2060here"
+    )
+    assert fields["summary"] == "checked R&D's plan"
+    [before] = await entries(store)
+    await driver.view_submission(
+        ALICE,
+        view_id,
+        form(tool="Claude", summary="checked R&D's plan, twice", surprise=fields["surprise"]),
+    )
+    await settle(bot)
+    [after] = await entries(store)
+    assert after.surprise == before.surprise  # untouched: as Slack sent it, mention and link
+    assert after.summary == "checked R&D's plan, twice"
