@@ -17,7 +17,7 @@ COPY storage ./storage
 COPY core ./core
 COPY blocks ./blocks
 COPY fakeslack ./fakeslack
-RUN pip install . && rm -rf /app/build
+RUN pip install ".[chart]" && rm -rf /app/build
 
 RUN useradd --create-home --uid 10001 bot && mkdir -p /app/data && chown bot /app/data
 USER bot

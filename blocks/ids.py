@@ -22,12 +22,19 @@ class Action(StrEnum):
     CORRECT_WORKED = "correct_worked"
     CORRECT_SURPRISED = "correct_surprised"
     CORRECT_FAILURE_MODE = "correct_failure_mode"
+    # Admin controls: on Home, under the setup confirmation, in the failed-digest notice.
+    RITUAL_EDIT = "ritual_edit"
+    RITUAL_PAUSE = "ritual_pause"
+    RITUAL_RESUME = "ritual_resume"
+    RITUAL_SEND_NOW = "ritual_send_now"
+    DIGEST_RETRY = "digest_retry"
 
 
 class View(StrEnum):
     EXPERIMENT = "experiment_form"
     PROFILE = "profile_form"
     RITUAL = "ritual_form"
+    RITUAL_EDIT = "ritual_edit_form"
 
 
 class Field(StrEnum):

@@ -33,6 +33,7 @@ h1 { font-size: 18px; padding: 14px 20px; margin: 0; border-bottom: 1px solid #d
 .section { margin: 6px 0; white-space: pre-wrap; line-height: 1.45; }
 .context { color: #666; font-size: 12px; margin: 4px 0; white-space: pre-wrap; }
 .button { display: inline-block; border: 1px solid #ccc; border-radius: 4px; padding: 3px 10px; margin-right: 6px; font-size: 13px; }
+.image { max-width: 100%; border: 1px solid #e8e8e8; border-radius: 6px; margin: 6px 0; }
 code { background: #f4f4f4; border-radius: 3px; padding: 0 3px; }
 """
 
@@ -96,6 +97,8 @@ def channel_page(title: str, messages: Iterable[Mapping[str, Any]]) -> str:
         css = "msg reply" if message.get("is_reply") else "msg"
         who = html.escape(str(message.get("who", "")))
         when = html.escape(str(message.get("when", "")))
+        for source, alt in message.get("images") or []:  # a file shared with the message
+            body += f'<img class="image" src="{html.escape(source)}" alt="{html.escape(alt)}">'
         reactions = " ".join(
             EMOJI.get(name, f":{name}:") for name in message.get("reactions") or []
         )

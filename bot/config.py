@@ -107,6 +107,7 @@ class Config(StoreConfig):
     # One replica leads each tick's scheduled work; a dead leader is replaced after this long.
     scheduler_lease_seconds: float = Field(default=90.0, ge=2)
     scheduler_tick_seconds: float = Field(default=30.0, ge=1)  # how often the bot wakes
+    digest_chart: bool = True  # the eight-week chart in the digest's thread (on/off)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -3,8 +3,9 @@
 It starts the emulator and the real bot (HTTP, signed requests, the same code as production),
 creates a ritual for six leaders in four time zones, and then moves a controlled clock through
 the week: Monday's prompts, replies in the thread (surprises and failures, one edited), `/tried`
-entries, a skip, Wednesday's reminder, Friday's digest. It prints the digest and writes its
-Block Kit JSON and an HTML page of the digest channel to `./demo-output/`.
+entries, a skip, Wednesday's reminder, Friday's digest with its chart. It prints the digest and
+writes its Block Kit JSON, its chart (PNG) and an HTML page of the digest channel to
+`./demo-output/`.
 """
 
 from __future__ import annotations
@@ -240,9 +241,11 @@ async def _week(
 
     friday = resolve_local(week.date_of(Weekday.FRI), time(16), BERLIN)
     await _tick(runtime, clock, friday)
-    parts = [m for m in slack.messages(digest) if m.bot_id]
+    parts = [m for m in slack.messages(digest) if m.bot_id and not m.files]
+    charts = [m for m in slack.messages(digest) if m.bot_id and m.files]
     say(
-        f"Fri 16:00  the digest is posted in #ai-digest ({len(parts)} message{'s' if len(parts) != 1 else ''})\n"
+        f"Fri 16:00  the digest is posted in #ai-digest ({len(parts)} message{'s' if len(parts) != 1 else ''}"
+        f"{', and its chart in the thread' if charts else ''})\n"
     )
     say(messages_to_text([{"blocks": m.blocks or [], "text": m.text} for m in parts]))
 
@@ -289,9 +292,17 @@ async def _seed_history(runtime: Runtime, ritual: Ritual, week: WeekId) -> None:
             await repo.insert_experiment(conn, exp, source_key=f"history:{exp.id}")
 
 
+CHART_FILE = "digest-chart.png"
+
+
 def _write_outputs(slack: FakeSlack, output: Path, digest: str, leadership: str) -> None:
     output.mkdir(parents=True, exist_ok=True)
-    parts = [m for m in slack.messages(digest) if m.bot_id]
+    parts = [m for m in slack.messages(digest) if m.bot_id and not m.files]
+    written = [output / "digest.json", output / "channel.html", output / "thread.html"]
+    charts = [f.data for f in slack.files_in(digest) if f.data is not None]
+    if charts:
+        (output / CHART_FILE).write_bytes(charts[-1])
+        written.insert(1, output / CHART_FILE)
     (output / "digest.json").write_text(
         json.dumps(
             [
@@ -305,12 +316,13 @@ def _write_outputs(slack: FakeSlack, output: Path, digest: str, leadership: str)
         encoding="utf-8",
     )
     (output / "channel.html").write_text(
-        channel_page("#ai-digest", _rows(slack, parts)), encoding="utf-8"
+        channel_page("#ai-digest", _rows(slack, [m for m in slack.messages(digest) if m.bot_id])),
+        encoding="utf-8",
     )
     (output / "thread.html").write_text(
         channel_page("#leadership", _rows(slack, slack.messages(leadership))), encoding="utf-8"
     )
-    say(f"Wrote {output / 'digest.json'}, {output / 'channel.html'} and {output / 'thread.html'}.")
+    say(f"Wrote {', '.join(str(p) for p in written[:-1])} and {written[-1]}.")
 
 
 def _rows(slack: FakeSlack, messages: list[Message]) -> list[dict[str, Any]]:
@@ -328,6 +340,8 @@ def _rows(slack: FakeSlack, messages: list[Message]) -> list[dict[str, Any]]:
                 "text": message.text,
                 "is_reply": bool(message.thread_ts and message.thread_ts != message.ts),
                 "reactions": list(message.reactions),
+                # The demo writes the one chart it shows next to the page (`CHART_FILE`).
+                "images": [(CHART_FILE, str(f.get("alt_txt", ""))) for f in message.files],
             }
         )
     return rows

@@ -23,7 +23,7 @@ from bot.slack_client import build_client, build_session
 from core.rituals import AudienceKind, Ritual, describe_schedule
 from core.weeks import WeekId
 from services import digests
-from services.deps import Deps, system_clock
+from services.deps import ChartOptions, Deps, system_clock
 from services.ritual_runs import prompt_now
 from services.ritual_setup import create_ritual
 from storage import rituals as repo
@@ -56,7 +56,12 @@ async def session(config: Config) -> AsyncIterator[Session]:
         )
         team_id = str((await client.auth_test())["team_id"])
         yield Session(
-            Deps(db=db, admins=frozenset(config.bot_admins), lease=config.send_lease),
+            Deps(
+                db=db,
+                admins=frozenset(config.bot_admins),
+                lease=config.send_lease,
+                chart=ChartOptions(enabled=config.digest_chart),
+            ),
             client,
             team_id,
         )

@@ -29,7 +29,7 @@ from bot.scheduler import Scheduler
 from bot.server import build_web_app
 from bot.slack_client import build_client, build_session
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue, load_catalogue
-from services.deps import Clock, Deps, system_clock
+from services.deps import ChartOptions, Clock, Deps, system_clock
 from services.llm import LanguageModel
 from storage.db import Database
 from storage.migrate import migrate
@@ -122,6 +122,7 @@ async def start_runtime(
             admins=frozenset(config.bot_admins),
             llm=llm,
             lease=config.send_lease,
+            chart=ChartOptions(enabled=config.digest_chart),
         )
         intake = Intake(
             deps,

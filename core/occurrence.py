@@ -33,6 +33,7 @@ class SendKind(StrEnum):
     REMINDER = "reminder"
     DIGEST = "digest"  # one part of a digest, to `<channel>#<n>`
     NOTICE = "notice"  # a DM to an admin about a digest that could not be posted
+    CHART = "chart"  # the digest's chart, uploaded into its thread, to `<channel>@<thread ts>`
 
 
 class SendStatus(StrEnum):

@@ -339,56 +339,59 @@ class SlackDriver:
                 payload["message"] = found.as_slack()
         return await self._interactive(payload, **options)
 
-    async def home_action(self, user_id: str, action_id: str, value: str = "") -> Reply:
-        """Click a button on the person's App Home tab, as published.
+    async def home_action(
+        self, user_id: str, action_id: str, value: str | None = None, *, forged: bool = False
+    ) -> Reply:
+        """Click a button on the person's published Home tab.
 
-        Slack's payload for a view names the view (`container.type` is "view", and `view` is the
-        published Home with its id and hash); it carries no channel, no message and, unlike a
-        click in a message, no `response_url`
-        (https://api.slack.com/reference/interaction-payloads/block-actions-payload).
+        Such a payload has a `view` container and the view, and neither a channel nor a response
+        URL. The button must be on the tab (the first with `action_id`, and `value` when given),
+        unless `forged`: then the click is sent as if it were.
         """
         ws = self.slack.ws
         stored = ws.views.get(f"home:{user_id}")
-        if stored is None:
-            raise LookupError(f"no App Home published for {user_id}")
-        published = [
-            element
-            for block in stored.view.get("blocks", [])
-            if block.get("type") == "actions"
-            for element in block.get("elements", [])
-            if element.get("action_id") == action_id and element.get("value") == value
-        ]
-        if not published:
-            raise LookupError(f"no {action_id} button with value {value!r} on {user_id}'s Home")
+        element: dict[str, Any] | None = None
+        block_id = "actions"
+        for block in stored.view.get("blocks", []) if stored is not None else []:
+            for candidate in block.get("elements", []) if block.get("type") == "actions" else []:
+                if candidate.get("action_id") == action_id and value in (
+                    None,
+                    candidate.get("value"),
+                ):
+                    element, block_id = candidate, str(block.get("block_id", block_id))
+                    break
+            if element is not None:
+                break
+        if element is None:
+            if not forged:
+                raise LookupError(f"no {action_id} {value!r} on {user_id}'s Home tab")
+            element = {
+                "type": "button",
+                "action_id": action_id,
+                "text": {"type": "plain_text", "text": action_id},
+                "value": value or "",
+            }
+        view_id = stored.id if stored is not None else self.slack.new_id("V")
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user_id, "username": user_id, "name": user_id, "team_id": ws.team_id},
             "api_app_id": ws.app_id,
             "token": "verification-token-unused",
-            "container": {"type": "view", "view_id": stored.id},
+            "container": {"type": "view", "view_id": view_id},
             "trigger_id": self.slack.issue_trigger(user_id),
             "team": {"id": ws.team_id, "domain": ws.domain},
             "enterprise": None,
             "is_enterprise_install": False,
             "view": {
-                **stored.view,
-                "id": stored.id,
+                **(stored.view if stored is not None else {"type": "home", "blocks": []}),
+                "id": view_id,
                 "team_id": ws.team_id,
-                "hash": stored.hash,
+                "hash": stored.hash if stored is not None else "",
                 "state": {"values": {}},
                 "app_id": ws.app_id,
                 "bot_id": ws.bot_id,
             },
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": "actions",
-                    "type": "button",
-                    "text": {"type": "plain_text", "text": action_id},
-                    "value": value,
-                    "action_ts": self.slack.next_ts(),
-                }
-            ],
+            "actions": [{**element, "block_id": block_id, "action_ts": self.slack.next_ts()}],
         }
         return await self._interactive(payload)
 

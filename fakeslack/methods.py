@@ -12,12 +12,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fakeslack.blockkit import check_message_blocks, check_view
-from fakeslack.state import Channel, Ephemeral, Message, View
+from fakeslack.state import Channel, Ephemeral, File, Message, View
 
 if TYPE_CHECKING:
     from fakeslack.server import FakeSlack
 
 MESSAGE_TEXT_LIMIT = 40_000  # https://api.slack.com/methods/chat.postMessage#truncating
+FILE_SIZE_LIMIT = 1024**3  # Slack takes files of up to 1 GB
+ALT_TEXT_LIMIT = 1000  # files.getUploadURLExternal: `alt_txt_too_large` beyond it
 
 
 class SlackError(Exception):
@@ -398,6 +400,77 @@ def reactions_remove(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+# ---- files (https://docs.slack.dev/reference/methods/files.getUploadURLExternal) -----------
+
+
+def files_get_upload_url_external(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
+    filename = _require(args, "filename")
+    raw = _require(args, "length")
+    try:
+        length = int(raw)
+    except ValueError:
+        raise SlackError("invalid_arguments") from None
+    if length <= 0:
+        raise SlackError("missing_argument")  # Slack's answer to a length of 0
+    if length > FILE_SIZE_LIMIT:
+        raise SlackError("file_upload_size_restricted")
+    alt_txt = str(args.get("alt_txt") or "")
+    if len(alt_txt) > ALT_TEXT_LIMIT:
+        raise SlackError("alt_txt_too_large")
+    file = File(id=slack.new_id("F"), name=filename, length=length, alt_txt=alt_txt)
+    slack.ws.files[file.id] = file
+    return {"upload_url": slack.upload_url(file.id), "file_id": file.id}
+
+
+def files_complete_upload_external(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
+    items = args.get("files")
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise SlackError(
+            "invalid_arguments",
+            response_metadata={"messages": ["[ERROR] missing required field: files"]},
+        )
+    files = []
+    for item in items:
+        file = slack.ws.files.get(str(item.get("id") or ""))
+        if file is None or file.data is None or file.completed:
+            raise SlackError("file_not_found")  # unknown, its bytes never arrived, or done
+        files.append((file, str(item.get("title") or "")))
+    channel_id = str(args.get("channel_id") or "")
+    thread_ts = str(args.get("thread_ts") or "")
+    channels = [c for c in str(args.get("channels") or "").split(",") if c]
+    if channel_id:
+        channels = [channel_id, *channels]
+    if thread_ts and len(channels) != 1:
+        raise SlackError("invalid_arguments")  # a thread needs exactly one channel
+    targets = []
+    for target in channels:
+        channel = _channel(slack, target)
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        _bot_sees(slack, channel)
+        if thread_ts and channel.find(thread_ts) is None:
+            raise SlackError("invalid_thread_ts")
+        targets.append(channel)
+    for file, title in files:
+        file.title, file.completed = title or file.name, True
+    for channel in targets:
+        message = Message(
+            ts=slack.next_ts(),
+            text=str(args.get("initial_comment") or ""),
+            user=slack.ws.bot_user_id,
+            bot_id=slack.ws.bot_id,
+            app_id=slack.ws.app_id,
+            thread_ts=thread_ts or None,
+            files=[file.as_slack() for file, _ in files],
+        )
+        if thread_ts:
+            slack.note_reply(channel, thread_ts, slack.ws.bot_user_id, message.ts)
+        channel.messages.append(message)
+        for file, _ in files:
+            file.shares.append((channel.id, message.ts))
+    return {"files": [{"id": file.id, "title": file.title} for file, _ in files]}
+
+
 def auth_test(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
     return {
         "url": f"https://{slack.ws.domain}.slack.com/",
@@ -431,4 +504,6 @@ METHODS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "views.publish": views_publish,
     "reactions.add": reactions_add,
     "reactions.remove": reactions_remove,
+    "files.getUploadURLExternal": files_get_upload_url_external,
+    "files.completeUploadExternal": files_complete_upload_external,
 }

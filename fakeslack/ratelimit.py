@@ -32,6 +32,8 @@ TIERS: dict[str, int] = {
     "views.publish": 100,
     "reactions.add": 50,
     "reactions.remove": 50,
+    "files.getUploadURLExternal": 100,
+    "files.completeUploadExternal": 100,
 }
 POST_PER_CHANNEL_BURST = 5  # messages a channel takes at once before the 1/second pace applies
 POST_WORKSPACE_PER_MINUTE = 600

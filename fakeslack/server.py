@@ -13,6 +13,10 @@
   before Slack handles it (a hang, when longer than the client's timeout: the call is still
   handled afterwards, as Slack does with a request it received); `rate_limit_next` answers 429
   with a given `Retry-After`. A slow call is handled early by `release()`, dropped at `stop()`.
+- Files are uploaded as `files_upload_v2` does it: `files.getUploadURLExternal` hands out an
+  upload URL on the emulator (`/upload/v1/<file id>`), the bytes are POSTed there (raw or
+  multipart, answered `OK - <bytes>`; `fail_next(UPLOAD, status=500)` fails it), and
+  `files.completeUploadExternal` shares the file as a message in the channel or thread.
 - `response_url`s and trigger ids are handed out by the emulator itself, so `respond()` and
   `views.open` work against it. An action's response URL from an ephemeral message replaces or
   deletes that ephemeral message (`replace_original`, `delete_original`), the only way an app
@@ -30,13 +34,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from fakeslack.methods import METHODS, SlackError
 from fakeslack.ratelimit import RateLimits
-from fakeslack.state import Call, Channel, Ephemeral, Message, User, Workspace
+from fakeslack.state import Call, Channel, Ephemeral, File, Message, User, Workspace
 
-JSON_ARGS = ("blocks", "view", "metadata", "attachments", "users")
+JSON_ARGS = ("blocks", "view", "metadata", "attachments", "users", "files")
+UPLOAD = "upload"  # the upload URL's POST, as `fail_next` and `calls` name it
 TRIGGER_SECONDS = 3.0  # https://api.slack.com/interactivity/handling#modal_responses
 RESPONSE_URL_SECONDS = 30 * 60
 RESPONSE_URL_USES = 5
@@ -110,6 +115,7 @@ class FakeSlack:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -233,6 +239,10 @@ class FakeSlack:
             ephemeral=ephemeral,
         )
         return f"{self.url}/response/{key}"
+
+    def upload_url(self, file_id: str) -> str:
+        """Where the bytes of a file go (what files.getUploadURLExternal answers)."""
+        return f"{self.url}/upload/v1/{file_id}"
 
     def fail_next(
         self,
@@ -366,6 +376,15 @@ class FakeSlack:
             if m.ts == thread_ts or m.thread_ts == thread_ts
         ]
 
+    def files_in(self, channel_id: str, thread_ts: str | None = None) -> list[File]:
+        """The files shared in a channel (or in one of its threads), oldest first."""
+        found: list[File] = []
+        for message in self.messages(channel_id):
+            if thread_ts is not None and message.thread_ts != thread_ts:
+                continue
+            found.extend(self.ws.files[f["id"]] for f in message.files)
+        return found
+
     def ephemerals(self, user: str | None = None) -> list[Ephemeral]:
         return [e for e in self.ws.ephemerals if user is None or e.user == user]
 
@@ -418,12 +437,7 @@ class FakeSlack:
         if hold is not None:
             hold.arrived.set()
             await hold.released.wait()
-        faults = self._faults.get(method)
-        fault = None
-        if faults and faults[0].after > 0:
-            faults[0].after -= 1
-        elif faults:
-            fault = faults.pop(0)
+        fault = self._next_fault(method)
         if fault is not None and fault.delay > 0:
             if not await self._wait(fault.delay):
                 return self._record(method, args, {"ok": False, "error": "internal_error"}, 503)
@@ -444,6 +458,36 @@ class FakeSlack:
         if fault is not None and fault.accepted:
             return self._record(method, args, {"ok": False, "error": fault.error}, fault.status)
         return self._record(method, args, {"ok": True, **result}, 200)
+
+    def _next_fault(self, method: str) -> Fault | None:
+        faults = self._faults.get(method)
+        if faults and faults[0].after > 0:
+            faults[0].after -= 1
+        elif faults:
+            return faults.pop(0)
+        return None
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: take a file's bytes, raw or as a multipart form's `file` field."""
+        file = self.ws.files.get(request.match_info["file_id"])
+        if request.content_type.startswith("multipart/"):
+            data = b""
+            async for part in await request.multipart():
+                if isinstance(part, BodyPartReader) and part.name in ("file", "filename"):
+                    data = bytes(await part.read())
+        else:
+            data = await request.read()
+        args = {"file_id": request.match_info["file_id"], "bytes": len(data)}
+        fault = self._next_fault(UPLOAD)
+        if fault is not None and fault.status != 200:
+            self.ws.calls.append(Call(UPLOAD, args, False, fault.error, fault.status))
+            return web.Response(status=fault.status, text=fault.error)
+        if file is None or file.completed:
+            self.ws.calls.append(Call(UPLOAD, args, False, "not_found", 404))
+            return web.Response(status=404, text="not_found")
+        file.data = data
+        self.ws.calls.append(Call(UPLOAD, args, True, None, 200))
+        return web.Response(text=f"OK - {len(data)}")
 
     async def _wait(self, seconds: float) -> bool:
         """Hold a slow call; False when the emulator stopped meanwhile (the call is dropped)."""

@@ -65,6 +65,7 @@ class Message:
     reply_users: list[str] = field(default_factory=list)
     reply_count: int = 0
     latest_reply: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)  # shared with the message
 
     def as_slack(self, *, include_metadata: bool = False) -> dict[str, Any]:
         """The message object as conversations.history and .replies return it."""
@@ -90,9 +91,49 @@ class Message:
             out["reactions"] = [
                 {"name": n, "users": u, "count": len(u)} for n, u in self.reactions.items()
             ]
+        if self.files:
+            out |= {"files": self.files, "upload": True}
         if include_metadata and self.metadata:
             out["metadata"] = self.metadata
         return out
+
+
+@dataclass
+class File:
+    """A file uploaded through files.getUploadURLExternal, the upload URL, and completeUploadExternal.
+
+    https://docs.slack.dev/reference/methods/files.getUploadURLExternal: the bytes arrive at the
+    upload URL; the file is shared (in a channel, or a thread with `thread_ts`) only when
+    files.completeUploadExternal names it.
+    """
+
+    id: str
+    name: str
+    length: int  # as declared to files.getUploadURLExternal
+    alt_txt: str = ""
+    title: str = ""
+    data: bytes | None = None  # None until the bytes are POSTed to the upload URL
+    completed: bool = False
+    shares: list[tuple[str, str]] = field(default_factory=list)  # (channel, message ts)
+
+    @property
+    def mimetype(self) -> str:
+        return "image/png" if self.data is not None and self.data[:8] == PNG_SIGNATURE else ""
+
+    def as_slack(self) -> dict[str, Any]:
+        """The file object (https://docs.slack.dev/reference/objects/file-object), in short."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "title": self.title or self.name,
+            "mimetype": self.mimetype,
+            "filetype": "png" if self.mimetype == "image/png" else "binary",
+            "size": len(self.data or b""),
+            "alt_txt": self.alt_txt,
+        }
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass
@@ -179,4 +220,5 @@ class Workspace:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
     ephemerals: list[Ephemeral] = field(default_factory=list)
+    files: dict[str, File] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)

@@ -13,13 +13,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from blocks.experiments import confirmation_blocks, confirmation_text
 from blocks.forms import FormMetadata, read_experiment_form, read_profile_form
 from blocks.ids import Field, RitualField, View
-from blocks.setup import (
-    problems_as_errors,
-    read_ritual_form,
-    ritual_created_blocks,
-    ritual_created_text,
-)
+from blocks.ritual_admin import setup_confirmation
+from blocks.setup import problems_as_errors, read_ritual_form
 from core.model import Experiment, Source
+from core.upcoming import first_prompt
 from handlers.payloads import ViewSubmission
 from handlers.tracking import tracked
 from services import capture, confirmations
@@ -29,6 +26,7 @@ from services.home import publish_home, refresh_home
 from services.mentions import named_one
 from services.people import look_up
 from services.profiles import save_own_profile
+from services.ritual_admin import admin_zone
 from services.ritual_setup import create_ritual, may_administer, new_ritual_id
 
 log = logging.getLogger(__name__)
@@ -136,9 +134,13 @@ async def on_ritual_form(
         await ack(response_action="errors", errors=problems_as_errors(problems))
         return
     await ack()
-    await client.chat_postMessage(
-        channel=sub.user_id, blocks=ritual_created_blocks(ritual), text=ritual_created_text(ritual)
+    # When the first prompt goes out, in the admin's zone, with a button to send it now.
+    zone = await admin_zone(deps, client, sub.team_id, sub.user_id)
+    first = first_prompt(ritual, now=deps.clock())
+    blocks, text = setup_confirmation(
+        ritual, first_at=first.at.astimezone(zone), this_week=first.this_week, zone_name=str(zone)
     )
+    await client.chat_postMessage(channel=sub.user_id, blocks=blocks, text=text)
 
 
 async def _confirm(

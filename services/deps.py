@@ -19,10 +19,20 @@ from services.inflight import InFlight
 from storage.sends import Lease
 
 if TYPE_CHECKING:  # for annotations only: commands without Slack load no HTTP client
+    from core.chart_data import ChartSeries
     from services.llm import LanguageModel
     from storage.db import Database
 
 Clock = Callable[[], datetime]
+ChartRenderer = Callable[["ChartSeries"], bytes]
+
+
+@dataclass(frozen=True)
+class ChartOptions:
+    """The digest's chart: on or off (`DIGEST_CHART`), and what draws it."""
+
+    enabled: bool = True
+    render: ChartRenderer | None = None  # None: `services.chart_render.render_png`
 
 
 def system_clock() -> datetime:
@@ -41,3 +51,4 @@ class Deps:
     lease: Lease = field(
         default_factory=Lease
     )  # of send claims: see `storage.sends` and `services.sending`
+    chart: ChartOptions = field(default_factory=ChartOptions)  # see `services.charts`

@@ -13,7 +13,8 @@ Rules:
   credited. Until the main post is out the whole digest is laid out afresh at each attempt; once
   it is out, the remaining parts keep their place and numbering and lose only what was withdrawn.
 - If the main post fails for good (channel archived, bot removed), the ritual's creator and the
-  BOT_ADMINS get one DM saying what happened; the digest stays stored for `digest --post`.
+  BOT_ADMINS get one DM saying what happened, with a Retry button (`handlers.admin`); the
+  digest stays stored for that button or `digest --post`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from core.model import Experiment
 from core.occurrence import SendKind, SendStatus
 from core.rituals import Ritual
 from core.weeks import WeekId
+from services import charts
 from services.deps import Deps
 from services.mentions import named
 from services.people import look_up
@@ -257,6 +259,7 @@ async def _post_parts(
             return PostResult(posted=posted, total=len(parts), failed=str(error))
         if number == 1:
             main_ts = record.ts
+    await charts.post_chart(deps, client, ritual, week, channel, main_ts)
     log.info(
         "digest posted ritual=%s week=%s parts=%d new=%d", ritual.name, week, len(parts), posted
     )

@@ -64,3 +64,34 @@ async def create_ritual(deps: Deps, client: AsyncWebClient, ritual: Ritual) -> l
             ]
     log.info("created ritual id=%s name=%r by=%s", ritual.id, ritual.name, ritual.created_by)
     return []
+
+
+async def check_ritual(
+    deps: Deps, client: AsyncWebClient, ritual: Ritual, *, check_audience: bool = True
+) -> list[Problem]:
+    """What to fix before a ritual's settings can be saved, checked against Slack as at setup.
+
+    Reading the audience (one look-up per member) is the slow part: an edit that keeps the
+    audience skips it with `check_audience=False`.
+    """
+    channels = [c for c in (ritual.prompt_channel_id, ritual.digest_channel_id) if c]
+    problems = validate_ritual(ritual, bot_channels=await audience.bot_channels(client, channels))
+    if problems or not check_audience:
+        return problems
+    try:
+        members = await audience.audience_ids(client, ritual)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        return [
+            Problem(
+                "audience", f"Could not read the audience ({error}): check the channel or group."
+            )
+        ]
+    if not await audience.people(deps, client, ritual.team_id, members):
+        return [
+            Problem(
+                "audience",
+                "The audience has nobody to ask: choose people, or a channel or group with members.",
+            )
+        ]
+    return []

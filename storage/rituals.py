@@ -101,6 +101,30 @@ async def insert_ritual(conn: AsyncConnection, ritual: Ritual, *, now: datetime)
     return result.rowcount == 1
 
 
+async def update_ritual(conn: AsyncConnection, ritual: Ritual, *, now: datetime) -> bool:
+    """Save a ritual's settings in place (not its creator or creation time); False when the team
+    has another ritual with the new name."""
+    clash = (
+        await conn.execute(
+            text("SELECT 1 FROM rituals WHERE team_id = :team AND name = :name AND id <> :id"),
+            {"team": ritual.team_id, "name": ritual.name, "id": ritual.id},
+        )
+    ).first()
+    if clash is not None:
+        return False
+    params = _params(ritual, now)
+    settings = [
+        column.strip()
+        for column in _COLUMNS.split(",")
+        if column.strip() not in ("id", "team_id", "created_by", "created_at")
+    ]
+    assignments = ", ".join(f"{column} = :{column}" for column in settings)
+    await conn.execute(
+        text(f"UPDATE rituals SET {assignments}, updated_at = :updated_at WHERE id = :id"), params
+    )
+    return True
+
+
 async def set_paused(conn: AsyncConnection, ritual_id: str, paused: bool, *, now: datetime) -> None:
     """Pause or resume a ritual."""
     await conn.execute(

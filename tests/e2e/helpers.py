@@ -92,8 +92,13 @@ FRIDAY_1600_BERLIN = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 
 
 def digest_messages(slack: FakeSlack) -> list[Message]:
-    """What the bot posted in #ai-digest."""
-    return [m for m in slack.messages(channel_id(slack, "ai-digest")) if m.bot_id]
+    """What the bot posted in #ai-digest, its chart aside (see `chart_messages`)."""
+    return [m for m in slack.messages(channel_id(slack, "ai-digest")) if m.bot_id and not m.files]
+
+
+def chart_messages(slack: FakeSlack) -> list[Message]:
+    """The file shares the bot made in #ai-digest: the digest's charts."""
+    return [m for m in slack.messages(channel_id(slack, "ai-digest")) if m.bot_id and m.files]
 
 
 def all_text(messages: list[Message]) -> str:

@@ -14,11 +14,12 @@ from bot.demo import run_demo
 async def test_demo_runs_a_week_and_writes_the_digest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`python -m bot demo` prints the week and the digest, and writes valid Block Kit and HTML."""
+    """`python -m bot demo` prints the week and the digest, and writes valid Block Kit, the chart and HTML."""
     assert await run_demo(tmp_path / "out") == 0
     printed = capsys.readouterr().out
     for moment in ("Mon 09:00", "Wed 14:00  one reminder by DM", "Fri 16:00  the digest is posted"):
         assert moment in printed
+    assert "and its chart in the thread" in printed
     assert "Surprises" in printed
     assert "Failures, by tool" in printed
     assert "performance review" not in printed  # the private entry stays private
@@ -30,6 +31,9 @@ async def test_demo_runs_a_week_and_writes_the_digest(
     page = (tmp_path / "out" / "channel.html").read_text(encoding="utf-8")
     assert "<b>GitHub Copilot</b>" in page
     assert "<script" not in page
+    chart = (tmp_path / "out" / "digest-chart.png").read_bytes()
+    assert chart.startswith(b"\x89PNG\r\n\x1a\n")
+    assert '<img class="image" src="digest-chart.png" alt="Bar charts of entries' in page
     thread = (tmp_path / "out" / "thread.html").read_text(encoding="utf-8")
     assert "Maya Okafor" in thread
     assert "Learning Out Loud (app)" in thread

@@ -37,7 +37,11 @@ LATE = "Copilot: migrated the CI config, it silently dropped the cache step"
 
 def digest_of(slack: FakeSlack, week: str) -> str:
     """The main post of one week's digest, as JSON."""
-    [main] = [m for m in digest_messages(slack) if week in json.dumps(m.blocks) and not m.thread_ts]
+    [main] = [
+        m
+        for m in digest_messages(slack)
+        if week in json.dumps(m.blocks) and m.thread_ts in (None, m.ts)  # not a thread reply
+    ]
     return json.dumps([main.text, main.blocks])
 
 

@@ -44,3 +44,25 @@ def test_export_loads_the_database_but_no_slack_client(tmp_path: Path) -> None:
     modules = modules_loaded("export", cwd=tmp_path, env={"DATABASE_URL": url})
     assert {"storage.experiments", "services.export"} <= modules
     assert loaded_of(modules, SLACK_AND_SERVING) == set()
+
+
+def test_the_plotting_library_is_loaded_only_to_draw_a_chart(tmp_path: Path) -> None:
+    """matplotlib (half a second to import) is loaded by no command start-up and no module import."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'export.db'}"
+    for args, env in ((("--help",), None), (("export",), {"DATABASE_URL": url})):
+        assert loaded_of(modules_loaded(*args, cwd=tmp_path, env=env), {"matplotlib"}) == set()
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import bot.runtime, bot.demo, services.charts"],
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if "|" in line
+    }
+    assert "services.charts" in imported
+    assert loaded_of(imported, {"matplotlib", "numpy", "PIL"}) == set()
