@@ -163,7 +163,7 @@ async def _save_entry(
     if new or not (exp.echo_channel_id and exp.echo_ts):
         await attach_and_echo(deps, client, exp, author_name=person.name)
     if new:
-        await refresh_home(deps, client, team_id=cmd.team_id, user_id=cmd.user_id)
+        await refresh_home(deps, client, team_id=cmd.team_id, user_id=cmd.user_id, person=person)
 
 
 async def process_quick_entry(body: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:

@@ -19,7 +19,7 @@ from core.streaks import count_streak
 from core.weeks import WeekId
 from services.deps import Deps
 from services.mentions import named
-from services.people import look_up
+from services.people import Person, look_up
 from services.ritual_admin import home_rituals
 from services.ritual_setup import may_administer
 from storage import experiments as repo
@@ -31,11 +31,22 @@ STREAK_LOOKBACK = 200  # entries read to compute a streak: years of weekly shari
 
 
 async def refresh_home(
-    deps: Deps, client: AsyncWebClient, *, team_id: str, user_id: str, notice: str | None = None
+    deps: Deps,
+    client: AsyncWebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    notice: str | None = None,
+    person: Person | None = None,
 ) -> None:
-    """Publish the person's Home again after a change; a failure is logged (the change stands)."""
+    """Publish the person's Home again after a change; a failure is logged (the change stands).
+
+    `person`: who they are, when the caller has just looked them up (one `users.info` less).
+    """
     try:
-        await publish_home(deps, client, team_id=team_id, user_id=user_id, notice=notice)
+        await publish_home(
+            deps, client, team_id=team_id, user_id=user_id, notice=notice, person=person
+        )
     except SlackApiError as exc:
         log.warning("could not refresh Home user=%s error=%s", user_id, exc.response.get("error"))
 
@@ -47,12 +58,14 @@ async def publish_home(
     team_id: str,
     user_id: str,
     notice: str | None = None,
+    person: Person | None = None,
 ) -> None:
     """Render and publish the Home tab for one person, with a note at the top when given."""
     async with deps.db.read() as conn:
         profile = await get_profile(conn, team_id, user_id)
         history = await repo.list_for_user(conn, team_id, user_id, limit=STREAK_LOOKBACK)
-    person = await look_up(client, user_id, profile)
+    if person is None or person.user_id != user_id:
+        person = await look_up(client, user_id, profile)
     current = WeekId.of(deps.clock(), person.tz)
     streak = count_streak((WeekId.parse(exp.week) for exp in history), current=current)
     view = home_view(

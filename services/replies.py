@@ -203,7 +203,7 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         if reply.in_dm:
             await _answer(deps, client, reply, conversation.NOT_AN_EXPERIMENT)
         return None
-    author, _person = await capture.identify(deps, client, reply.team_id, reply.user_id)
+    author, person = await capture.identify(deps, client, reply.team_id, reply.user_id)
     origin = capture.Origin(
         source=Source.THREAD,
         source_key=message_key(reply.channel_id, reply.ts),
@@ -236,7 +236,7 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
     await confirmations.show_understanding(
         deps, client, exp, thread_ts=reply.thread_ts if reply.in_thread else None
     )
-    await refresh_home(deps, client, team_id=exp.team_id, user_id=exp.user_id)
+    await refresh_home(deps, client, team_id=exp.team_id, user_id=exp.user_id, person=person)
     return exp
 
 
