@@ -88,3 +88,32 @@ async def test_home_follows_changes_made_anywhere(
     await driver.slash_command(ALICE, "undo")
     await settle(bot)
     assert "drafted the board memo" not in home(slack)
+
+
+async def test_share_and_profile_on_home_work_from_home(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, store: Database
+) -> None:
+    """ "Share an experiment" opens the form; the entry is confirmed by DM and listed on Home.
+    "Profile & settings" opens the profile form; saving it shows on Home."""
+    await driver.app_home_opened(ALICE)
+    await settle(bot)
+    await driver.home_action(ALICE, "experiment_open_form", "home")
+    await settle(bot)
+    await driver.view_submission(
+        ALICE,
+        driver.last_view(ALICE, "experiment_form"),
+        form(tool="Claude", summary="drafted the offsite agenda", outcome="worked"),
+    )
+    await settle(bot)
+    assert [e.summary for e in await entries(store)] == ["drafted the offsite agenda"]
+    dm = slack.dm_channel(ALICE)
+    assert dm is not None
+    assert any("Saved" in m.text for m in dm.messages if m.bot_id)
+    assert "drafted the offsite agenda" in home(slack)
+    await driver.home_action(ALICE, "profile_open", "home")
+    await settle(bot)
+    await driver.view_submission(
+        ALICE, driver.last_view(ALICE, "profile_form"), form(job_function="legal")
+    )
+    await settle(bot)
+    assert "Job function: Legal" in home(slack)
