@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from blocks.experiments import tool_label
+from blocks.experiments import THREAD_REPLY_SHOWS_AUTHOR, anonymous_toggle, tool_label
 from blocks.ids import Action
 from blocks.kit import Block, Element, actions, button, context, option, safe, section
 from core.model import Experiment, FailureMode, Source
@@ -102,6 +102,13 @@ def understanding_blocks(
         ]
         if exp.private:
             blocks.append(context(":lock: Private: never in a digest or a channel."))
+        elif exp.anonymous:
+            blocks.append(
+                context(
+                    ":bust_in_silhouette: Without your name: others see “someone”; only you "
+                    "can see it is yours."
+                )
+            )
     if reasons:
         inferred = "\n".join(f"• {safe(reason, 300)}" for reason in reasons[:8])
         blocks.append(context("I inferred:\n" + inferred))
@@ -112,6 +119,8 @@ def understanding_blocks(
         _failure_mode_menu(exp),
         button("Edit", Action.EDIT_EXPERIMENT, exp.id),
     ]
+    if not exp.private:
+        elements.append(anonymous_toggle(exp))
     if not from_reply:
         elements.append(button("Delete", Action.DELETE_EXPERIMENT, exp.id, style="danger"))
     blocks.append(
@@ -128,6 +137,8 @@ def understanding_blocks(
                 "Not right? One tap fixes it. Only you can see this; `/tried profile` turns it off."
             )
         )
+        if exp.anonymous:
+            blocks.append(context(":bust_in_silhouette: " + THREAD_REPLY_SHOWS_AUTHOR))
     return blocks
 
 

@@ -7,7 +7,8 @@ Rules:
 - The digest is packed into messages of at most `MAX_BLOCKS` blocks and `MAX_CHARS` characters
   of block text, well inside Slack's 50 blocks and the reported ~13,000-character ceiling; the
   first message is the main post, the rest are its thread replies, each numbered.
-- People are credited by name, never @-mentioned: a digest must not notify anyone.
+- People are credited by name, never @-mentioned: a digest must not notify anyone. An entry
+  shared without a name is credited by its byline, looked up by `core.credit.credit_key`.
 - What is kept of a rendered digest is its layout (`layout_as_json`): which keyed lines go in
   which block of which part, and no text or name. A part is filled from current data only when
   it is posted (`refill`), so nothing withdrawn since the rendering can reach Slack.
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blocks.kit import SECTION_TEXT_LIMIT, Block, context, header, safe, section
+from core.credit import credit_key
 from core.digest import Digest, Totals, tool_of
 from core.drift import WINDOW_WEEKS, Drift
 from core.model import Experiment
@@ -53,10 +55,17 @@ def _totals(t: Totals) -> str:
 
 
 def _headline(d: Digest) -> str:
+    # People are counted by name (`core.credit`): with none, the entries were all shared without.
+    who = (
+        f"by *{d.totals.people} {'person' if d.totals.people == 1 else 'people'}*"
+        if d.totals.people
+        else "without names"
+    )
     line = (
-        f"*{d.totals.experiments} experiment{'s' if d.totals.experiments != 1 else ''}* shared by "
-        f"*{d.totals.people} {'person' if d.totals.people == 1 else 'people'}* with "
-        f"*{d.totals.tools} tool{'s' if d.totals.tools != 1 else ''}*."
+        f"*{d.totals.experiments} experiment{'s' if d.totals.experiments != 1 else ''}* shared "
+        f"{who} with *{d.totals.tools} tool{'s' if d.totals.tools != 1 else ''}*."
+        if d.totals.experiments
+        else "*No experiments* shared for this week itself."  # only late ones, listed below
     )
     line += f"\nLast week: {_totals(d.previous)}."
     if d.participation is not None and d.asked:
@@ -74,14 +83,14 @@ def _late(exp: Experiment, week: str) -> str:
 
 def _surprise(exp: Experiment, names: Mapping[str, str], week: str = "") -> str:
     tool = f"{tool_of(exp)} ({exp.model})" if exp.model else tool_of(exp)
-    return f"• *{safe(tool, 170)}*: {safe(exp.surprise, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_late(exp, week or exp.week)}{_link(exp)}"
+    return f"• *{safe(tool, 170)}*: {safe(exp.surprise, ITEM_CHARS)} _({_name(names, credit_key(exp))})_{_late(exp, week or exp.week)}{_link(exp)}"
 
 
 def _failure(exp: Experiment, names: Mapping[str, str], week: str = "") -> str:
     model = f"({safe(exp.model, 80)}) " if exp.model else ""
     mode = f"[{exp.failure_mode.label}] " if exp.failure_mode else ""
     what = exp.failure or exp.summary
-    return f"• {model}{mode}{safe(what, ITEM_CHARS)} _({_name(names, exp.user_id)})_{_late(exp, week or exp.week)}{_link(exp)}"
+    return f"• {model}{mode}{safe(what, ITEM_CHARS)} _({_name(names, credit_key(exp))})_{_late(exp, week or exp.week)}{_link(exp)}"
 
 
 @dataclass(frozen=True)
@@ -182,7 +191,12 @@ def digest_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
             )
         units.extend(_chunked(lines))
     lines = [
-        ("credit", "*Thanks for sharing:* " + ", ".join(_name(names, u) for u in d.sharers) + ".")
+        (
+            "credit",
+            "*Thanks for sharing:* " + ", ".join(_name(names, u) for u in d.sharers) + "."
+            if d.sharers  # empty when every entry was shared without a name
+            else "*Thanks to everyone who shared.*",
+        )
     ]
     if d.first_time:
         welcome = ", ".join(_name(names, u) for u in d.first_time)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from blocks.ids import Action
-from blocks.kit import Block, actions, button, context, fit_message, safe, section
+from blocks.kit import Block, Element, actions, button, context, fit_message, safe, section
 from core.model import Experiment
 
 
@@ -44,7 +44,34 @@ def describe_labels(exp: Experiment) -> str:
     if exp.failure_mode is not None:
         labels.append(f"Failure mode: {exp.failure_mode.label}")
     labels.append(":lock: Private" if exp.private else "Shared")
+    if exp.anonymous and not exp.private:
+        labels.append(":bust_in_silhouette: Without your name")
     return " · ".join(labels)
+
+
+ANONYMOUS_ON, ANONYMOUS_OFF = "on", "off"
+THREAD_REPLY_SHOWS_AUTHOR = (
+    "Your reply itself still shows your name in the thread: only what the bot posts (the digest) "
+    "leaves it out. For full anonymity, delete the reply and use `/tried anon …` instead."
+)
+
+
+def anonymous_toggle(exp: Experiment) -> Element:
+    """The author's switch between sharing with and without their name.
+
+    Its value says what the tap asks for ("<id>|on" or "<id>|off"), so a double tap is harmless.
+    """
+    if exp.anonymous:
+        return button("Show my name", Action.TOGGLE_ANONYMOUS, f"{exp.id}|{ANONYMOUS_OFF}")
+    return button("Share without my name", Action.TOGGLE_ANONYMOUS, f"{exp.id}|{ANONYMOUS_ON}")
+
+
+def parse_anonymous_toggle(value: str) -> tuple[str, bool] | None:
+    """Read a toggle's value back; None when this module did not write it."""
+    experiment_id, _, wanted = value.rpartition("|")
+    if not experiment_id or wanted not in (ANONYMOUS_ON, ANONYMOUS_OFF):
+        return None
+    return experiment_id, wanted == ANONYMOUS_ON
 
 
 def confirmation_blocks(exp: Experiment, reasons: Sequence[str]) -> list[Block]:
@@ -59,6 +86,7 @@ def confirmation_blocks(exp: Experiment, reasons: Sequence[str]) -> list[Block]:
     blocks.append(
         actions(
             button("Edit", Action.EDIT_EXPERIMENT, exp.id, style="primary"),
+            *([] if exp.private else [anonymous_toggle(exp)]),
             button("Delete", Action.DELETE_EXPERIMENT, exp.id, style="danger"),
         )
     )

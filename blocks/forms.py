@@ -29,6 +29,7 @@ from core.model import (
 from core.text import strip_controls
 
 PRIVATE_VALUE = "private"
+ANONYMOUS_VALUE = "anonymous"
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,29 @@ def experiment_modal(
 ) -> dict[str, Any]:
     """The form behind bare `/tried`, the prompt's button, and every Edit."""
     editing = metadata.experiment_id is not None
+    anonymous_option = option("Share without my name", ANONYMOUS_VALUE) | {
+        # Slack allows 75 characters in an option's description.
+        "description": plain_text("Others see “someone”; only you can see it is yours.", 75)
+    }
     private_element: dict[str, Any] = {
         "type": "checkboxes",
         "action_id": Field.PRIVATE.value,
-        "options": [option("Keep private: never in a digest or a channel", PRIVATE_VALUE)],
+        "options": [
+            option("Keep private: never in a digest or a channel", PRIVATE_VALUE),
+            anonymous_option,
+        ],
     }
-    if draft is not None and draft.private:
-        private_element["initial_options"] = private_element["options"]
+    ticked = [
+        choice
+        for choice, on in zip(
+            private_element["options"],
+            (draft is not None and draft.private, draft is not None and draft.anonymous),
+            strict=True,
+        )
+        if on
+    ]
+    if ticked:
+        private_element["initial_options"] = ticked
     blocks: list[Block] = [
         _text_input(
             Field.TOOL,
@@ -181,6 +198,10 @@ def experiment_modal(
             "block_id": Field.PRIVATE.value,
             "optional": True,
             "label": {"type": "plain_text", "text": "Privacy"},
+            "hint": plain_text(
+                "A reply you typed in a thread still shows your name there: only what the bot "
+                "posts leaves it out. `/tried anon …` shares with no name anywhere."
+            ),
             "element": private_element,
         },
     ]
@@ -234,10 +255,10 @@ def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str
         return None, errors
     outcome = (_value(values, Field.OUTCOME).get("selected_option") or {}).get("value")
     mode = (_value(values, Field.FAILURE_MODE).get("selected_option") or {}).get("value")
-    private = any(
-        option.get("value") == PRIVATE_VALUE
+    ticked = {
+        str(option.get("value"))
         for option in _value(values, Field.PRIVATE).get("selected_options") or []
-    )
+    }
     return (
         Draft(
             tool=tool,
@@ -248,7 +269,8 @@ def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str
             failure=texts[Field.FAILURE],
             outcome=Outcome(str(outcome)) if outcome in Outcome._value2member_map_ else None,
             failure_mode=FailureMode(str(mode)) if mode in FailureMode._value2member_map_ else None,
-            private=private,
+            private=PRIVATE_VALUE in ticked,
+            anonymous=ANONYMOUS_VALUE in ticked,
         ),
         {},
     )

@@ -22,6 +22,12 @@ class Action(StrEnum):
     CORRECT_WORKED = "correct_worked"
     CORRECT_SURPRISED = "correct_surprised"
     CORRECT_FAILURE_MODE = "correct_failure_mode"
+    # "Share without my name" on and off, under a confirmation (blocks/confirm.py).
+    TOGGLE_ANONYMOUS = "experiment_toggle_anonymous"
+    # The one-time job function question (blocks/function_question.py): one button per function,
+    # each `CHOOSE_FUNCTION` + "_" + the function's value, and the dismissal.
+    CHOOSE_FUNCTION = "function_choose"
+    DISMISS_FUNCTION = "function_dismiss"
     # Admin controls: on Home, under the setup confirmation, in the failed-digest notice.
     RITUAL_EDIT = "ritual_edit"
     RITUAL_PAUSE = "ritual_pause"

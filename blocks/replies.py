@@ -12,6 +12,7 @@ HELP = """*Share what happened when you tried an AI tool in real work.* Surprise
 `/tried Copilot: drafted the migration plan, it invented a CLI flag` saves at once
 `/tried` opens the form with every field
 `/tried private <text>` saves an entry kept out of every digest and channel
+`/tried anon <text>` shares an entry without your name: the digest says "someone"
 `/tried list` shows your last 10 entries, each with Edit and Delete
 `/tried undo` deletes your last entry
 `/tried profile` sets your job function, time zone and DM prompts

@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--include-private", action="store_true", help="include entries their authors kept private"
     )
+    export.add_argument(
+        "--include-anonymous-authors",
+        action="store_true",
+        help="name the authors of entries shared without their name (left out by default)",
+    )
     _add_ritual_commands(commands)
     demo = commands.add_parser(
         "demo", help="run a whole ritual week against the local Slack emulator"

@@ -68,7 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return asyncio.run(
                 export(
-                    store, fmt=args.format, since=args.since, include_private=args.include_private
+                    store,
+                    fmt=args.format,
+                    since=args.since,
+                    include_private=args.include_private,
+                    include_anonymous_authors=args.include_anonymous_authors,
                 )
             )
     except ConfigError as exc:
@@ -113,9 +117,14 @@ async def migrate_only(config: StoreConfig) -> int:
 
 
 async def export(
-    config: StoreConfig, *, fmt: str, since: date | None, include_private: bool
+    config: StoreConfig,
+    *,
+    fmt: str,
+    since: date | None,
+    include_private: bool,
+    include_anonymous_authors: bool = False,
 ) -> int:
-    """Print experiments for an operator; private ones only when asked."""
+    """Print experiments for an operator; private ones, and anonymous authors, only when asked."""
     from datetime import UTC, datetime, time
 
     from services.deps import system_clock
@@ -132,8 +141,12 @@ async def export(
             found = await list_since(conn, start, include_private=include_private)
     finally:
         await db.close()
-    sys.stdout.write(render_export(found, fmt))
+    sys.stdout.write(render_export(found, fmt, include_anonymous_authors=include_anonymous_authors))
     log.info(
-        "exported %d experiments format=%s include_private=%s", len(found), fmt, include_private
+        "exported %d experiments format=%s include_private=%s include_anonymous_authors=%s",
+        len(found),
+        fmt,
+        include_private,
+        include_anonymous_authors,
     )
     return 0

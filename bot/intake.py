@@ -84,7 +84,7 @@ def kept(body: dict[str, Any], deps: Deps) -> tuple[str, str] | None:
         return None
     if body.get("command") == commands.COMMAND:
         parsed = parse.parse_command(str(body.get("text") or ""), deps.catalogue)
-        if isinstance(parsed, parse.Entry | parse.Private):
+        if isinstance(parsed, parse.Entry | parse.Private | parse.Anonymous):
             trigger = str(body.get("trigger_id") or "")
             if not trigger:  # Slack always sends one; without it, the body itself names it
                 trigger = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()

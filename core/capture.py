@@ -2,9 +2,10 @@
 
 Rules (docs/capture-rules.md describes them in words; it is written by hand):
 - `/tried` alone opens the form. A first word that is a subcommand (`help`, `?`, `list`, `undo`,
-  `profile`, `setup`, `forget-me`, `private`), trailing punctuation aside, selects it whatever
-  follows: `/tried help me` is help and `/tried undo last one` is undo, never an entry.
-  `private` takes the entry after it.
+  `profile`, `setup`, `forget-me`, `private`, `anon`), trailing punctuation aside, selects it
+  whatever follows: `/tried help me` is help and `/tried undo last one` is undo, never an entry.
+  `private` and `anon` (or `anonymous`: shared without the author's name) take the entry after
+  it.
 - A single word that is neither a subcommand nor a known tool is a mistyped subcommand
   (`/tried lsit`), answered with help; a single known tool (`/tried Cursor`) is an entry. So is
   a first word one slip away from a subcommand (`/tried lsit mine`), unless it is a known tool,
@@ -76,6 +77,13 @@ class Private:
 
 
 @dataclass(frozen=True)
+class Anonymous:
+    """`/tried anon <text>`: an entry shared without the author's name."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Entry:
     text: str
 
@@ -92,8 +100,21 @@ class Missing:
 
 
 Command = (
-    Open | Help | List | Undo | Profile | Setup | ForgetMe | Private | Entry | Unknown | Missing
+    Open
+    | Help
+    | List
+    | Undo
+    | Profile
+    | Setup
+    | ForgetMe
+    | Private
+    | Anonymous
+    | Entry
+    | Unknown
+    | Missing
 )
+
+ANONYMOUS_WORDS = frozenset({"anon", "anonymous"})
 
 _NO_ARGUMENT: dict[str, Command] = {
     "help": Help(),
@@ -146,6 +167,10 @@ def parse_command(text: str, catalogue: ToolCatalogue | None = None) -> Command:
     word = first.lower().rstrip(".,;:!?") or first
     if word == "private":
         return Private(rest) if rest else Missing("private", "the experiment to keep private")
+    if word in ANONYMOUS_WORDS:
+        return (
+            Anonymous(rest) if rest else Missing(word, "the experiment to share without your name")
+        )
     if word in _NO_ARGUMENT:
         # Whatever follows a subcommand is about the subcommand ("help me", "undo last one"),
         # never an entry to post: the subcommand wins.
@@ -168,7 +193,7 @@ def _mistyped_subcommand(word: str) -> bool:
     a subcommand of four letters or more."""
     return any(
         len(name) >= 4 and name != word and _one_slip(word, name)
-        for name in (*_NO_ARGUMENT, "private")
+        for name in (*_NO_ARGUMENT, "private", *ANONYMOUS_WORDS)
     )
 
 

@@ -14,6 +14,8 @@ Rules (documented in docs/digest.md):
   weeks before (rules in `core.drift`), claimed only with enough entries on both sides.
 - *Credit*: everyone who shared, by name; first-time sharers are welcomed. Nobody is listed for
   not sharing: participation appears only as a share of the people asked.
+- Entries shared without a name count in the number of experiments and in every tally, but for
+  no one in credits, welcomes, people or participation (`core.credit`).
 - *Late*: an entry shared after its own week's digest was posted is carried into the next
   digest, among the surprises and failures and marked as late. It counts for its own week
   everywhere else (totals, participation, rising failures, streaks), so the week it is carried
@@ -26,6 +28,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from core.credit import credited
 from core.drift import Drift
 from core.model import Experiment, FailureMode, JobFunction, Outcome
 
@@ -64,7 +67,7 @@ class Totals:
     def of(cls, experiments: Sequence[Experiment]) -> Totals:
         return cls(
             experiments=len(experiments),
-            people=len({e.user_id for e in experiments}),
+            people=len({e.user_id for e in experiments if credited(e)}),
             tools=len({tool_of(e) for e in experiments}),
         )
 
@@ -145,8 +148,8 @@ def build_digest(
             by_mode.setdefault(tool_of(exp), Counter())[exp.failure_mode] += 1
         if exp.job_function is not None:
             by_function.setdefault(tool_of(exp), Counter())[exp.job_function] += 1
-    this_week_sharers = tuple(dict.fromkeys(e.user_id for e in shared))
-    sharers = tuple(dict.fromkeys(e.user_id for e in listed))
+    this_week_sharers = tuple(dict.fromkeys(e.user_id for e in shared if credited(e)))
+    sharers = tuple(dict.fromkeys(e.user_id for e in listed if credited(e)))
     audience_set = set(audience) if audience is not None else None
     return Digest(
         week=week,

@@ -113,6 +113,7 @@ def apply_draft(
                 outcome=draft.outcome,
                 failure_mode=draft.failure_mode,
                 private=draft.private,
+                anonymous=draft.anonymous,
             )
         case Keep.UNTOUCHED:
             edited = replace(
@@ -126,6 +127,7 @@ def apply_draft(
                 outcome=draft.outcome,
                 failure_mode=draft.failure_mode,
                 private=draft.private,
+                anonymous=draft.anonymous,
             )
         case Keep.UNSAID:
             edited = replace(

@@ -123,6 +123,8 @@ class Draft:
     outcome: Outcome | None = None
     failure_mode: FailureMode | None = None
     private: bool = False
+    # Shared without the author's name (`core.credit`): the form's checkbox or `/tried anon`.
+    anonymous: bool = False
     # What was inferred rather than typed into a field, for the confirmation to show
     # (e.g. ("tool", "outcome")).
     inferred: tuple[str, ...] = field(default=())
@@ -160,6 +162,8 @@ class Experiment:
     ritual_id: str | None = None
     # The model or version behind `tool` ("GPT-5" behind "ChatGPT"), when one was named.
     model: str | None = None
+    # Shared without the author's name: no one but its author sees who wrote it (`core.credit`).
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)

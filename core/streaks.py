@@ -2,7 +2,8 @@
 
 Rule: count consecutive ISO weeks with at least one experiment, ending at the current week, or
 at last week when nothing was shared yet this week (the week is not over, so the streak is not
-broken yet).
+broken yet). Only weeks shared under one's name count: an entry shared without it is credited
+to no one (`core.credit`), so callers leave it out.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from blocks.replies import unknown_command_text
-from handlers import actions, admin, commands, corrections, events, views
+from handlers import actions, admin, commands, corrections, events, sharing, views
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ def register_all(app: AsyncApp) -> None:
     events.register(app)
     corrections.register(app)  # before `actions`, whose catch-all takes any action left
     admin.register(app)  # before `actions`, whose catch-all takes any action left
+    sharing.register(app)  # likewise
     actions.register(app)
     views.register(app)
     app.command(re.compile(".*"))(on_unknown_command)

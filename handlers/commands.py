@@ -3,7 +3,7 @@
 The response URL works in every conversation, including ones the bot is not a member of, where
 `chat.postEphemeral` would fail with `not_in_channel`.
 
-Quick entries (`/tried <text>`, `/tried private <text>`) must not be lost once acknowledged: the
+Quick entries (`/tried <text>`, `/tried private <text>`, `/tried anon <text>`) must not be lost once acknowledged: the
 intake (`bot.intake`) writes them to the inbox and answers before the listener would run, and its
 workers call `process_quick_entry`. Saving is keyed by the command's trigger id, so an entry
 processed again after a crash is stored, answered and copied once.
@@ -34,12 +34,13 @@ from blocks.replies import (
 )
 from blocks.setup import ritual_modal
 from core import capture as parse
-from core.model import MAX_FIELD_CHARS, Draft, Source
+from core.model import MAX_FIELD_CHARS, Source
 from handlers.payloads import SlashCommand
 from handlers.tracking import tracked
 from services import capture
 from services.crosspost import attach_and_echo
 from services.deps import Deps
+from services.function_question import ask_function_once
 from services.home import refresh_home
 from services.mentions import named, named_one
 from services.people import look_up
@@ -103,6 +104,10 @@ async def on_tried(
             await _save_entry(cmd, text, private=False, respond=respond, client=client, deps=deps)
         case parse.Private(text=text):
             await _save_entry(cmd, text, private=True, respond=respond, client=client, deps=deps)
+        case parse.Anonymous(text=text):
+            await _save_entry(
+                cmd, text, private=False, anonymous=True, respond=respond, client=client, deps=deps
+            )
         case parse.Profile():
             profile = await own_profile(deps, cmd.team_id, cmd.user_id)
             await client.views_open(trigger_id=cmd.trigger_id, view=profile_modal(profile))
@@ -124,6 +129,7 @@ async def _save_entry(
     text: str,
     *,
     private: bool,
+    anonymous: bool = False,
     respond: AsyncRespond,
     client: AsyncWebClient,
     deps: Deps,
@@ -141,7 +147,7 @@ async def _save_entry(
     result = await understand(
         deps, text, parse.parse_quick_entry(text, deps.catalogue), private=private
     )
-    draft = result.draft if not private else _as_private(result.draft)
+    draft = replace(result.draft, private=private or result.draft.private, anonymous=anonymous)
     author, person = await capture.identify(deps, client, cmd.team_id, cmd.user_id)
     exp, new = await capture.record_experiment(
         deps,
@@ -163,6 +169,7 @@ async def _save_entry(
     if new or not (exp.echo_channel_id and exp.echo_ts):
         await attach_and_echo(deps, client, exp, author_name=person.name)
     if new:
+        await ask_function_once(deps, client, exp)
         await refresh_home(deps, client, team_id=cmd.team_id, user_id=cmd.user_id, person=person)
 
 
@@ -175,6 +182,10 @@ async def process_quick_entry(body: dict[str, Any], client: AsyncWebClient, deps
             await _save_entry(cmd, text, private=False, respond=respond, client=client, deps=deps)
         case parse.Private(text=text):
             await _save_entry(cmd, text, private=True, respond=respond, client=client, deps=deps)
+        case parse.Anonymous(text=text):
+            await _save_entry(
+                cmd, text, private=False, anonymous=True, respond=respond, client=client, deps=deps
+            )
         case other:
             log.warning("inbox command is not a quick entry user=%s kind=%s", cmd.user_id, other)
 
@@ -186,10 +197,6 @@ async def tell_not_saved(body: dict[str, Any]) -> None:
         return
     text = SlashCommand.parse(body).text
     await _private(AsyncRespond(response_url=url), not_saved_blocks(text), not_saved_text(text))
-
-
-def _as_private(draft: Draft) -> Draft:
-    return replace(draft, private=True)
 
 
 async def _private(respond: AsyncRespond, blocks: list[dict[str, Any]], text: str) -> None:

@@ -22,6 +22,7 @@ from handlers.tracking import tracked
 from services import capture, confirmations
 from services.crosspost import attach_and_echo, refresh_copy
 from services.deps import Deps
+from services.function_question import ask_function_once
 from services.home import publish_home, refresh_home
 from services.mentions import named_one
 from services.people import look_up
@@ -94,6 +95,7 @@ async def on_experiment_form(
             if meta.channel_id and meta.prompt_ts
             else None,
         )
+        await ask_function_once(deps, client, exp)
         await refresh_home(deps, client, team_id=exp.team_id, user_id=sub.user_id)
 
 

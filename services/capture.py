@@ -201,3 +201,16 @@ async def recent(deps: Deps, team_id: str, user_id: str, *, limit: int = 10) -> 
     """Return the person's newest experiments."""
     async with deps.db.transaction() as conn:
         return await repo.list_for_user(conn, team_id, user_id, limit=limit)
+
+
+async def set_anonymous(
+    deps: Deps, experiment_id: str, user_id: str, anonymous: bool
+) -> Experiment:
+    """Share the person's own entry with or without their name; return it as stored."""
+    async with deps.db.transaction() as conn:
+        exp = await _fetch_own(conn, experiment_id, user_id)
+        if exp.anonymous == anonymous:
+            return exp
+        changed = replace(exp, anonymous=anonymous, updated_at=deps.clock())
+        await repo.update_experiment(conn, changed)
+    return changed

@@ -5,27 +5,46 @@ person this week, so it counts as their answer (no reminder), and the bot posts 
 prompt's thread: the thread of the prompt whose button opened the form; else the person's own DM
 thread when they were asked by DM; else the channel's.
 Someone in no ritual's audience simply has their entry stored.
+The copy is always posted by the bot, never as the person. An entry shared without a name is
+credited by its byline ("someone", or "someone in Legal" when enough of the ritual's audience
+share that function; `core.credit`), decided in `_credit` and nowhere else.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.experiments import crosspost_blocks, crosspost_text
+from core.credit import byline, credited, function_cells
 from core.model import Experiment
 from core.weeks import WeekId
 from services.deps import Deps
 from services.mentions import named_one
 from storage import experiments as repo
+from storage import profiles as profile_repo
 from storage import rituals as ritual_repo
 from storage import sends
 from storage.sends import Send, SendKind, SendStatus
 
 log = logging.getLogger(__name__)
+
+
+async def _credit(deps: Deps, exp: Experiment, author_name: str) -> str:
+    """Who the copy credits: the author's name, or the byline of an entry shared without it."""
+    if credited(exp):
+        return author_name
+    audience: tuple[str, ...] = ()
+    async with deps.db.read() as conn:
+        if exp.ritual_id is not None:
+            week = WeekId.parse(exp.week)
+            audience = await ritual_repo.occurrence_audience(conn, exp.ritual_id, week) or ()
+        functions = await profile_repo.job_functions(conn, exp.team_id, sorted(set(audience)))
+    return byline(exp, author_name, function_cells(functions))
 
 
 async def refresh_copy(
@@ -44,7 +63,7 @@ async def refresh_copy(
             await client.chat_update(
                 channel=exp.echo_channel_id,
                 ts=exp.echo_ts,
-                blocks=crosspost_blocks(shown, author_name),
+                blocks=crosspost_blocks(shown, await _credit(deps, exp, author_name)),
                 text=crosspost_text(shown),
             )
     except SlackApiError as exc:
@@ -100,12 +119,14 @@ async def attach_and_echo(
         return None
     async with deps.db.transaction() as conn:
         await repo.set_occurrence(conn, exp.id, prompt_send.ritual_id, prompt_send.week)
+    exp = replace(exp, ritual_id=prompt_send.ritual_id, week=prompt_send.week)
+    credit = await _credit(deps, exp, author_name)
     shown = await named_one(client, exp)
     try:
         posted = await client.chat_postMessage(
             channel=prompt_send.channel_id,
             thread_ts=prompt_send.ts,
-            blocks=crosspost_blocks(shown, author_name),
+            blocks=crosspost_blocks(shown, credit),
             text=crosspost_text(shown),
             unfurl_links=False,
         )

@@ -12,6 +12,9 @@ Rules:
   private, or whose author was forgotten since the rendering is never posted, nor is its author
   credited. Until the main post is out the whole digest is laid out afresh at each attempt; once
   it is out, the remaining parts keep their place and numbering and lose only what was withdrawn.
+- Entries shared without a name reach the digest only through `core.credit.anonymised`: no user
+  id, no link to a message that shows its author, and their job function only when at least
+  `core.credit.MIN_FUNCTION_CELL` people of the week's audience and sharers hold it.
 - If the main post fails for good (channel archived, bot removed), the ritual's creator and the
   BOT_ADMINS get one DM saying what happened, with a Retry button (`handlers.admin`); the
   digest stays stored for that button or `digest --post`.
@@ -30,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_as_json, refill
 from blocks.notices import admin_notice_blocks, admin_notice_text
+from core.credit import anonymised, anonymous_byline, credit_key, credited, function_cells
 from core.digest import Digest, build_digest
 from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
@@ -44,6 +48,7 @@ from services.sending import Outgoing, deliver
 from storage import digests as store
 from storage import drift as drift_store
 from storage import experiments as repo
+from storage import profiles as profile_repo
 from storage import rituals as ritual_repo
 from storage import sends
 
@@ -82,10 +87,17 @@ async def gather(
         known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
         drift = await _drift(deps, conn, ritual.team_id, week)
         last_digest = await _last_digest(conn, ritual, trailing)
-    by_week: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
-    for exp in found:
-        if _belongs(exp, ritual, audiences.get(exp.week)):
-            by_week[exp.week].append(exp)
+        belonging: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
+        for exp in found:
+            if _belongs(exp, ritual, audiences.get(exp.week)):
+                belonging[exp.week].append(exp)
+        # A function is named for an anonymous entry only when enough of this digest's own
+        # people (asked, or sharing in it) hold it: other rituals' people must not count.
+        people = set(audiences.get(str(week)) or ()) | {e.user_id for e in belonging[str(week)]}
+        cells = function_cells(
+            await profile_repo.job_functions(conn, ritual.team_id, sorted(people))
+        )
+    by_week = {w: [anonymised(e, cells) for e in exps] for w, exps in belonging.items()}
     shown = by_week[str(week)]
     late = _late(by_week, last_digest)
     if client is not None:
@@ -149,8 +161,14 @@ async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) 
 
 
 async def _names(client: AsyncWebClient, digest: Digest) -> dict[str, str]:
+    """Names of the people credited, and the byline of each entry shared without a name."""
     people = await asyncio.gather(*(look_up(client, user) for user in digest.sharers))
-    return {person.user_id: person.name for person in people}
+    names = {person.user_id: person.name for person in people}
+    listed = [*digest.surprises, *(e for group in digest.failures for e in group.items)]
+    names.update(
+        (credit_key(e), anonymous_byline(e.job_function)) for e in listed if not credited(e)
+    )
+    return names
 
 
 async def render(

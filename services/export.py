@@ -4,6 +4,9 @@ Rules: CSV cells that a spreadsheet would read as a formula (starting with `=`, 
 tab or carriage return) get a leading single quote, and every field is quoted, as OWASP
 recommends against CSV injection. JSON is data for programs and is left exactly as stored.
 Nothing here talks to Slack, so `python -m bot export` loads no Slack client.
+An entry shared without its author's name is exported without its author (an empty `user_id`,
+and only a link to the bot's copy in a channel, `core.credit.public_link`), unless the operator asks for authors
+with `include_anonymous_authors` (`export --include-anonymous-authors`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from core.credit import credited, public_link
 from core.model import Experiment
 
 EXPORT_FIELDS = (
@@ -34,16 +38,18 @@ EXPORT_FIELDS = (
     "failure_mode",
     "job_function",
     "private",
+    "anonymous",
     "permalink",
     "ritual_id",
 )
 
 
-def _row(exp: Experiment) -> dict[str, Any]:
+def _row(exp: Experiment, *, with_author: bool) -> dict[str, Any]:
+    hide = not with_author and not credited(exp)
     return {
         "id": exp.id,
         "team_id": exp.team_id,
-        "user_id": exp.user_id,
+        "user_id": "" if hide else exp.user_id,
         "created_at": exp.created_at.isoformat(),
         "updated_at": exp.updated_at.isoformat(),
         "week": exp.week,
@@ -58,7 +64,8 @@ def _row(exp: Experiment) -> dict[str, Any]:
         "failure_mode": exp.failure_mode.value if exp.failure_mode else "",
         "job_function": exp.job_function.value if exp.job_function else "",
         "private": exp.private,
-        "permalink": exp.permalink or "",
+        "anonymous": exp.anonymous,
+        "permalink": (public_link(exp) if hide else exp.permalink) or "",
         "ritual_id": exp.ritual_id or "",
     }
 
@@ -72,9 +79,11 @@ def neutralise_cell(value: object) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def render_export(experiments: Sequence[Experiment], fmt: str) -> str:
+def render_export(
+    experiments: Sequence[Experiment], fmt: str, *, include_anonymous_authors: bool = False
+) -> str:
     """Render experiments as CSV (one row each, a header first) or as a JSON array."""
-    rows = [_row(exp) for exp in experiments]
+    rows = [_row(exp, with_author=include_anonymous_authors) for exp in experiments]
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt != "csv":

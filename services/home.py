@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.admin_home import with_admin_section
 from blocks.home import RECENT_SHOWN, home_view
+from core.credit import credited
 from core.streaks import count_streak
 from core.weeks import WeekId
 from services.deps import Deps
@@ -67,7 +68,10 @@ async def publish_home(
     if person is None or person.user_id != user_id:
         person = await look_up(client, user_id, profile)
     current = WeekId.of(deps.clock(), person.tz)
-    streak = count_streak((WeekId.parse(exp.week) for exp in history), current=current)
+    # A streak counts weeks shared under one's name (`core.credit`).
+    streak = count_streak(
+        (WeekId.parse(exp.week) for exp in history if credited(exp)), current=current
+    )
     view = home_view(
         profile=profile,
         tz_name=str(person.tz),

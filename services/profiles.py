@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from core.model import Profile
 from services.deps import Deps
+from storage import experiments
 from storage import profiles as repo
 
 
@@ -18,6 +19,14 @@ async def own_profile(deps: Deps, team_id: str, user_id: str) -> Profile:
 
 
 async def save_own_profile(deps: Deps, profile: Profile) -> None:
-    """Store the profile the person submitted."""
+    """Store the profile the person submitted.
+
+    A job function set here is also given to their entries stored without one (entries keep the
+    function they were shared under otherwise), and the one-time question is then never asked.
+    """
     async with deps.db.transaction() as conn:
         await repo.save_profile(conn, profile, now=deps.clock())
+        if profile.job_function is not None:
+            await experiments.fill_job_function(
+                conn, profile.team_id, profile.user_id, profile.job_function
+            )

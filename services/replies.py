@@ -18,6 +18,7 @@ from core.model import MAX_FIELD_CHARS, Experiment, Source
 from core.text import strip_controls
 from services import capture, confirmations, conversation
 from services.deps import Deps
+from services.function_question import ask_function_once
 from services.home import refresh_home
 from services.understanding import understand
 from storage import experiments as repo
@@ -236,6 +237,7 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
     await confirmations.show_understanding(
         deps, client, exp, thread_ts=reply.thread_ts if reply.in_thread else None
     )
+    await ask_function_once(deps, client, exp)
     await refresh_home(deps, client, team_id=exp.team_id, user_id=exp.user_id, person=person)
     return exp
 

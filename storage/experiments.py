@@ -15,7 +15,7 @@ from storage.db import from_db_time, to_db_time
 _COLUMNS = (
     "id, team_id, user_id, source, tool, work, summary, surprise, failure, outcome,"
     " failure_mode, job_function, is_private, channel_id, message_ts, permalink,"
-    " echo_channel_id, echo_ts, ritual_id, week, created_at, updated_at, model"
+    " echo_channel_id, echo_ts, ritual_id, week, created_at, updated_at, model, is_anonymous"
 )
 
 
@@ -35,6 +35,7 @@ def _params(exp: Experiment) -> dict[str, Any]:
         "failure_mode": exp.failure_mode.value if exp.failure_mode else None,
         "job_function": exp.job_function.value if exp.job_function else None,
         "is_private": 1 if exp.private else 0,
+        "is_anonymous": 1 if exp.anonymous else 0,
         "channel_id": exp.channel_id,
         "message_ts": exp.message_ts,
         "permalink": exp.permalink,
@@ -61,6 +62,7 @@ def _from_row(row: RowMapping) -> Experiment:
         failure_mode=FailureMode(row["failure_mode"]) if row["failure_mode"] else None,
         job_function=JobFunction(row["job_function"]) if row["job_function"] else None,
         private=bool(row["is_private"]),
+        anonymous=bool(row["is_anonymous"]),
         channel_id=row["channel_id"],
         message_ts=row["message_ts"],
         permalink=row["permalink"],
@@ -87,10 +89,10 @@ async def insert_experiment(conn: AsyncConnection, exp: Experiment, *, source_ke
             "INSERT INTO experiments (id, team_id, user_id, source, source_key, tool, work,"
             " summary, surprise, failure, outcome, failure_mode, job_function, is_private,"
             " channel_id, message_ts, permalink, ritual_id, week, created_at,"
-            " updated_at, model) VALUES (:id, :team_id, :user_id, :source, :source_key, :tool, :work,"
+            " updated_at, model, is_anonymous) VALUES (:id, :team_id, :user_id, :source, :source_key, :tool, :work,"
             " :summary, :surprise, :failure, :outcome, :failure_mode, :job_function, :is_private,"
             " :channel_id, :message_ts, :permalink, :ritual_id, :week,"
-            " :created_at, :updated_at, :model) ON CONFLICT (source_key) DO NOTHING"
+            " :created_at, :updated_at, :model, :is_anonymous) ON CONFLICT (source_key) DO NOTHING"
         ),
         params,
     )
@@ -104,7 +106,8 @@ async def update_experiment(conn: AsyncConnection, exp: Experiment) -> None:
             "UPDATE experiments SET tool = :tool, model = :model, work = :work, summary = :summary,"
             " surprise = :surprise, failure = :failure, outcome = :outcome,"
             " failure_mode = :failure_mode, job_function = :job_function,"
-            " is_private = :is_private, permalink = :permalink, updated_at = :updated_at"
+            " is_private = :is_private, is_anonymous = :is_anonymous, permalink = :permalink,"
+            " updated_at = :updated_at"
             " WHERE id = :id"
         ),
         _params(exp),
@@ -202,15 +205,23 @@ async def list_since(
 async def history_before(
     conn: AsyncConnection, team_id: str, week: str
 ) -> tuple[frozenset[str], frozenset[str]]:
-    """Return the tools named and the people who shared in any week before `week` (shared only)."""
+    """Return the tools named and the people who shared in any week before `week` (shared only).
+
+    Entries shared without a name name their tool but not their author: welcoming a first-time
+    sharer by name must not tell anyone that they had shared before without it.
+    """
     result = await conn.execute(
         text(
-            "SELECT DISTINCT tool, user_id FROM experiments WHERE team_id = :team AND week < :week AND is_private = 0"
+            "SELECT DISTINCT tool, user_id, is_anonymous FROM experiments"
+            " WHERE team_id = :team AND week < :week AND is_private = 0"
         ),
         {"team": team_id, "week": week},
     )
     rows = result.all()
-    return frozenset(row[0] for row in rows if row[0]), frozenset(row[1] for row in rows)
+    return (
+        frozenset(row[0] for row in rows if row[0]),
+        frozenset(row[1] for row in rows if not row[2]),
+    )
 
 
 async def delete_experiment(conn: AsyncConnection, experiment_id: str) -> None:
@@ -228,3 +239,17 @@ async def delete_for_user(conn: AsyncConnection, team_id: str, user_id: str) -> 
         {"team": team_id, "user": user_id},
     )
     return gone
+
+
+async def fill_job_function(
+    conn: AsyncConnection, team_id: str, user_id: str, job_function: JobFunction
+) -> int:
+    """Give a person's entries stored without a job function this one; return how many."""
+    result = await conn.execute(
+        text(
+            "UPDATE experiments SET job_function = :job"
+            " WHERE team_id = :team AND user_id = :user AND job_function IS NULL"
+        ),
+        {"job": job_function.value, "team": team_id, "user": user_id},
+    )
+    return int(result.rowcount or 0)

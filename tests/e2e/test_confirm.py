@@ -87,7 +87,7 @@ async def test_a_captured_reply_is_summarised_privately_to_its_author_in_the_thr
     text = shown(summary)
     for line in ("*Tool:* Claude", "*Outcome:* Worked", "*Failure mode:* none", "*Surprise:*"):
         assert line in text
-    assert action_ids(summary) == [*CORRECTIONS, "experiment_edit"]
+    assert action_ids(summary) == [*CORRECTIONS, "experiment_edit", "experiment_toggle_anonymous"]
     [menu] = [e for b in summary.blocks or [] if b["type"] == "actions" for e in b["elements"]][3:4]
     assert [o["text"]["text"] for o in menu["options"]] == [m.label for m in FailureMode]
     for block in Block.parse_all(summary.blocks):
@@ -109,7 +109,7 @@ async def test_it_failed_is_stored_at_once_as_confirmed_and_reaches_digest_home_
     [replaced] = summaries(slack)
     assert replaced.replaced == 1
     assert "*Outcome:* Failed _(yours)_" in shown(replaced)
-    assert action_ids(replaced) == [*CORRECTIONS, "experiment_edit"]
+    assert action_ids(replaced) == [*CORRECTIONS, "experiment_edit", "experiment_toggle_anonymous"]
     failures = (await digest_text(bot, slack)).split(FAILURES, 1)[1]
     assert "*Claude* (1)" in failures
     assert "drafted the board memo" in failures
@@ -268,7 +268,12 @@ async def test_tried_quick_entry_confirmation_has_the_same_corrections(
     [confirmation] = slack.ephemerals(ALICE)
     assert confirmation.source == "response_url"
     assert "Saved" in confirmation.text
-    assert action_ids(confirmation) == [*CORRECTIONS, "experiment_edit", "experiment_delete"]
+    assert action_ids(confirmation) == [
+        *CORRECTIONS,
+        "experiment_edit",
+        "experiment_toggle_anonymous",
+        "experiment_delete",
+    ]
     await driver.tap(ALICE, confirmation, "correct_worked")
     await settle(bot)
     exp, confirmed = await only_entry(store)

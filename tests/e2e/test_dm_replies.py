@@ -27,10 +27,10 @@ WEDNESDAY_1400_BERLIN = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
 
 
 def bot_answers(slack: FakeSlack, user: str) -> list[str]:
-    """The bot's plain answers in a person's DM (not its prompts, reminders or copies)."""
+    """The bot's short answers in a person's DM (not its prompts, questions or copies)."""
     dm = slack.dm_channel(user)
     assert dm is not None
-    return [m.text for m in dm.messages if m.bot_id and not m.metadata and m.text]
+    return [m.text for m in dm.messages if m.bot_id and m.text in (NOTHING_OPEN, NOT_AN_EXPERIMENT)]
 
 
 async def test_answering_a_dm_prompt_in_the_conversation_is_captured(

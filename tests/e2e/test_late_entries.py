@@ -67,7 +67,7 @@ async def test_a_reply_after_the_digest_is_in_the_next_digest_marked_late(
     assert "A quiet week" not in w49
     assert "a quiet week" not in w49
     assert "it silently dropped the cache step _(Bob Brown)_ _(late, from 2026-W48)_" in w49
-    assert "*0 experiments* shared by *0 people*" in w49  # W49's own count is unchanged
+    assert "*No experiments* shared for this week itself." in w49  # W49's own count: none
     await tick(bot, clock, W50_MONDAY)
     await tick(bot, clock, W50_FRIDAY)
     assert "cache step" not in digest_of(slack, "2026-W50")

@@ -103,3 +103,17 @@ async def test_the_model_is_stored_apart_from_the_tool(db: Database) -> None:
         stored = await repo.get_experiment(conn, exp.id)
     assert stored is not None
     assert (stored.tool, stored.model) == ("ChatGPT", None)
+
+
+async def test_anonymity_round_trips_and_hides_prior_sharers(db: Database) -> None:
+    """`anonymous` is stored and edited; an anonymous entry names its tool but not its author as a
+    prior sharer, so a later first entry under one's name is welcomed like any first one."""
+    exp = make_experiment(anonymous=True, user_id="U9", week="2026-W47", tool="Cursor")
+    async with db.transaction() as conn:
+        await repo.insert_experiment(conn, exp, source_key="cmd:anon")
+        assert (await repo.get_experiment(conn, exp.id)) == exp
+        tools, people = await repo.history_before(conn, "T1", "2026-W48")
+        assert ("Cursor" in tools, "U9" in people) == (True, False)
+        await repo.update_experiment(conn, replace(exp, anonymous=False))
+        _, people = await repo.history_before(conn, "T1", "2026-W48")
+        assert "U9" in people

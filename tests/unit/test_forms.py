@@ -148,3 +148,24 @@ def test_the_model_field_is_optional_and_bounded() -> None:
     assert empty is not None
     assert (draft.model, empty.model) == ("GPT-5", None)
     assert set(errors) == {"model"}
+
+
+def test_share_without_my_name_is_a_checkbox_that_round_trips() -> None:
+    """The Privacy checkboxes hold "Share without my name"; ticked, the draft is anonymous."""
+    from blocks.forms import ANONYMOUS_VALUE, experiment_modal, read_experiment_form
+    from core.model import Draft
+
+    view = experiment_modal(draft=Draft(summary="s", tool="Claude", anonymous=True))
+    [privacy] = [b for b in view["blocks"] if b.get("block_id") == "private"]
+    assert [o["value"] for o in privacy["element"]["options"]] == ["private", ANONYMOUS_VALUE]
+    assert [o["value"] for o in privacy["element"]["initial_options"]] == [ANONYMOUS_VALUE]
+    assert "still shows your name" in privacy["hint"]["text"]
+    values = {
+        "tool": {"tool": {"value": "Claude"}},
+        "summary": {"summary": {"value": "it worked"}},
+        "private": {"private": {"selected_options": [{"value": ANONYMOUS_VALUE}]}},
+    }
+    draft, errors = read_experiment_form(values)
+    assert errors == {}
+    assert draft is not None
+    assert (draft.anonymous, draft.private) == (True, False)
