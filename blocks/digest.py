@@ -1,17 +1,19 @@
-"""Block Kit for the weekly digest: a main message, continued in its thread when long.
+"""Block Kit for the weekly digest: a short top post, and every entry in its thread.
 
-Rules:
-- Every piece of user text is escaped (no `<!channel>`, `<!here>`, `<@U…>` can ping) and each
-  item's text is cut visibly (with "…") at `ITEM_CHARS`; the item keeps its permalink to the
-  full message, so nothing is dropped silently.
-- The digest is packed into messages of at most `MAX_BLOCKS` blocks and `MAX_CHARS` characters
-  of block text, well inside Slack's 50 blocks and the reported ~13,000-character ceiling; the
-  first message is the main post, the rest are its thread replies, each numbered.
+Rules (docs/digest.md):
+- The top post is what matters this week in about 12 lines: the three things to know, the
+  week's numbers, the credit, and a pointer to the thread. Everything else is in the thread:
+  every entry grouped by tool (one block each, with a menu to say "I tried it too"), the tool x
+  job function table, what changed, what was caught late, and any credit that did not fit.
 - People are credited by name, never @-mentioned: a digest must not notify anyone. An entry
   shared without a name is credited by its byline, looked up by `core.credit.credit_key`.
+- Credit is never cut: names that do not fit the top post's one credit block continue in the
+  thread. First-time sharers are welcomed by name only when few (`core.digest.WELCOME_NAMES`).
+- Thread messages are packed within `MAX_BLOCKS` blocks and `MAX_CHARS` characters of block
+  text, well inside Slack's 50 blocks and the reported ~13,000-character ceiling.
 - What is kept of a rendered digest is its layout (`layout_as_json`): which keyed lines go in
   which block of which part, and no text or name. A part is filled from current data only when
-  it is posted (`refill`), so nothing withdrawn since the rendering can reach Slack.
+  it is posted or updated (`refill`), so nothing withdrawn since the rendering can reach Slack.
 """
 
 from __future__ import annotations
@@ -21,15 +23,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from blocks.kit import SECTION_TEXT_LIMIT, Block, context, header, safe, section
+from blocks.digest_lines import (
+    counts,
+    drift_line,
+    entry_gist,
+    entry_line,
+    group_line,
+    late_mark,
+    late_note,
+    link,
+    name_of,
+    plural,
+    rising_line,
+    summary_text,
+    table_note,
+    table_text,
+    thing_line,
+)
+from blocks.ids import Action
+from blocks.kit import SECTION_TEXT_LIMIT, Block, context, header, mrkdwn, option, safe, section
 from core.credit import credit_key
-from core.digest import Digest, Totals, tool_of
-from core.drift import WINDOW_WEEKS, Drift
-from core.model import Experiment
+from core.digest import Digest
 
+# The top post's numbers when the week has only entries carried in late from earlier weeks.
+NONE_OF_ITS_OWN = "*No experiments* shared for this week itself."
 MAX_BLOCKS = 45
 MAX_CHARS = 11_000
-ITEM_CHARS = 400
+CREDIT_TOP_CHARS = 1_500  # the top post's credit block; the rest continues in the thread
+REPRODUCED, NOT_REPRODUCED, TAKE_BACK, PIN = "same", "not", "clear", "pin"
 
 
 @dataclass(frozen=True)
@@ -38,71 +59,16 @@ class DigestMessage:
     text: str  # the notification fallback
 
 
-def _link(exp: Experiment) -> str:
-    return (
-        f" · <{exp.permalink}|view>"
-        if exp.permalink and "|" not in exp.permalink and ">" not in exp.permalink
-        else ""
-    )
-
-
-def _name(names: Mapping[str, str], user_id: str) -> str:
-    return safe(names.get(user_id) or "someone", 60)
-
-
-def _totals(t: Totals) -> str:
-    return f"{t.experiments} experiment{'s' if t.experiments != 1 else ''} · {t.people} people · {t.tools} tools"
-
-
-def _headline(d: Digest) -> str:
-    # People are counted by name (`core.credit`): with none, the entries were all shared without.
-    who = (
-        f"by *{d.totals.people} {'person' if d.totals.people == 1 else 'people'}*"
-        if d.totals.people
-        else "without names"
-    )
-    line = (
-        f"*{d.totals.experiments} experiment{'s' if d.totals.experiments != 1 else ''}* shared "
-        f"{who} with *{d.totals.tools} tool{'s' if d.totals.tools != 1 else ''}*."
-        if d.totals.experiments
-        else "*No experiments* shared for this week itself."  # only late ones, listed below
-    )
-    line += f"\nLast week: {_totals(d.previous)}."
-    if d.participation is not None and d.asked:
-        line += f"\n{d.asked_who_shared} of {d.asked} people asked shared this week ({d.participation:.0%})."
-    if d.late:
-        n = len(d.late)
-        line += f"\nAlso {n} shared after last digest, marked _late_ and counted for {'its' if n == 1 else 'their'} own week."
-    return line
-
-
-def _late(exp: Experiment, week: str) -> str:
-    """The mark of an entry carried in from an earlier week's digest."""
-    return f" _(late, from {safe(exp.week, 20)})_" if exp.week != week else ""
-
-
-def _surprise(exp: Experiment, names: Mapping[str, str], week: str = "") -> str:
-    tool = f"{tool_of(exp)} ({exp.model})" if exp.model else tool_of(exp)
-    return f"• *{safe(tool, 170)}*: {safe(exp.surprise, ITEM_CHARS)} _({_name(names, credit_key(exp))})_{_late(exp, week or exp.week)}{_link(exp)}"
-
-
-def _failure(exp: Experiment, names: Mapping[str, str], week: str = "") -> str:
-    model = f"({safe(exp.model, 80)}) " if exp.model else ""
-    mode = f"[{exp.failure_mode.label}] " if exp.failure_mode else ""
-    what = exp.failure or exp.summary
-    return f"• {model}{mode}{safe(what, ITEM_CHARS)} _({_name(names, credit_key(exp))})_{_late(exp, week or exp.week)}{_link(exp)}"
-
-
 @dataclass(frozen=True)
 class Unit:
     """One block of the digest before packing: its lines, each under a stable key.
 
-    Keys name what a line shows (`surprise:<experiment id>`, `failure:<id>`, `group:<digest of
-    the tool's name>`, `credit`…), so a stored layout can be filled again from current data
-    (`refill`).
+    Keys name what a line shows (`entry:<experiment id>`, `caught:<id>`, `group:<digest of the
+    tool's name>`, `thing:<n>`, `credit`…), so a stored layout can be filled again from current
+    data (`refill`). Kinds: header, section, context, entry (a section with the entry's menu).
     """
 
-    kind: str  # "header" or "section"
+    kind: str
     lines: tuple[tuple[str, str], ...]  # (key, mrkdwn line)
 
     @property
@@ -110,7 +76,7 @@ class Unit:
         return tuple(key for key, _ in self.lines)
 
 
-ITEM_PREFIXES = ("surprise:", "failure:")
+ITEM_PREFIXES = ("entry:", "caught:", "surprise:", "failure:")
 
 
 def _tool_key(tool: str) -> str:
@@ -122,8 +88,22 @@ def _unit(*lines: tuple[str, str]) -> Unit:
     return Unit("section", tuple(lines))
 
 
-def digest_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
-    """Every block of the digest in reading order, before packing into messages."""
+def _credit(d: Digest, names: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """Every credited name, split into what fits the top post's credit block and the rest."""
+    # Alphabetical: in a long list, people look for their own name.
+    all_names = sorted((name_of(names, user) for user in d.sharers), key=str.casefold)
+    top: list[str] = []
+    size = 0
+    for n, name in enumerate(all_names):
+        if size + len(name) + 2 > CREDIT_TOP_CHARS:
+            return top, all_names[n:]
+        top.append(name)
+        size += len(name) + 2
+    return top, []
+
+
+def top_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
+    """The top post: what matters this week, in about 12 lines."""
     title = safe(f"Learning Out Loud · {d.ritual_name} · {d.week}", 150)
     units: list[Unit] = [Unit("header", (("header", title[:150]),))]
     if d.quiet:
@@ -138,49 +118,96 @@ def digest_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
             )
         )
         return units
-    units.append(_unit(("headline", _headline(d))))
-    if d.surprises:
-        units.append(_unit(("surprises", "*:bulb: Surprises*")))
-        units.extend(_unit((f"surprise:{e.id}", _surprise(e, names, d.week))) for e in d.surprises)
-    if d.failures:
-        units.append(_unit(("failures", "*:warning: Failures, by tool*")))
-        for group in d.failures:
-            lines = [
-                (f"group:{_tool_key(group.tool)}", f"*{safe(group.tool, 80)}* ({len(group.items)})")
-            ]
-            lines.extend((f"failure:{e.id}", _failure(e, names, d.week)) for e in group.items)
-            units.extend(_chunked(lines))
-    if d.by_mode or d.by_function:
-        lines = [("where", "*Where tools fail*")]
-        for tool, modes in sorted(d.by_mode.items()):
-            parts = ", ".join(
-                f"{mode.label} x{count}"
-                for mode, count in sorted(modes.items(), key=lambda kv: -kv[1])
+    if d.things:
+        lines = [("things", "*Three things to know*" if len(d.things) == 3 else "*To know*")]
+        lines.extend(
+            (f"thing:{n}", "• " + thing_line(t, d, names)) for n, t in enumerate(d.things, 1)
+        )
+        units.append(_unit(*lines))
+    units.append(_unit(("counts", counts(d) if d.totals.experiments else NONE_OF_ITS_OWN)))
+    if d.shared_late:
+        units.append(_unit(("late-note", late_note(len(d.shared_late)))))
+    top, rest = _credit(d, names)
+    credit = "Thanks for sharing: " + ", ".join(top)
+    credit += (
+        f", and {plural(len(rest), 'more person', 'more people')} named in the thread."
+        if rest
+        else "."
+    )
+    if not d.sharers:  # every entry was shared without a name
+        credit = "Thanks to everyone who shared."
+    lines = [("credit", credit)]
+    if d.first_time and len(d.first_time) == len(d.sharers):
+        lines.append(("welcome", ":wave: Everyone here shared for the first time. Welcome!"))
+    elif d.welcome_by_name:
+        welcome = ", ".join(name_of(names, u) for u in d.first_time)
+        lines.append(("welcome", f":wave: Welcome to first-time sharers: {welcome}!"))
+    elif d.first_time:
+        lines.append(
+            (
+                "welcome",
+                f":wave: {plural(len(d.first_time), 'person', 'people')} shared for the first time. Welcome!",
             )
-            lines.append((f"where:{_tool_key(tool)}", f"• {safe(tool, 80)}: {parts}"))
-        for tool, functions in sorted(d.by_function.items()):
-            parts = ", ".join(
-                f"{fn.label} x{count}"
-                for fn, count in sorted(functions.items(), key=lambda kv: -kv[1])
-            )
-            lines.append(
+        )
+    units.append(Unit("context", tuple(lines)))
+    units.append(
+        Unit(
+            "context",
+            (
                 (
-                    f"where-fn:{_tool_key(tool)}",
-                    f"• {safe(tool, 80)}, failures by job function: {parts}",
+                    "more",
+                    "Every entry, by tool and the work it was tried on, is in the thread :thread: "
+                    "Tried one yourself? Say so with the menu beside it.",
+                ),
+            ),
+        )
+    )
+    return units
+
+
+def thread_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
+    """The thread: every entry by tool, the function table, what changed, caught late, credit."""
+    if d.quiet:
+        return []
+    units: list[Unit] = [_unit(("entries", "*Every entry, by tool*"))] if d.groups else []
+    for group in d.groups:
+        units.append(
+            _unit(
+                (
+                    f"group:{_tool_key(group.tool)}",
+                    group_line(
+                        group.tool, len(group.items), group.failures, d.by_mode.get(group.tool)
+                    ),
                 )
             )
-        units.extend(_chunked(lines))
+        )
+        units.extend(
+            Unit("entry", ((f"entry:{e.id}", entry_line(e, d, names)),)) for e in group.items
+        )
+    if d.shared_late:
+        units.append(_unit(("late", "*Shared after the last digest*")))
+        units.extend(
+            Unit("entry", ((f"entry:{e.id}", entry_line(e, d, names) + late_mark(e)),))
+            for e in d.shared_late
+        )
+    if d.table.cells:
+        units.append(
+            _unit(
+                ("table", "*Worked vs failed, by tool and job function*"),
+                ("table-rows", table_text(d.table)),
+                ("table-note", table_note(d.table)),
+            )
+        )
+    elif d.table.hidden_entries:
+        units.append(
+            _unit(
+                ("table", "*By job function*: " + table_note(d.table)),
+            )
+        )
     if d.rising or d.first_tried or d.drift:
         lines = [("changed", "*What changed*")]
-        lines.extend(
-            (
-                f"rising:{_tool_key(r.tool)}",
-                f"• {safe(r.tool, 80)}: {r.this_week} failures this week vs "
-                f"{r.trailing_average:.1f}/week over the previous 4 weeks",
-            )
-            for r in d.rising
-        )
-        lines.extend((f"drift:{_tool_key(drift.tool)}", _drift(drift)) for drift in d.drift)
+        lines.extend((f"rising:{_tool_key(r.tool)}", "• " + rising_line(r)) for r in d.rising)
+        lines.extend((f"drift:{_tool_key(x.tool)}", "• " + drift_line(x)) for x in d.drift)
         if d.first_tried:
             lines.append(
                 (
@@ -190,29 +217,42 @@ def digest_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
                 )
             )
         units.extend(_chunked(lines))
-    lines = [
-        (
-            "credit",
-            "*Thanks for sharing:* " + ", ".join(_name(names, u) for u in d.sharers) + "."
-            if d.sharers  # empty when every entry was shared without a name
-            else "*Thanks to everyone who shared.*",
-        )
-    ]
-    if d.first_time:
-        welcome = ", ".join(_name(names, u) for u in d.first_time)
-        lines.append(("welcome", f":wave: Welcome to first-time sharers: {welcome}!"))
-    units.extend(_chunked(lines))
+    if d.caught:
+        how = ", ".join(f"{n} {c.label}" for c, n in d.caught)
+        lines = [
+            ("caught", "*Caught late or silently*"),
+            ("caught-counts", f"How this week's failures were caught, where said: {how}."),
+        ]
+        for exp in d.caught_late:
+            by = f" — {name_of(names, credit_key(exp))}"
+            label = exp.caught.label if exp.caught else ""
+            lines.append(
+                (f"caught:{exp.id}", f"• _{label}_: {entry_gist(exp, 160)}{by}{link(exp)}")
+            )
+        units.extend(_chunked(lines))
+    _top, rest = _credit(d, names)
+    for n, chunk in enumerate(_name_chunks(rest), start=1):
+        lead = "*Thanks for sharing, continued:* " if n == 1 else ""
+        units.append(_unit((f"credit-rest:{n}", lead + ", ".join(chunk) + ".")))
     return units
 
 
-def _drift(drift: Drift) -> str:
-    """One "since the update" line, always with its numbers."""
-    return (
-        f"• {safe(drift.tool, 80)} since {safe(drift.model, 80)} first appeared ({drift.since}): "
-        f"{drift.after.failures} of {drift.after.entries} failed ({drift.after_rate:.0%}); "
-        f"in the {WINDOW_WEEKS} weeks before, {drift.before.failures} of {drift.before.entries}"
-        f" ({drift.before_rate:.0%})"
-    )
+def _name_chunks(all_names: list[str], limit: int = 2800) -> list[list[str]]:
+    """Names in runs that each fit one section: a long credit is split, never cut."""
+    chunks: list[list[str]] = []
+    size = limit
+    for name in all_names:
+        if size + len(name) + 2 > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(name)
+        size += len(name) + 2
+    return chunks
+
+
+def digest_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
+    """Every block of the digest in reading order: the top post's, then the thread's."""
+    return [*top_units(d, names), *thread_units(d, names)]
 
 
 def _chunked(lines: list[tuple[str, str]], limit: int = 2900) -> list[Unit]:
@@ -231,10 +271,40 @@ def _chunked(lines: list[tuple[str, str]], limit: int = 2900) -> list[Unit]:
     return units
 
 
+def replicate_menu(experiment_id: str) -> dict[str, Any]:
+    """The menu beside an entry in the thread: "I tried it too" (same, or not), take it back, or,
+    for admins, pin the entry to lead the top post."""
+    return {
+        "type": "overflow",
+        "action_id": Action.REPLICATE.value,
+        "options": [
+            option("I tried it too: same for me", f"{REPRODUCED}|{experiment_id}"),
+            option("I tried it: could not reproduce", f"{NOT_REPRODUCED}|{experiment_id}"),
+            option("Take back my answer", f"{TAKE_BACK}|{experiment_id}"),
+            option("Pin to the top post (admins)", f"{PIN}|{experiment_id}"),
+        ],
+    }
+
+
+def parse_replicate_value(value: str) -> tuple[str, str] | None:
+    """Read the menu's value back as (answer, experiment id); None when it is not one of ours."""
+    answer, sep, experiment_id = value.partition("|")
+    if not sep or not experiment_id or answer not in (REPRODUCED, NOT_REPRODUCED, TAKE_BACK, PIN):
+        return None
+    return answer, experiment_id
+
+
 def _blocks(unit: Unit) -> list[Block]:
     if unit.kind == "header":
         return [header(unit.lines[0][1])]
     text = "\n".join(line for _, line in unit.lines)
+    if unit.kind == "context" and len(text) <= SECTION_TEXT_LIMIT:
+        return [{"type": "context", "elements": [mrkdwn(text)]}]
+    if unit.kind == "entry" and len(text) <= SECTION_TEXT_LIMIT:
+        key = unit.lines[0][0]
+        block = section(text)
+        block["accessory"] = replicate_menu(key.split(":", 1)[1])
+        return [block]
     if len(text) <= SECTION_TEXT_LIMIT:
         return [section(text)]
     # An edit made a refilled section longer than Slack allows: split it rather than cut it.
@@ -242,37 +312,36 @@ def _blocks(unit: Unit) -> list[Block]:
 
 
 def _chars(unit: Unit) -> int:
-    return sum(len(line) + 1 for _, line in unit.lines)
+    """The unit's share of a message's combined block text, menus' option texts included."""
+    return sum(len(t) for t in _texts(_blocks(unit)))
 
 
-def _summary(d: Digest) -> str:
-    return f"{d.ritual_name} digest for {d.week}: " + (
-        "a quiet week"
-        if d.quiet
-        else f"{d.totals.experiments} experiments from {d.totals.people} people"
-        + (f", and {len(d.late)} shared late" if d.late else "")
-    )
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [
+            t
+            for key, inner in value.items()
+            for t in ([inner] if key == "text" and isinstance(inner, str) else _texts(inner))
+        ]
+    if isinstance(value, list):
+        return [t for inner in value for t in _texts(inner)]
+    return []
 
 
 def _message(blocks: list[Block], summary: str, number: int, total: int) -> DigestMessage:
-    if total > 1:
-        blocks = [
-            *blocks,
-            context(
-                f"Part {number} of {total}" + (" · continued in the thread" if number == 1 else "")
-            ),
-        ]
-    text = summary if number == 1 else f"{summary} (part {number} of {total})"
+    if number > 1 and total > 2:
+        blocks = [*blocks, context(f"Thread part {number - 1} of {total - 1}")]
+    text = summary if number == 1 else f"{summary} (thread part {number - 1} of {total - 1})"
     return DigestMessage(blocks=blocks, text=safe(text, 3000))
 
 
 def digest_layout(d: Digest, names: Mapping[str, str]) -> list[list[Unit]]:
-    """Pack the digest's units into a main message and thread replies within Slack's limits."""
-    pages: list[list[Unit]] = [[]]
-    used = 0
-    for unit in digest_units(d, names):
+    """The top post, then the thread's units packed into replies within Slack's limits."""
+    pages: list[list[Unit]] = [top_units(d, names)]
+    used = MAX_CHARS  # the top post is never filled up with thread content
+    for unit in thread_units(d, names):
         size = _chars(unit)
-        if pages[-1] and (len(pages[-1]) + 1 >= MAX_BLOCKS or used + size > MAX_CHARS):
+        if len(pages) == 1 or len(pages[-1]) + 1 >= MAX_BLOCKS or used + size > MAX_CHARS:
             pages.append([])
             used = 0
         pages[-1].append(unit)
@@ -280,11 +349,18 @@ def digest_layout(d: Digest, names: Mapping[str, str]) -> list[list[Unit]]:
     return pages
 
 
+def top_message(d: Digest, names: Mapping[str, str]) -> DigestMessage:
+    """The top post alone, from current data (to update it after an admin pins an entry)."""
+    return _message(
+        [b for unit in top_units(d, names) for b in _blocks(unit)], summary_text(d), 1, 1
+    )
+
+
 def digest_messages(d: Digest, names: Mapping[str, str]) -> list[DigestMessage]:
-    """The digest as a main message and numbered thread replies, each within Slack's limits."""
+    """The digest as a top post and numbered thread replies, each within Slack's limits."""
     pages = digest_layout(d, names)
     return [
-        _message([b for unit in page for b in _blocks(unit)], _summary(d), number, len(pages))
+        _message([b for unit in page for b in _blocks(unit)], summary_text(d), number, len(pages))
         for number, page in enumerate(pages, start=1)
     ]
 
@@ -325,7 +401,7 @@ def refill(
         blocks = [
             section("_The entries of this part were withdrawn after the digest was written._")
         ]
-    return _message(blocks, _summary(d), number, total)
+    return _message(blocks, summary_text(d), number, total)
 
 
 def digest_as_json(messages: list[DigestMessage]) -> list[dict[str, Any]]:

@@ -43,6 +43,10 @@ def describe_labels(exp: Experiment) -> str:
         labels.append(f"Outcome: {exp.outcome.label}")
     if exp.failure_mode is not None:
         labels.append(f"Failure mode: {exp.failure_mode.label}")
+    if exp.caught is not None:
+        labels.append(exp.caught.label.capitalize())
+    if exp.next_try:
+        labels.append(f"Next: {safe(exp.next_try, 120)} (reminded next week, by DM)")
     labels.append(":lock: Private" if exp.private else "Shared")
     if exp.anonymous and not exp.private:
         labels.append(":bust_in_silhouette: Without your name")

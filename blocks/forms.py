@@ -16,8 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from blocks.ids import Field, View
 from blocks.kit import Block, option, plain_text
 from core.model import (
+    CAUGHT_CHOICES,
     MAX_FIELD_CHARS,
+    MAX_NEXT_TRY_CHARS,
     MAX_TOOL_CHARS,
+    Caught,
     Draft,
     Experiment,
     FailureMode,
@@ -193,6 +196,19 @@ def experiment_modal(
             [option(mode.label, mode.value) for mode in FailureMode],
             draft.failure_mode.value if draft and draft.failure_mode else None,
         ),
+        _select(
+            Field.CAUGHT,
+            "If it failed: how was it caught?",
+            [option(label, caught.value) for caught, label in CAUGHT_CHOICES.items()],
+            draft.caught.value if draft and draft.caught else None,
+        ),
+        _text_input(
+            Field.NEXT_TRY,
+            "Next week I'll try… (optional; you'll be reminded privately)",
+            initial=draft.next_try if draft else "",
+            max_length=MAX_NEXT_TRY_CHARS,
+            placeholder="e.g. giving it the schema first",
+        ),
         {
             "type": "input",
             "block_id": Field.PRIVATE.value,
@@ -251,8 +267,12 @@ def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str
             errors[field.value] = (
                 f"This is {len(text):,} characters; the limit is {MAX_FIELD_CHARS:,}."
             )
+    next_try = " ".join(_text(values, Field.NEXT_TRY).split())
+    if len(next_try) > MAX_NEXT_TRY_CHARS:
+        errors[Field.NEXT_TRY.value] = f"Keep it under {MAX_NEXT_TRY_CHARS} characters."
     if errors:
         return None, errors
+    caught = (_value(values, Field.CAUGHT).get("selected_option") or {}).get("value")
     outcome = (_value(values, Field.OUTCOME).get("selected_option") or {}).get("value")
     mode = (_value(values, Field.FAILURE_MODE).get("selected_option") or {}).get("value")
     ticked = {
@@ -271,6 +291,8 @@ def read_experiment_form(values: dict[str, Any]) -> tuple[Draft | None, dict[str
             failure_mode=FailureMode(str(mode)) if mode in FailureMode._value2member_map_ else None,
             private=PRIVATE_VALUE in ticked,
             anonymous=ANONYMOUS_VALUE in ticked,
+            caught=Caught(str(caught)) if caught in Caught._value2member_map_ else None,
+            next_try=next_try,
         ),
         {},
     )

@@ -17,6 +17,8 @@ class Action(StrEnum):
     FORGET_ME_CONFIRM = "forget_me_confirm"
     FORGET_ME_CANCEL = "forget_me_cancel"
     OPEN_PROFILE = "profile_open"
+    # "I tried it too" beside an entry in the digest's thread (blocks/digest.py).
+    REPLICATE = "digest_replicate"
     # One-tap corrections under "here is what I understood" (blocks/confirm.py).
     CORRECT_FAILED = "correct_failed"
     CORRECT_WORKED = "correct_worked"
@@ -54,6 +56,8 @@ class Field(StrEnum):
     FAILURE = "failure"
     OUTCOME = "outcome"
     FAILURE_MODE = "failure_mode"
+    CAUGHT = "caught"
+    NEXT_TRY = "next_try"
     PRIVATE = "private"
     JOB_FUNCTION = "job_function"
     TZ_OVERRIDE = "tz_override"

@@ -24,11 +24,21 @@ def parse_occurrence_value(value: str) -> tuple[str, str] | None:
     return (ritual_id, week) if sep and ritual_id and week else None
 
 
-def prompt_blocks(ritual: Ritual, week: str) -> list[Block]:
-    """The prompt: what to share, a button to open the form, and one to skip the week."""
+def prompt_blocks(ritual: Ritual, week: str, *, next_try: str = "") -> list[Block]:
+    """The prompt: what to share, a button to open the form, and one to skip the week.
+
+    `next_try` is what the person said last week they would try next; only a prompt sent to
+    them alone (a DM) carries it.
+    """
     value = occurrence_value(ritual.id, week)
+    recall = (
+        [context(f":dart: Last week you said you'd try next: _{safe(next_try, 300)}_")]
+        if next_try.strip()
+        else []
+    )
     return [
         section(safe(ritual.prompt_text, SECTION_TEXT_LIMIT)),
+        *recall,
         _share_or_skip(value),
         context(
             f"{safe(ritual.name, 60)} · week {week} · Reply in this thread, or use `/tried` anywhere."

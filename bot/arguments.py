@@ -98,6 +98,11 @@ def _add_ritual_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         "--preview", action="store_true", help="print the digest here without posting it"
     )
     action.add_argument("--post", action="store_true", help="post it (exactly once unless --force)")
+    action.add_argument(
+        "--pin",
+        metavar="ENTRY",
+        help="lead the week's digest with this entry (its id, shown by --preview), before it is posted",
+    )
     digest.add_argument(
         "--force", action="store_true", help="with --post: post again even if already posted"
     )

@@ -17,6 +17,18 @@ EMOJI = {
     "fire": "🔥",
     "white_check_mark": "✅",
     "lock": "🔒",
+    "x": "❌",
+    "large_yellow_circle": "🟡",
+    "small_blue_diamond": "🔹",
+    "repeat": "🔁",
+    "pushpin": "📌",
+    "chart_with_upwards_trend": "📈",
+    "arrows_counterclockwise": "🔄",
+    "busts_in_silhouette": "👥",
+    "rotating_light": "🚨",
+    "scales": "⚖️",
+    "thread": "🧵",
+    "dart": "🎯",
 }
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
@@ -32,6 +44,8 @@ h1 { font-size: 18px; padding: 14px 20px; margin: 0; border-bottom: 1px solid #d
 .header { font-size: 17px; font-weight: 700; margin: 6px 0; }
 .section { margin: 6px 0; white-space: pre-wrap; line-height: 1.45; }
 .context { color: #666; font-size: 12px; margin: 4px 0; white-space: pre-wrap; }
+pre { background: #f4f4f4; border: 1px solid #e4e4e4; border-radius: 4px; padding: 6px 8px; margin: 4px 0; }
+.menu { float: right; border: 1px solid #ccc; border-radius: 4px; padding: 0 8px; color: #555; }
 .button { display: inline-block; border: 1px solid #ccc; border-radius: 4px; padding: 3px 10px; margin-right: 6px; font-size: 13px; }
 .image { max-width: 100%; border: 1px solid #e8e8e8; border-radius: 6px; margin: 6px 0; }
 code { background: #f4f4f4; border-radius: 3px; padding: 0 3px; }
@@ -69,7 +83,20 @@ def _block_html(block: Mapping[str, Any]) -> str:
     if kind == "header":
         return f'<div class="header">{html.escape(str(block["text"]["text"]))}</div>'
     if kind == "section":
-        return f'<div class="section">{mrkdwn_to_html(str((block.get("text") or {}).get("text", "")))}</div>'
+        text = str((block.get("text") or {}).get("text", ""))
+        # ```…``` is preformatted in Slack: shown as typed, in a box.
+        pieces = text.split("```")
+        body = "".join(
+            f"<pre>{html.escape(_unescape(piece))}</pre>" if n % 2 else mrkdwn_to_html(piece)
+            for n, piece in enumerate(pieces)
+        )
+        accessory = block.get("accessory") or {}
+        menu = (
+            f'<span class="menu" title="{html.escape(", ".join(str(o["text"]["text"]) for o in accessory.get("options", [])))}">⋯</span>'
+            if accessory.get("type") == "overflow"
+            else ""
+        )
+        return f'<div class="section">{menu}{body}</div>'
     if kind == "context":
         parts = " ".join(mrkdwn_to_html(str(e.get("text", ""))) for e in block.get("elements", []))
         return f'<div class="context">{parts}</div>'

@@ -3,8 +3,12 @@
 It starts the emulator and the real bot (HTTP, signed requests, the same code as production),
 creates a ritual for six leaders in four time zones, and then moves a controlled clock through
 the week: Monday's prompts, replies in the thread (surprises and failures, one edited), `/tried`
-entries, a skip, Wednesday's reminder, Friday's digest with its chart. It prints the digest and
-writes its Block Kit JSON, its chart (PNG) and an HTML page of the digest channel to
+entries, a skip, Wednesday's reminder, Friday's digest with its chart. On Thursday a busy
+company's worth of entries arrives (48 more from 40 people in five job functions,
+`bot.sample_week`), so the digest shows what it does at scale: three things to know on top,
+every entry by tool in its thread, the tool x function table. After the digest, a reader says
+they tried an entry too and its count updates. It prints the digest and writes its Block Kit
+JSON, its chart (PNG) and an HTML page of the digest channel to
 `./demo-output/`.
 """
 
@@ -13,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ from blocks.terminal import messages_to_text
 from bot.channel_html import channel_page
 from bot.config import Config
 from bot.runtime import Runtime, start_runtime
+from bot.sample_week import people, realistic_week
 from core.model import Experiment, FailureMode, Outcome, Source
 from core.rituals import AudienceKind, Ritual
 from core.schedule import Weekday, resolve_local
@@ -175,7 +180,7 @@ async def _week(
         (
             "U0MAYA",
             1,
-            "Tool: Copilot\nWork: the billing migration plan\nWhat happened: drafted the plan in 20 minutes\nFailed: it invented a --dry-run flag our CLI never had. Confidently.",
+            "Tool: Copilot\nWork: the billing migration plan\nWhat happened: drafted the plan in 20 minutes\nFailed: it invented a --dry-run flag our CLI never had. Confidently.\nCaught: in review\nNext: give it the CLI's --help output first",
         ),
         (
             "U0SOFIA",
@@ -239,14 +244,54 @@ async def _week(
         f"Wed 14:00  one reminder by DM to who neither answered nor skipped: {', '.join(reminded) or 'nobody'}"
     )
 
+    thursday = resolve_local(week.date_of(Weekday.THU), time(10), BERLIN)
+    clock.now = thursday
+    crowd = people(40)
+    for person in crowd:
+        slack.add_user(person.user_id, person.user_id.lower(), real_name=person.name, tz="UTC")
+    busy = realistic_week(
+        week=str(week), start=thursday, entries=48, sharers=40, ritual_id=ritual.id
+    )
+    async with runtime.deps.db.transaction() as conn:
+        for exp in busy:
+            await repo.insert_experiment(
+                conn, replace(exp, team_id=ritual.team_id), source_key=f"sample:{exp.id}"
+            )
+    say(
+        f"Thu 10:00  the rest of the company joins in: {len(busy)} more entries from {len(crowd)} people in five job functions"
+    )
+
     friday = resolve_local(week.date_of(Weekday.FRI), time(16), BERLIN)
     await _tick(runtime, clock, friday)
     parts = [m for m in slack.messages(digest) if m.bot_id and not m.files]
     charts = [m for m in slack.messages(digest) if m.bot_id and m.files]
     say(
-        f"Fri 16:00  the digest is posted in #ai-digest ({len(parts)} message{'s' if len(parts) != 1 else ''}"
-        f"{', and its chart in the thread' if charts else ''})\n"
+        f"Fri 16:00  the digest is posted in #ai-digest: a short top post and {len(parts) - 1} thread message{'s' if len(parts) != 2 else ''}"
+        f"{', and its chart in the thread' if charts else ''}\n"
     )
+    maya = next(m for m in parts[1:] if "invented a --dry-run" in json.dumps(m.blocks))
+    value = next(
+        o
+        for b in maya.blocks or []
+        for o in (b.get("accessory") or {}).get("options", [])
+        if "invented a --dry-run" in json.dumps(b) and o["value"].startswith("same|")
+    )
+    for reader in ("U0LIAM", "U0ELLA"):
+        clock.now = friday + timedelta(minutes=20)
+        await driver.block_action(
+            reader,
+            "digest_replicate",
+            channel_id=digest,
+            message_ts=maya.ts,
+            block_id="entry",
+            selected_option=value,
+            element_type="overflow",
+        )
+        await _settle(runtime)
+    say(
+        "Fri 16:20  Liam and Ella say they tried Maya's entry too: its count updates in the thread\n"
+    )
+    parts = [m for m in slack.messages(digest) if m.bot_id and not m.files]
     say(messages_to_text([{"blocks": m.blocks or [], "text": m.text} for m in parts]))
 
 
@@ -269,6 +314,11 @@ async def _seed_history(runtime: Runtime, ritual: Ritual, week: WeekId) -> None:
         (2, "U0MAYA", "GitHub Copilot", Outcome.WORKED, None),
         (1, "U0ELLA", "ChatGPT", Outcome.WORKED, None),
         (1, "U0LIAM", "Claude", Outcome.MIXED, FailureMode.CONFIDENT_WRONG),
+        (3, "U0ELLA", "Claude", Outcome.WORKED, None),
+        (2, "U0SOFIA", "Claude", Outcome.WORKED, None),
+        (4, "U0LIAM", "ChatGPT", Outcome.WORKED, None),
+        (2, "U0TOM", "ChatGPT", Outcome.WORKED, None),
+        (2, "U0ARJUN", "Gemini", Outcome.WORKED, None),
     ]
     async with runtime.deps.db.transaction() as conn:
         for back, user, tool, outcome, mode in history:

@@ -79,9 +79,19 @@ async def run_digest(config: Config, args: argparse.Namespace) -> int:
             print(f"no ritual named or with id {args.ritual!r}", file=sys.stderr)
             return 1
         week = args.week or WeekId.of(s.deps.clock(), ZoneInfo(ritual.tz))
+        if args.pin:
+            problem = await digests.pin(s.deps, ritual, week, args.pin, pinned_by="operator")
+            if problem:
+                print(problem, file=sys.stderr)
+                return 1
+            print(f"{ritual.name} {week}: entry {args.pin} leads the digest")
+            return 0
         if args.preview:
             messages = await digests.render(s.deps, s.client, ritual, week)
             print(messages_to_text(digest_as_json(messages)), end="")
+            digest, _sharers = await digests.gather(s.deps, ritual, week)
+            for exp in digest.entries:
+                print(f"entry {exp.id}\t{exp.tool or '-'}\t{(exp.work or exp.summary)[:60]}")
             return 0
         result = await digests.post_digest(s.deps, s.client, ritual, week, force=args.force)
     if result.failed:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from core.model import MAX_FIELD_CHARS, Draft, Outcome
+from core.model import MAX_FIELD_CHARS, MAX_NEXT_TRY_CHARS, Caught, Draft, Outcome
 from core.tools import ToolCatalogue
 from core.understanding import Reading, read_reply
 
@@ -336,7 +336,27 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("summary", r"what happened|happened|result|outcome"),
     ("surprise", r"surprise|surprised|what surprised (?:me|you)|surprising"),
     ("failure", r"fail|failed|failure|what failed|what broke|broke"),
+    ("caught", r"caught|how (?:was it|it was) caught|caught by|how caught"),
+    ("next_try", r"next|next i'?ll try|next time|next week|i'?ll try next|next try"),
 )
+# How a failure was caught, read from a template's "Caught:" line (first match wins).
+_CAUGHT_CUES: tuple[tuple[Caught, re.Pattern[str]], ...] = (
+    (
+        Caught.NOT_YET,
+        re.compile(r"\bnot (?:yet|caught)|\bnobody|\bno one|\bhasn'?t been|\buncaught", re.I),
+    ),
+    (Caught.CUSTOMER, re.compile(r"\bcustomers?\b|\bclients?\b|\buser reports?", re.I)),
+    (Caught.REVIEW, re.compile(r"\breview", re.I)),
+    (Caught.TEST, re.compile(r"\btests?\b|\bci\b|\btesting", re.I)),
+    (Caught.CHANCE, re.compile(r"\bchance|\baccident|\bluck|\bnoticed later", re.I)),
+)
+
+
+def read_caught(text: str) -> Caught | None:
+    """How a failure was caught, from the words of a "Caught:" answer; None when unclear."""
+    return next((caught for caught, cue in _CAUGHT_CUES if cue.search(text)), None)
+
+
 # One character class before the label, not `\s*[*_•-]*\s*`: nested stars backtrack
 # quadratically on a long run of spaces.
 _LABEL_LINE = re.compile(
@@ -382,6 +402,8 @@ def parse_reply(text: str, catalogue: ToolCatalogue) -> Parsed:
         work=joined.get("work", ""),
         surprise=joined.get("surprise", ""),
         failure=joined.get("failure", ""),
+        caught=read_caught(joined.get("caught", "")),
+        next_try=" ".join(joined.get("next_try", "").split())[:MAX_NEXT_TRY_CHARS],
         inferred=() if tool_text or tool is None else ("tool",),
     )
     said = [joined.get(name, "") for name in ("summary", "work", "surprise", "failure")]

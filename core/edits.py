@@ -47,6 +47,7 @@ def without_controls(draft: Draft) -> Draft:
         summary=strip_controls(draft.summary),
         surprise=strip_controls(draft.surprise),
         failure=strip_controls(draft.failure),
+        next_try=strip_controls(draft.next_try),
     )
 
 
@@ -113,6 +114,8 @@ def apply_draft(
                 outcome=draft.outcome,
                 failure_mode=draft.failure_mode,
                 private=draft.private,
+                caught=draft.caught,
+                next_try=draft.next_try,
                 anonymous=draft.anonymous,
             )
         case Keep.UNTOUCHED:
@@ -127,6 +130,8 @@ def apply_draft(
                 outcome=draft.outcome,
                 failure_mode=draft.failure_mode,
                 private=draft.private,
+                caught=draft.caught,
+                next_try=draft.next_try,
                 anonymous=draft.anonymous,
             )
         case Keep.UNSAID:
@@ -140,5 +145,7 @@ def apply_draft(
                 failure=draft.failure,
                 outcome=draft.outcome or exp.outcome,
                 failure_mode=draft.failure_mode or exp.failure_mode,
+                caught=draft.caught or exp.caught,
+                next_try=draft.next_try or exp.next_try,
             )
     return keep_confirmed(exp, replace(edited, updated_at=now), confirmed)

@@ -75,6 +75,41 @@ class JobFunction(StrEnum):
         return "People/HR" if self is JobFunction.PEOPLE else self.value.capitalize()
 
 
+class Caught(StrEnum):
+    """How a failure was caught: the optional "how was it caught?" of an entry."""
+
+    REVIEW = "review"
+    TEST = "test"
+    CUSTOMER = "customer"
+    NOT_YET = "not_yet"
+    CHANCE = "chance"
+
+    @property
+    def label(self) -> str:
+        return _CAUGHT_LABELS[self]
+
+    @property
+    def late(self) -> bool:
+        """Caught late or silently: by a customer, by chance, or not yet."""
+        return self in (Caught.CUSTOMER, Caught.NOT_YET, Caught.CHANCE)
+
+
+_CAUGHT_LABELS: dict[Caught, str] = {
+    Caught.REVIEW: "caught in review",
+    Caught.TEST: "caught by a test",
+    Caught.CUSTOMER: "caught by a customer",
+    Caught.NOT_YET: "not caught yet",
+    Caught.CHANCE: "caught by chance",
+}
+CAUGHT_CHOICES: dict[Caught, str] = {  # the form's options: the answer to "how was it caught?"
+    Caught.REVIEW: "In review",
+    Caught.TEST: "By a test",
+    Caught.CUSTOMER: "By a customer",
+    Caught.NOT_YET: "Not caught yet",
+    Caught.CHANCE: "By chance",
+}
+
+
 class Source(StrEnum):
     """Where an experiment was captured."""
 
@@ -88,6 +123,7 @@ class Source(StrEnum):
 # main text so that everything stored can be edited in the form without loss.
 MAX_TOOL_CHARS = 80
 MAX_FIELD_CHARS = 3000
+MAX_NEXT_TRY_CHARS = 300  # "next I'll try…": one line, repeated in the next week's prompt
 
 
 def shown_in_form(text: str) -> str:
@@ -131,6 +167,8 @@ class Draft:
     # The model or version behind the tool when stated apart from it: the form's field, or a
     # parser that read one. When None, the service reads it from the tool's name or the text.
     model: str | None = None
+    caught: Caught | None = None  # how a failure was caught, when said
+    next_try: str = ""  # "next I'll try…", recalled in the person's next prompt
 
 
 @dataclass(frozen=True)
@@ -162,6 +200,8 @@ class Experiment:
     ritual_id: str | None = None
     # The model or version behind `tool` ("GPT-5" behind "ChatGPT"), when one was named.
     model: str | None = None
+    caught: Caught | None = None
+    next_try: str = ""
     # Shared without the author's name: no one but its author sees who wrote it (`core.credit`).
     anonymous: bool = False
 

@@ -19,7 +19,8 @@ DEFAULT_PROMPT = (
     "• *What real work* did you use it for?\n"
     "• *What happened?*\n"
     "• *What surprised you?*\n"
-    "• *What failed, and how?*\n"
+    "• *What failed, and how?* How was it caught (review, a test, a customer, by chance, not yet)?\n"
+    "• *Next I'll try…* (optional: you'll be reminded next week)\n"
     "Reply in this thread. Failures are the most useful thing you can share."
 )
 MAX_NAME_CHARS = 60

@@ -279,13 +279,14 @@ class SlackDriver:
         block_id: str = "actions",
         ephemeral: Ephemeral | None = None,
         selected_option: dict[str, Any] | None = None,
+        element_type: str = "static_select",
         **options: Any,
     ) -> Reply:
         """Click a button in a message (or an ephemeral one, when no `message_ts`).
 
         With `ephemeral`, the click comes from that ephemeral message, and the payload's response
-        URL replaces or deletes it. With `selected_option`, the element is a static select menu
-        and this is the option chosen.
+        URL replaces or deletes it. With `selected_option`, the element is a menu (a static select,
+        or the `element_type` given, such as "overflow") and this is the option chosen.
         """
         ws = self.slack.ws
         if ephemeral is not None:
@@ -306,7 +307,7 @@ class SlackDriver:
             "action_ts": self.slack.next_ts(),
         }
         if selected_option is not None:
-            element |= {"type": "static_select", "selected_option": selected_option}
+            element |= {"type": element_type, "selected_option": selected_option}
         else:
             element |= {
                 "type": "button",

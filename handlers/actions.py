@@ -20,7 +20,7 @@ from blocks.replies import forgotten_blocks, forgotten_text, notice_blocks
 from core.model import Experiment
 from handlers.payloads import BlockAction
 from handlers.tracking import tracked
-from services import capture
+from services import capture, replication
 from services.deps import Deps
 from services.home import refresh_home
 from services.mentions import named_one
@@ -45,6 +45,7 @@ def register(app: AsyncApp) -> None:
     app.action(Action.SKIP_WEEK.value)(tracked(on_skip_week))
     app.action(Action.FORGET_ME_CONFIRM.value)(tracked(on_forget_me))
     app.action(Action.FORGET_ME_CANCEL.value)(tracked(on_forget_me_cancel))
+    app.action(Action.REPLICATE.value)(tracked(on_replicate))
     # Registered last: Bolt hands a request to the first listener that matches.
     app.action(re.compile(".*"))(on_unknown_action)
 
@@ -106,6 +107,32 @@ async def on_delete(
         return
     await _tell(deps, client, act, respond, "Deleted.")
     await refresh_home(deps, client, team_id=exp.team_id, user_id=act.user_id)
+
+
+async def on_replicate(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    deps: Deps,
+) -> None:
+    """A reader says they tried a digest entry too (or could not reproduce it, or takes it back)."""
+    await ack()
+    act = BlockAction.parse(body, action)
+    if act.channel_id is None or act.message_ts is None:
+        log.warning("replication without a message user=%s", act.user_id)
+        return
+    said = await replication.answer(
+        deps,
+        client,
+        user_id=act.user_id,
+        channel_id=act.channel_id,
+        message_ts=act.message_ts,
+        value=act.value,
+    )
+    if said is not replication.Answer.COUNTED:
+        await _tell(deps, client, act, respond, said.value)
 
 
 async def on_open_form(

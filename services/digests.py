@@ -12,6 +12,11 @@ Rules:
   private, or whose author was forgotten since the rendering is never posted, nor is its author
   credited. Until the main post is out the whole digest is laid out afresh at each attempt; once
   it is out, the remaining parts keep their place and numbering and lose only what was withdrawn.
+- Readers' "I tried it too" answers (`storage.replications`) and an admin's pin
+  (`storage.digests.pin_entry`) are read with the week, so they feed the three things to know
+  and show beside each entry; an answer updates the thread message it was given on.
+- Once the top post and every thread part are out, the chart (`services.charts`, a claimed
+  send of its own) is added to the thread: the single place where more joins the thread.
 - Entries shared without a name reach the digest only through `core.credit.anonymised`: no user
   id, no link to a message that shows its author, and their job function only when at least
   `core.credit.MIN_FUNCTION_CELL` people of the week's audience and sharers hold it.
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_as_json, refill
 from blocks.notices import admin_notice_blocks, admin_notice_text
 from core.credit import anonymised, anonymous_byline, credit_key, credited, function_cells
-from core.digest import Digest, build_digest
+from core.digest import Digest, Replication, build_digest
 from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
 from core.occurrence import SendKind, SendStatus
@@ -49,6 +55,7 @@ from storage import digests as store
 from storage import drift as drift_store
 from storage import experiments as repo
 from storage import profiles as profile_repo
+from storage import replications as votes_repo
 from storage import rituals as ritual_repo
 from storage import sends
 
@@ -97,6 +104,9 @@ async def gather(
         cells = function_cells(
             await profile_repo.job_functions(conn, ritual.team_id, sorted(people))
         )
+        pinned = await store.pinned_entry(conn, ritual.id, week)
+        recent = {e.id for e in found if e.week in (str(week), str(trailing[-1]))}
+        tallies = await votes_repo.tallies(conn, recent)
     by_week = {w: [anonymised(e, cells) for e in exps] for w, exps in belonging.items()}
     shown = by_week[str(week)]
     late = _late(by_week, last_digest)
@@ -113,6 +123,8 @@ async def gather(
         prior_sharers=prior_sharers,
         audience=audiences.get(str(week)),
         drift=drift,
+        replications={key: Replication(*value) for key, value in tallies.items()},
+        pinned=pinned,
         late=late,
     )
     return digest, list(digest.sharers)
@@ -160,15 +172,39 @@ async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) 
     )
 
 
-async def _names(client: AsyncWebClient, digest: Digest) -> dict[str, str]:
-    """Names of the people credited, and the byline of each entry shared without a name."""
-    people = await asyncio.gather(*(look_up(client, user) for user in digest.sharers))
+async def names_for(
+    client: AsyncWebClient, digest: Digest, users: Iterable[str] | None = None
+) -> dict[str, str]:
+    """Names of the people credited (or of `users` among them only), from Slack, and the
+    byline of each entry shared without a name."""
+    wanted = digest.sharers if users is None else [u for u in digest.sharers if u in set(users)]
+    people = await asyncio.gather(*(look_up(client, user) for user in wanted))
     names = {person.user_id: person.name for person in people}
-    listed = [*digest.surprises, *(e for group in digest.failures for e in group.items)]
     names.update(
-        (credit_key(e), anonymous_byline(e.job_function)) for e in listed if not credited(e)
+        (credit_key(e), anonymous_byline(e.job_function))
+        for e in (*digest.entries, *digest.shared_late)
+        if not credited(e)
     )
     return names
+
+
+async def pin(
+    deps: Deps, ritual: Ritual, week: WeekId, experiment_id: str, *, pinned_by: str
+) -> str | None:
+    """Let an admin lead the week's digest with one entry; return what is wrong, if anything."""
+    digest, _sharers = await gather(deps, ritual, week)
+    if experiment_id not in {e.id for e in digest.entries}:
+        return f"entry {experiment_id!r} is not a shared entry of {ritual.name} in {week}"
+    async with deps.db.transaction() as conn:
+        if await store.load_parts(conn, ritual.id, week) is not None:
+            return (
+                f"the {week} digest of {ritual.name} is already laid out: pin the entry from the"
+                " digest's thread instead (its menu, for admins)"
+            )
+        await store.pin_entry(
+            conn, ritual.id, week, experiment_id, pinned_by=pinned_by, now=deps.clock()
+        )
+    return None
 
 
 async def render(
@@ -176,7 +212,7 @@ async def render(
 ) -> list[DigestMessage]:
     """Gather and render the digest (without storing or posting it)."""
     digest, _sharers = await gather(deps, ritual, week, client=client)
-    return digest_messages(digest, await _names(client, digest))
+    return digest_messages(digest, await names_for(client, digest))
 
 
 async def post_digest(
@@ -195,7 +231,7 @@ async def post_digest(
         parts = await store.load_parts(conn, ritual.id, week)
         first = await sends.get_send(conn, first_key)
     digest, _sharers = await gather(deps, ritual, week, client=client)
-    names = await _names(client, digest)
+    names = await names_for(client, digest)
     if parts is None or first is None or first.status is SendStatus.RETRY:
         # Nothing is in Slack yet: lay the digest out afresh from what is shared now.
         layout = layout_as_json(digest_layout(digest, names))

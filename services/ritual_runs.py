@@ -51,6 +51,7 @@ from services import audience, digests
 from services.deps import Deps
 from services.sending import Outgoing, deliver
 from storage import digests as digest_store
+from storage import experiments as experiments_repo
 from storage import rituals as repo
 from storage import sends
 
@@ -193,10 +194,11 @@ async def _carry_out(
     """Do the actions in order; the sends of one stage go out together, before what follows."""
     batch: list[Outgoing] = []
     link: list[str | None] = []  # the channel prompt's permalink, fetched once when needed
+    recall = await _next_tries(deps, ritual, actions)
     for action in actions:
         if isinstance(action, SendPrompt | SendReminder):
             if isinstance(action, SendPrompt):
-                batch.append(_prompt(ritual, action))
+                batch.append(_prompt(ritual, action, recall.get(action.recipient, "")))
             else:
                 if action.link_to_channel_prompt and not link:
                     link.append(await _channel_prompt_link(client, ritual, state))
@@ -214,14 +216,29 @@ async def _carry_out(
     await _fan_out(deps, client, batch, report)
 
 
-def _prompt(ritual: Ritual, action: SendPrompt) -> Outgoing:
+async def _next_tries(deps: Deps, ritual: Ritual, actions: Sequence[Action]) -> dict[str, str]:
+    """What each person prompted by DM said last week they would try next.
+
+    Only DM prompts carry it (a prompt in a channel is read by everyone, and the private
+    reminder there is skipped): the person's own words stay between them and the bot.
+    """
+    dms = [a for a in actions if isinstance(a, SendPrompt) and a.recipient.startswith(("U", "W"))]
+    if not dms:
+        return {}
+    async with deps.db.read() as conn:
+        return await experiments_repo.next_tries(
+            conn, ritual.team_id, [a.recipient for a in dms], str(dms[0].week.previous())
+        )
+
+
+def _prompt(ritual: Ritual, action: SendPrompt, next_try: str = "") -> Outgoing:
     return Outgoing(
         kind=SendKind.PROMPT,
         ritual_id=ritual.id,
         week=action.week,
         recipient=action.recipient,
         channel=action.recipient,
-        blocks=prompt_blocks(ritual, str(action.week)),
+        blocks=prompt_blocks(ritual, str(action.week), next_try=next_try),
         text=prompt_text(ritual),
     )
 

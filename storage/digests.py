@@ -17,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.weeks import WeekId
 from storage.db import from_db_time, to_db_time
 
-_ITEMS = ("surprise:", "failure:")  # the keys of lines that show one experiment
+_ITEMS = (
+    "entry:",
+    "caught:",
+    "surprise:",
+    "failure:",
+)  # the keys of lines that show one experiment
 
 
 async def keep_parts(
@@ -138,3 +143,65 @@ async def drop_entries(conn: AsyncConnection, experiment_ids: set[str]) -> int:
                 {"parts": json.dumps(parts), "ritual": ritual_id, "week": week},
             )
     return changed
+
+
+async def pin_entry(
+    conn: AsyncConnection,
+    ritual_id: str,
+    week: WeekId,
+    experiment_id: str,
+    *,
+    pinned_by: str,
+    now: datetime,
+) -> None:
+    """Choose the entry that leads a ritual's week in the digest (one per week; a new pin wins)."""
+    params = {
+        "ritual": ritual_id,
+        "week": str(week),
+        "exp": experiment_id,
+        "by": pinned_by,
+        "at": to_db_time(now),
+    }
+    await conn.execute(
+        text(
+            "INSERT INTO digest_pins (ritual_id, week, experiment_id, pinned_by, pinned_at)"
+            " VALUES (:ritual, :week, :exp, :by, :at) ON CONFLICT (ritual_id, week) DO UPDATE"
+            " SET experiment_id = excluded.experiment_id, pinned_by = excluded.pinned_by,"
+            " pinned_at = excluded.pinned_at"
+        ),
+        params,
+    )
+
+
+async def pinned_entry(conn: AsyncConnection, ritual_id: str, week: WeekId) -> str | None:
+    """The entry an admin pinned for this ritual's week, if any."""
+    row = (
+        await conn.execute(
+            text(
+                "SELECT experiment_id FROM digest_pins WHERE ritual_id = :ritual AND week = :week"
+            ),
+            {"ritual": ritual_id, "week": str(week)},
+        )
+    ).first()
+    return str(row[0]) if row is not None else None
+
+
+async def part_at(
+    conn: AsyncConnection, channel_id: str, ts: str
+) -> tuple[str, WeekId, int] | None:
+    """Which digest part is the message at (channel, ts): its ritual, week and part number."""
+    row = (
+        await conn.execute(
+            text(
+                "SELECT ritual_id, week, recipient FROM sends WHERE channel_id = :channel"
+                " AND ts = :ts AND kind = 'digest' AND recipient NOT LIKE 'notice:%'"
+            ),
+            {"channel": channel_id, "ts": ts},
+        )
+    ).first()
+    if row is None:
+        return None
+    _channel, sep, number = str(row[2]).rpartition("#")
+    if not sep or not number.isdigit():
+        return None
+    return str(row[0]), WeekId.parse(str(row[1])), int(number)

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.model import Experiment, FailureMode, JobFunction, Outcome, Source
+from core.model import Caught, Experiment, FailureMode, JobFunction, Outcome, Source
 from storage.db import from_db_time, to_db_time
 
 _COLUMNS = (
     "id, team_id, user_id, source, tool, work, summary, surprise, failure, outcome,"
     " failure_mode, job_function, is_private, channel_id, message_ts, permalink,"
-    " echo_channel_id, echo_ts, ritual_id, week, created_at, updated_at, model, is_anonymous"
+    " echo_channel_id, echo_ts, ritual_id, week, created_at, updated_at, model, is_anonymous,"
+    " caught, next_try"
 )
 
 
@@ -43,6 +44,8 @@ def _params(exp: Experiment) -> dict[str, Any]:
         "week": exp.week,
         "created_at": to_db_time(exp.created_at),
         "updated_at": to_db_time(exp.updated_at),
+        "caught": exp.caught.value if exp.caught else None,
+        "next_try": exp.next_try,
     }
 
 
@@ -72,6 +75,8 @@ def _from_row(row: RowMapping) -> Experiment:
         week=row["week"],
         created_at=from_db_time(row["created_at"]),
         updated_at=from_db_time(row["updated_at"]),
+        caught=Caught(row["caught"]) if row["caught"] in Caught._value2member_map_ else None,
+        next_try=row["next_try"] or "",
     )
 
 
@@ -89,10 +94,12 @@ async def insert_experiment(conn: AsyncConnection, exp: Experiment, *, source_ke
             "INSERT INTO experiments (id, team_id, user_id, source, source_key, tool, work,"
             " summary, surprise, failure, outcome, failure_mode, job_function, is_private,"
             " channel_id, message_ts, permalink, ritual_id, week, created_at,"
-            " updated_at, model, is_anonymous) VALUES (:id, :team_id, :user_id, :source, :source_key, :tool, :work,"
+            " updated_at, model, is_anonymous, caught, next_try) VALUES (:id, :team_id, :user_id,"
+            " :source, :source_key, :tool, :work,"
             " :summary, :surprise, :failure, :outcome, :failure_mode, :job_function, :is_private,"
             " :channel_id, :message_ts, :permalink, :ritual_id, :week,"
-            " :created_at, :updated_at, :model, :is_anonymous) ON CONFLICT (source_key) DO NOTHING"
+            " :created_at, :updated_at, :model, :is_anonymous, :caught, :next_try)"
+            " ON CONFLICT (source_key) DO NOTHING"
         ),
         params,
     )
@@ -107,7 +114,7 @@ async def update_experiment(conn: AsyncConnection, exp: Experiment) -> None:
             " surprise = :surprise, failure = :failure, outcome = :outcome,"
             " failure_mode = :failure_mode, job_function = :job_function,"
             " is_private = :is_private, is_anonymous = :is_anonymous, permalink = :permalink,"
-            " updated_at = :updated_at"
+            " updated_at = :updated_at, caught = :caught, next_try = :next_try"
             " WHERE id = :id"
         ),
         _params(exp),
@@ -222,6 +229,24 @@ async def history_before(
         frozenset(row[0] for row in rows if row[0]),
         frozenset(row[1] for row in rows if not row[2]),
     )
+
+
+async def next_tries(
+    conn: AsyncConnection, team_id: str, user_ids: Sequence[str], week: str
+) -> dict[str, str]:
+    """What each person said in `week` they would try next (their newest such entry)."""
+    if not user_ids:
+        return {}
+    names = {f"u{i}": user for i, user in enumerate(user_ids)}
+    placeholders = ", ".join(f":{name}" for name in names)
+    result = await conn.execute(
+        text(
+            "SELECT user_id, next_try FROM experiments WHERE team_id = :team AND week = :week"
+            f" AND user_id IN ({placeholders}) AND next_try <> '' ORDER BY created_at, id"
+        ),
+        {"team": team_id, "week": week, **names},
+    )
+    return {str(user): str(said) for user, said in result.all()}
 
 
 async def delete_experiment(conn: AsyncConnection, experiment_id: str) -> None:

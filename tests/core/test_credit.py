@@ -81,4 +81,4 @@ def test_anonymous_entries_count_for_no_one_in_the_digest() -> None:
     assert digest.sharers == ("U1",)
     assert digest.first_time == ("U1",)
     assert digest.asked_who_shared == 1
-    assert len(digest.failures[0].items) == 2
+    assert digest.groups[0].failures == 2

@@ -148,7 +148,7 @@ def form(**fields: str) -> dict[str, dict[str, Any]]:
     """Form values as Slack sends them in view.state.values."""
     values: dict[str, dict[str, Any]] = {}
     for name, value in fields.items():
-        if name in {"outcome", "failure_mode", "job_function"}:
+        if name in {"outcome", "failure_mode", "job_function", "caught"}:
             values[name] = {name: {"type": "static_select", "selected_option": {"value": value}}}
         elif name in {"private", "dm_prompts"}:
             values[name] = {name: {"type": "checkboxes", "selected_options": [{"value": value}]}}

@@ -302,7 +302,7 @@ async def test_a_failed_digest_is_retried_from_the_notice(
         )
         await settle(bot)
         assert slack.ephemerals(ADMIN)[-1].text.endswith("is posted.")
-    assert len(digest_messages(slack)) == 1
+    assert len(digest_messages(slack)) == 2  # the top post and its thread, once
 
 
 async def test_forged_admin_clicks_and_submissions_are_refused(
@@ -403,7 +403,8 @@ async def test_a_digest_whose_channel_was_archived_goes_to_the_channel_chosen_wi
     await settle(bot)
     assert slack.ephemerals(ADMIN)[-1].text.endswith("is posted.")
     assert [k for k in posted(slack, "digest") if leaders in k] == [
-        f"digest:r-leaders:2026-W48:{leaders}#1"
+        f"digest:r-leaders:2026-W48:{leaders}#1",
+        f"digest:r-leaders:2026-W48:{leaders}#2",
     ]
 
 

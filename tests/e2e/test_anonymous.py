@@ -95,10 +95,10 @@ async def test_tried_anon_leaves_the_author_out_of_the_thread_copy_and_the_diges
     assert "Without your name" in json.dumps(confirmation.blocks)
     digest = await the_digest(bot, slack, clock)
     assert "it invented a CLI flag" in digest
-    assert "_(someone)_" in digest
+    assert "\\u2014 someone" in digest
     assert "Alice Adams" in digest  # named entries are credited as before
-    assert "*Thanks for sharing:* Alice Adams." in digest
-    assert "shared by *1 person*" in digest  # an anonymous author is not counted as a person
+    assert "Thanks for sharing: Alice Adams." in digest
+    assert "from *1 person*" in digest  # an anonymous author is not counted as a person
     assert_nowhere(CHENS, digest)
 
 
@@ -242,7 +242,7 @@ async def test_someone_in_a_function_only_when_the_cell_is_large_enough(
     leaders = slack.ws.channels[channel_id(slack, "leaders")]
     assert "Shared by someone in Legal" in everything([message_at(leaders, exp.echo_ts or "")])
     digest = await the_digest(bot, slack, clock)
-    assert "_(someone in Legal)_" in digest
+    assert "\\u2014 someone in Legal" in digest
     assert_nowhere(CHENS, digest)
 
 
@@ -260,7 +260,7 @@ async def test_a_function_that_would_point_at_the_author_is_not_shown(
     [exp] = await entries(store, CHEN)
     assert exp.job_function is JobFunction.LEGAL  # kept for Chen and for the operator
     digest = await the_digest(bot, slack, clock)
-    assert "_(someone)_" in digest
+    assert "\\u2014 someone" in digest
     assert "Legal" not in digest
     assert_nowhere(CHENS, digest)
 
@@ -281,7 +281,7 @@ async def test_people_outside_the_digest_do_not_make_a_function_cell(
     await driver.slash_command(CHEN, "anon Copilot: it invented a CLI flag")
     await settle(bot)
     digest = await the_digest(bot, slack, clock)
-    assert "_(someone)_" in digest
+    assert "\\u2014 someone" in digest
     assert "Legal" not in digest
 
 
@@ -294,7 +294,8 @@ async def test_a_week_shared_only_without_names_reads_well_and_names_no_one(
     await driver.slash_command(ALICE, "anon Claude: surprised it knew our org chart")
     await settle(bot)
     digest = await the_digest(bot, slack, clock)
-    assert "*2 experiments* shared without names with *2 tools*" in digest
+    assert "*2 experiments* shared without names, with 2 tools" in digest
+    assert "2 experiments shared without names, 1 failure" in digest  # the notification
     assert "Thanks to everyone who shared." in digest
     assert "Thanks for sharing:" not in digest
     assert "Welcome" not in digest

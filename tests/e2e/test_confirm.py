@@ -23,7 +23,8 @@ from tests.e2e.helpers import MONDAY_0800_UTC, form, install, leaders_ritual, pr
 
 WORKED_WELL = "Claude drafted the board memo and it worked well."
 HALLUCINATED = "Claude drafted the board memo, but it hallucinated two numbers."
-FAILURES, SURPRISES = "Failures, by tool", ":bulb: Surprises"
+# How the digest's thread marks an entry: failed, and carrying a surprise.
+FAILURES, SURPRISES = ":x: *Claude*", ":bulb: *Claude*"
 CORRECTIONS = ("correct_failed", "correct_worked", "correct_surprised", "correct_failure_mode")
 
 
@@ -111,7 +112,6 @@ async def test_it_failed_is_stored_at_once_as_confirmed_and_reaches_digest_home_
     assert "*Outcome:* Failed _(yours)_" in shown(replaced)
     assert action_ids(replaced) == [*CORRECTIONS, "experiment_edit", "experiment_toggle_anonymous"]
     failures = (await digest_text(bot, slack)).split(FAILURES, 1)[1]
-    assert "*Claude* (1)" in failures
     assert "drafted the board memo" in failures
     await driver.app_home_opened(ALICE)
     await settle(bot)
@@ -140,7 +140,9 @@ async def test_choosing_a_failure_mode_marks_a_partial_failure(
     await settle(bot)
     exp, _ = await only_entry(store)
     assert (exp.outcome, exp.failure_mode) == (Outcome.FAILED, FailureMode.SILENTLY_PARTIAL)
-    assert "[Silently partial] Claude drafted the board memo" in await digest_text(bot, slack)
+    text = await digest_text(bot, slack)
+    assert ":x: *Claude* \\u00b7 Claude drafted the board memo" in text
+    assert "_(Silently partial)_" in text
 
 
 async def test_it_worked_clears_the_failure_and_it_surprised_me_takes_the_summary(

@@ -20,8 +20,10 @@ async def test_demo_runs_a_week_and_writes_the_digest(
     for moment in ("Mon 09:00", "Wed 14:00  one reminder by DM", "Fri 16:00  the digest is posted"):
         assert moment in printed
     assert "and its chart in the thread" in printed
-    assert "Surprises" in printed
-    assert "Failures, by tool" in printed
+    assert "Three things to know" in printed
+    assert "Every entry, by tool" in printed
+    assert "Worked vs failed, by tool and job function" in printed
+    assert "tried too: 2 same, 0 could not reproduce" in printed  # updated after two answers
     assert "performance review" not in printed  # the private entry stays private
     parts = json.loads((tmp_path / "out" / "digest.json").read_text(encoding="utf-8"))
     assert parts

@@ -37,37 +37,35 @@ from tests.e2e.helpers import (
 async def test_digest_is_posted_once_with_every_section(
     bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock
 ) -> None:
-    """Friday 16:00 Berlin: headline, surprises, failures by tool with modes, credit, links; once."""
+    """Friday 16:00 Berlin: a top post (what to know, numbers, credit), every entry in its thread; once."""
     await a_week_of_sharing(bot, driver, slack, clock)
     await tick(bot, clock, FRIDAY_1600_BERLIN - timedelta(minutes=1))
     assert digest_messages(slack) == []
     await tick(bot, clock, FRIDAY_1600_BERLIN)
     await tick(bot, clock, FRIDAY_1600_BERLIN + timedelta(hours=1))
-    [message] = digest_messages(slack)
-    text = all_text([message])
-    assert "*4 experiments* shared by *4 people* with *3 tools*" in text
-    assert (
-        "3 of 3 people asked shared this week (100%)" in text
-    )  # Dana is a guest: credited, not counted
-    assert "Surprises" in text
+    [top, thread] = digest_messages(slack)
+    assert thread.thread_ts == top.ts
+    head = all_text([top])
+    assert "*4 experiments* from *4 people* with 3 tools; 2 failures." in head
+    assert "3 of 3 people asked shared (100%)" in head  # Dana is a guest: credited, not counted
+    assert "Most failures: GitHub Copilot, 2 of 2 entries" in head
+    assert "Thanks for sharing: Alice Adams, Bob Brown, Chen Chao, Dana Diaz." in head
+    assert "Everyone here shared for the first time" in head  # not the credit list again
+    assert top.text == "Leaders digest for 2026-W48: 4 experiments from 4 people, 2 failures"
+    text = all_text([thread])
+    assert "*GitHub Copilot* \\u00b7 2 entries, 2 failed" in text
+    # Rendered once, inert: the broadcast never fires.
+    assert "it invented a CLI flag @\\u2060channel _(Confident wrong answer)_" in text
+    assert "Silently partial" in text
     assert "it knew our org chart" in text
-    assert "*GitHub Copilot* (2)" in text
-    assert "[Confident wrong answer] it invented a CLI flag" in text
-    assert "[Silently partial]" in text
     assert "First tried this week: Claude, Cursor, GitHub Copilot" in text
-    assert "Alice Adams" in text
-    assert "Dana Diaz" in text
-    assert "Chen Chao" in text
-    assert "sensitive HR note" not in text
-    assert "<!channel>" not in text
-    assert "<@" not in text
-    assert "it invented a CLI flag @\\u2060channel" in text  # inert: the broadcast never fires
-    assert (
-        text.count("|view>") == 3
-    )  # surprises and failures are itemised; a plain success is credited only
-    assert Block.parse_all(message.blocks)  # slack_sdk accepts every block
-    for block in Block.parse_all(message.blocks):
-        block.validate_json()
+    assert "sensitive HR note" not in all_text([top, thread])
+    assert "<!channel>" not in all_text([top, thread])
+    assert "<@" not in all_text([top, thread])
+    assert text.count("|view>") == 4  # every entry is itemised, with its link
+    for message in (top, thread):
+        for block in Block.parse_all(message.blocks):
+            block.validate_json()
 
 
 async def test_edited_and_deleted_replies_show_their_latest_state(
@@ -128,6 +126,7 @@ async def test_three_hundred_experiments_are_all_counted_and_split_within_limits
     main, *replies = messages
     assert all(reply.thread_ts == main.ts for reply in replies)
     assert "*300 experiments*" in all_text([main])
+    assert "Most failures" in all_text([main])
     text = all_text(messages)
     for n in range(300):
         if n % 2:
@@ -135,7 +134,7 @@ async def test_three_hundred_experiments_are_all_counted_and_split_within_limits
         if n % 3 == 0:
             assert f"surprise {n}" in text
     assert all(m.blocks is not None and len(m.blocks) <= 50 for m in messages)
-    assert f"Part 1 of {len(messages)}" in all_text([main])
+    assert f"Thread part 1 of {len(messages) - 1}" in all_text(replies[:1])
     assert [c for c in slack.calls("chat.postMessage") if not c.ok] == []
 
 
@@ -163,8 +162,8 @@ async def test_archived_digest_channel_tells_the_admin_and_keeps_the_digest(
     slack.ws.channels[digest].is_archived = False
     ritual = leaders_ritual(slack)
     result = await digests.post_digest(bot.deps, bot.client, ritual, WeekId.parse("2026-W48"))
-    assert (result.failed, result.posted) == (None, 1)
-    assert len(digest_messages(slack)) == 1
+    assert (result.failed, result.posted) == (None, 2)
+    assert len(digest_messages(slack)) == 2
 
 
 async def test_a_post_that_fails_half_way_resumes_without_duplicates(
@@ -211,7 +210,8 @@ async def test_digest_missed_while_down_is_posted_on_return(
     await a_week_of_sharing(bot, driver, slack, clock)
     await tick(bot, clock, FRIDAY_1600_BERLIN + timedelta(hours=3))
     await tick(bot, clock, FRIDAY_1600_BERLIN + timedelta(hours=4))
-    assert len(digest_messages(slack)) == 1
+    assert len(digest_messages(slack)) == 2  # the top post and its thread
+    assert len(posted(slack, "digest")) == len(set(posted(slack, "digest"))) == 2
 
 
 async def test_operator_previews_and_posts_from_the_cli(
@@ -222,7 +222,7 @@ async def test_operator_previews_and_posts_from_the_cli(
     database_url: str,
     tmp_path: Path,
 ) -> None:
-    """`digest --preview` prints without posting; `--post` posts once; `--force` posts again."""
+    """`--preview` prints without posting; `--pin` leads with an entry; `--post` posts once; `--force` again."""
     await a_week_of_sharing(bot, driver, slack, clock)
     code, out, err = await cli(
         slack, database_url, tmp_path, "digest", "Leaders", "--week", "2026-W48", "--preview"
@@ -231,6 +231,12 @@ async def test_operator_previews_and_posts_from_the_cli(
     assert "Learning Out Loud · Leaders · 2026-W48" in out
     assert "it invented a CLI flag @channel" in out  # the terminal shows the broadcast as text
     assert digest_messages(slack) == []
+    [cursor] = [line.split("\t")[0].split()[1] for line in out.splitlines() if "\tCursor\t" in line]
+    pin = ("digest", "Leaders", "--week", "2026-W48", "--pin")
+    code, _, err = await cli(slack, database_url, tmp_path, *pin, "nope")
+    assert code == 1
+    assert "'nope' is not a shared entry of Leaders in 2026-W48" in err
+    assert (await cli(slack, database_url, tmp_path, *pin, cursor))[0] == 0
     assert (
         await cli(
             slack, database_url, tmp_path, "digest", "Leaders", "--week", "2026-W48", "--post"
@@ -241,7 +247,13 @@ async def test_operator_previews_and_posts_from_the_cli(
             slack, database_url, tmp_path, "digest", "Leaders", "--week", "2026-W48", "--post"
         )
     )[0] == 0
-    assert len(digest_messages(slack)) == 1
+    assert len(digest_messages(slack)) == 2
+    assert ":pushpin: *Cursor* \\u00b7 prototyped the dashboard" in all_text(
+        digest_messages(slack)[:1]
+    )
+    code, _, err = await cli(slack, database_url, tmp_path, *pin, cursor)
+    assert code == 1
+    assert "already laid out" in err
     await cli(
         slack,
         database_url,
@@ -253,7 +265,7 @@ async def test_operator_previews_and_posts_from_the_cli(
         "--post",
         "--force",
     )
-    assert len(digest_messages(slack)) == 2
+    assert len(digest_messages(slack)) == 4
     code, _, err = await cli(
         slack, database_url, tmp_path, "digest", "Leaders", "--week", "2026-W54", "--preview"
     )

@@ -54,7 +54,7 @@ async def post_again(bot: Runtime, slack: FakeSlack, deps: Deps | None = None) -
 
 async def chart_send(bot: Runtime, slack: FakeSlack) -> sends.Send | None:
     """The chart's claimed send for the W48 digest, if any."""
-    [main] = digest_messages(slack)
+    main, *_thread = digest_messages(slack)
     key = sends.send_key(
         SendKind.CHART,
         "r-leaders",
@@ -76,7 +76,7 @@ async def test_chart_is_uploaded_into_the_digest_thread(
     caplog.set_level(logging.INFO, logger="services.charts")
     await a_week_of_sharing(bot, driver, slack, clock)
     await tick(bot, clock, FRIDAY_1600_BERLIN)
-    [main] = digest_messages(slack)
+    main, *_thread = digest_messages(slack)
     digest = channel_id(slack, "ai-digest")
     [chart] = slack.files_in(digest, main.ts)
     assert chart.data is not None
@@ -87,7 +87,7 @@ async def test_chart_is_uploaded_into_the_digest_thread(
     assert [channel for channel, _ in chart.shares] == [digest]
     [share] = chart_messages(slack)
     assert share.thread_ts == main.ts
-    assert (main.reply_count, main.latest_reply) == (1, share.ts)
+    assert (main.reply_count, main.latest_reply) == (2, share.ts)  # after the thread part
     assert [c.method for c in slack.ws.calls if "upload" in c.method.lower()] == [
         "files.getUploadURLExternal",
         UPLOAD,
@@ -123,7 +123,7 @@ async def test_chart_is_uploaded_once_by_two_replicas_and_after_a_restart(
             await restarted.close()
     finally:
         await other.close()
-    assert len(digest_messages(slack)) == 1
+    assert len(digest_messages(slack)) == 2  # the top post and its thread
     assert len(chart_messages(slack)) == 1
     assert uploads(slack) == 1
 
@@ -138,7 +138,7 @@ async def test_two_processes_drawing_the_chart_at_once_upload_it_once(
     """Both draw it; the claim in the database lets one of them upload it."""
     await a_week_of_sharing(bot, driver, slack, clock)
     await tick_with(bot, clock, without_chart(bot), FRIDAY_1600_BERLIN)
-    [main] = digest_messages(slack)
+    main, *_thread = digest_messages(slack)
     assert bot.client is not None
     ritual, digest = leaders_ritual(slack), channel_id(slack, "ai-digest")
     other = Database.connect(database_url)
@@ -162,7 +162,7 @@ async def test_a_chart_cut_off_mid_upload_is_not_uploaded_again(
     """A claim whose owner died mid-upload may have been shared: later runs never upload it."""
     await a_week_of_sharing(bot, driver, slack, clock)
     await tick_with(bot, clock, without_chart(bot), FRIDAY_1600_BERLIN)
-    [main] = digest_messages(slack)
+    main, *_thread = digest_messages(slack)
     async with bot.db.transaction() as conn:  # a process claimed the chart, then died
         assert await sends.claim_send(
             conn,
@@ -212,7 +212,7 @@ async def test_chart_off_posts_the_digest_without_it(
         await tick_with(off, clock, off.deps, FRIDAY_1600_BERLIN)
     finally:
         await off.stop()
-    assert len(digest_messages(slack)) == 1
+    assert len(digest_messages(slack)) == 2  # the top post and its thread
     assert chart_messages(slack) == []
     assert uploads(slack) == 0
     assert "digest chart skipped ritual=Leaders week=2026-W48 reason=disabled" in caplog.text
@@ -234,7 +234,7 @@ async def test_a_failing_renderer_leaves_the_digest_posted(
     await a_week_of_sharing(bot, driver, slack, clock)
     broken = replace(bot.deps, chart=ChartOptions(render=broken_renderer))
     await tick_with(bot, clock, broken, FRIDAY_1600_BERLIN)
-    assert len(digest_messages(slack)) == 1
+    assert len(digest_messages(slack)) == 2  # the top post and its thread
     assert uploads(slack) == 0
     assert await chart_send(bot, slack) is None
     assert (
@@ -257,7 +257,7 @@ async def test_without_matplotlib_the_digest_is_posted_without_a_chart(
         monkeypatch.setitem(sys.modules, name, None)  # `import` now raises ImportError
     await a_week_of_sharing(bot, driver, slack, clock)
     await tick(bot, clock, FRIDAY_1600_BERLIN)
-    assert len(digest_messages(slack)) == 1
+    assert len(digest_messages(slack)) == 2  # the top post and its thread
     assert uploads(slack) == 0
     assert "reason=library_missing: matplotlib is not installed" in caplog.text
 
@@ -274,7 +274,7 @@ async def test_a_refused_share_is_logged_and_not_tried_again(
     await a_week_of_sharing(bot, driver, slack, clock)
     slack.fail_next("files.completeUploadExternal", error="not_in_channel")
     await tick(bot, clock, FRIDAY_1600_BERLIN)
-    assert len(digest_messages(slack)) == 1
+    assert len(digest_messages(slack)) == 2  # the top post and its thread
     assert chart_messages(slack) == []
     assert "reason=upload_error error=not_in_channel" in caplog.text
     await post_again(bot, slack)
@@ -291,7 +291,7 @@ async def test_a_failed_byte_upload_is_tried_again_by_the_next_post(
     await a_week_of_sharing(bot, driver, slack, clock)
     slack.fail_next(UPLOAD, status=500)
     await tick(bot, clock, FRIDAY_1600_BERLIN)
-    assert len(digest_messages(slack)) == 1
+    assert len(digest_messages(slack)) == 2  # the top post and its thread
     assert chart_messages(slack) == []
     record = await chart_send(bot, slack)
     assert record is not None
@@ -310,7 +310,7 @@ async def test_a_share_answered_500_is_never_repeated(
     slack.fail_next("files.completeUploadExternal", status=500, accepted=True)
     await tick(bot, clock, FRIDAY_1600_BERLIN)
     await post_again(bot, slack)
-    assert len(digest_messages(slack)) == 1
+    assert len(digest_messages(slack)) == 2  # the top post and its thread
     assert len(chart_messages(slack)) == 1
     assert uploads(slack) == 1
     record = await chart_send(bot, slack)

@@ -36,13 +36,14 @@ LATE = "Copilot: migrated the CI config, it silently dropped the cache step"
 
 
 def digest_of(slack: FakeSlack, week: str) -> str:
-    """The main post of one week's digest, as JSON."""
-    [main] = [
+    """One week's digest, its top post and its thread replies, as JSON."""
+    [top] = [
         m
         for m in digest_messages(slack)
         if week in json.dumps(m.blocks) and m.thread_ts in (None, m.ts)  # not a thread reply
     ]
-    return json.dumps([main.text, main.blocks])
+    thread = [m for m in digest_messages(slack) if m.thread_ts == top.ts and m.ts != top.ts]
+    return json.dumps([[m.text, m.blocks] for m in (top, *thread)])
 
 
 async def test_a_reply_after_the_digest_is_in_the_next_digest_marked_late(
@@ -66,8 +67,12 @@ async def test_a_reply_after_the_digest_is_in_the_next_digest_marked_late(
     w49 = digest_of(slack, "2026-W49")
     assert "A quiet week" not in w49
     assert "a quiet week" not in w49
-    assert "it silently dropped the cache step _(Bob Brown)_ _(late, from 2026-W48)_" in w49
+    assert "*Shared after the last digest*" in w49
+    assert "it silently dropped the cache step" in w49
+    assert "Bob Brown" in w49
+    assert "_(late, from 2026-W48)_" in w49
     assert "*No experiments* shared for this week itself." in w49  # W49's own count: none
+    assert "Also 1 entry shared after the last digest" in w49
     await tick(bot, clock, W50_MONDAY)
     await tick(bot, clock, W50_FRIDAY)
     assert "cache step" not in digest_of(slack, "2026-W50")
@@ -76,4 +81,4 @@ async def test_a_reply_after_the_digest_is_in_the_next_digest_marked_late(
     assert still.week == "2026-W48"
     ritual = leaders_ritual(slack)
     w48_now = await digests.render(bot.deps, bot.client, ritual, WeekId.parse("2026-W48"))
-    assert "*1 experiment* shared by *1 person*" in json.dumps(w48_now[0].blocks)
+    assert "*1 experiment* from *1 person*" in json.dumps(w48_now[0].blocks)

@@ -69,10 +69,11 @@ async def test_tried_and_a_reply_keep_product_and_model_through_export_and_diges
 
     await tick(bot, clock, FRIDAY_1600_BERLIN)
     text = all_text(digest_messages(slack))
-    assert "with *2 tools*" in text  # GPT-5 does not count as a tool of its own
-    assert "*ChatGPT* (1)" in text
-    assert "*Claude* (1)" in text
-    assert "(GPT-5) [Confident wrong answer]" in text
+    assert "with 2 tools;" in text  # GPT-5 does not count as a tool of its own
+    assert "*ChatGPT* \\u00b7 2 entries, 1 failed" in text
+    assert "*Claude* \\u00b7 1 entry" in text
+    assert "*ChatGPT* (GPT-5) \\u00b7" in text
+    assert "_(Confident wrong answer)_" in text
     assert "*GPT-5*" not in text
     assert "*Claude 3.7 Sonnet*" not in text
 

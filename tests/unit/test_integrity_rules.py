@@ -75,17 +75,22 @@ def test_a_kept_layout_holds_no_text_and_refills_without_withdrawn_entries() -> 
     """The layout names keys only; a refill leaves out an entry gone since, and its author."""
     names = {"U1": "Ann", "U2": "Ben"}
     before = _digest([_exp(1), _exp(2)])
-    [part] = layout_as_json(digest_layout(before, names))
-    assert "Ann" not in str(part)
-    assert "failure 1" not in str(part)
-    assert "Claude" not in str(part)
-    assert (
-        digest_messages(before, names)[0].blocks
-        == refill(part, before, names, number=1, total=1).blocks
-    )
+    parts = layout_as_json(digest_layout(before, names))
+    assert len(parts) == 2  # the top post and one thread message
+    assert "Ann" not in str(parts)
+    assert "failure 1" not in str(parts)
+    assert "Claude" not in str(parts)
+    messages = digest_messages(before, names)
+    for number, part in enumerate(parts, start=1):
+        assert (
+            messages[number - 1].blocks
+            == refill(part, before, names, number=number, total=2).blocks
+        )
     after = _digest([_exp(2, failure="failure 2, edited")])
-    text = str(refill(part, after, names, number=1, total=1).blocks)
+    text = str(
+        [refill(part, after, names, number=n, total=2).blocks for n, part in enumerate(parts, 1)]
+    )
     assert "failure 1" not in text
     assert "Ann" not in text
     assert "failure 2, edited" in text
-    assert "*Claude* (1)" in text
+    assert "*Claude* · 1 entry, 1 failed" in text
