@@ -95,7 +95,7 @@ class Config(StoreConfig):
     llm_timeout_seconds: float = Field(default=4.0, gt=0, le=10)
     # The inbox (bot.intake): workers at once (0: only write requests down, for other replicas),
     # how long a taken row is held before another worker may take it, how long done rows stay.
-    intake_workers: int = Field(default=4, ge=0, le=64)
+    intake_workers: int = Field(default=8, ge=0, le=64)
     intake_lease_seconds: float = Field(default=120.0, gt=0)
     intake_retention_hours: float = Field(default=72.0, gt=0)
     slack_timeout_seconds: float = Field(default=15.0, gt=0)  # each Web API attempt

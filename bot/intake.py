@@ -17,6 +17,9 @@ Rules:
 - A row's effect is idempotent by its own key (`processed_events`, `experiments.source_key`), so
   a row done again after a crash between effect and `done` is stored once. On start-up every
   unfinished row is taken; a row leased by a process that died is taken when its lease ends.
+- Rows are marked done in groups (one `UPDATE` for the rows finished together), after their
+  effects are stored: a crash before the mark leaves a row to be taken again after its lease,
+  and done again it is a no-op by its key.
 - Finished rows are deleted after `INTAKE_RETENTION_HOURS`.
 """
 
@@ -69,7 +72,7 @@ class _Unwritten:
 
 @dataclass(frozen=True)
 class IntakeSettings:
-    workers: int = 4
+    workers: int = 8
     lease: timedelta = timedelta(minutes=2)
     retention: timedelta = timedelta(days=3)
     max_attempts: int = MAX_ATTEMPTS
@@ -138,6 +141,8 @@ class Intake:
             weakref.WeakValueDictionary()
         )
         self._writer: asyncio.Task[None] | None = None
+        self._finished: list[str] = []
+        self._marker: asyncio.Task[None] | None = None
         self._kicked = asyncio.Event()
         self._drain: asyncio.Task[None] | None = None
         self._timer: asyncio.Task[None] | None = None
@@ -147,8 +152,9 @@ class Intake:
     async def accept(self, kind: str, key: str, body: dict[str, Any]) -> bool:
         """Write a request down; False (and a log line) when it could not be stored in time.
 
-        Requests arriving together are written in one transaction (a group commit): under a
-        burst, one writer holds SQLite's write lock briefly instead of a hundred queuing for it.
+        Requests arriving together are written in one transaction and one statement (a group
+        commit): under a burst, one writer holds SQLite's write lock briefly instead of a
+        hundred queuing for it.
         A write that outlives the timeout may still land; the request's key makes Slack's
         redelivery of it (or the person's next try) the same row.
         """
@@ -172,23 +178,22 @@ class Intake:
         while self._unwritten:
             batch, self._unwritten = self._unwritten[:WRITE_BATCH], self._unwritten[WRITE_BATCH:]
             try:
-                async with self.deps.db.transaction() as conn:
-                    now = self.deps.clock()
-                    written = [
-                        await inbox.put(
-                            conn, item.key, item.kind, item.body, user_id=item.user_id, now=now
-                        )
-                        for item in batch
-                    ]
+                # Urgent: every request in the batch waits on this write for its answer.
+                async with self.deps.db.transaction(urgent=True) as conn:
+                    new_keys = await inbox.put_many(
+                        conn,
+                        [(item.key, item.kind, item.body, item.user_id) for item in batch],
+                        now=self.deps.clock(),
+                    )
             except Exception as exc:
                 for item in batch:
                     if not item.done.done():
                         item.done.set_exception(exc)
                         item.done.exception()  # read here: a caller that timed out never will
                 continue
-            for item, new in zip(batch, written, strict=True):
+            for item in batch:
                 if not item.done.done():
-                    item.done.set_result(new)
+                    item.done.set_result(item.key in new_keys)
 
     def start(self) -> None:
         """Begin working: unfinished rows from before are taken at once."""
@@ -211,6 +216,7 @@ class Intake:
         """Work off what is due for up to `grace` seconds, then hand back the rest at once."""
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
+        await self._mark_finished()
         if self._timer is not None:
             self._timer.cancel()
             await asyncio.gather(self._timer, return_exceptions=True)
@@ -224,6 +230,7 @@ class Intake:
         await asyncio.gather(*running, return_exceptions=True)
         if self._drain is not None:
             await asyncio.gather(self._drain, return_exceptions=True)
+        await self._mark_finished()
         if left:
             try:
                 async with self.deps.db.transaction() as conn:
@@ -278,12 +285,21 @@ class Intake:
         except Exception as exc:
             await self._failed(row, exc)
             return
-        try:
-            async with self.deps.db.transaction() as conn:
-                await inbox.finish(conn, row.id, now=self.deps.clock())
-        except Exception:
-            # The effect is stored; done again after the lease, it is a no-op by its key.
-            log.exception("could not mark inbox row done id=%s", row.id)
+        self._finished.append(row.id)
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.create_task(self._mark_finished())
+            self.deps.inflight.add(self._marker)
+
+    async def _mark_finished(self) -> None:
+        """Mark the rows finished meanwhile done, in one transaction per group."""
+        while self._finished:
+            batch, self._finished = self._finished[:WRITE_BATCH], self._finished[WRITE_BATCH:]
+            try:
+                async with self.deps.db.transaction() as conn:
+                    await inbox.finish_many(conn, batch, now=self.deps.clock())
+            except Exception:
+                # The effects are stored; done again after the lease, each is a no-op by its key.
+                log.exception("could not mark %d inbox row(s) done", len(batch))
 
     async def _dispatch(self, kind: str, body: dict[str, Any]) -> None:
         if kind == EVENT:

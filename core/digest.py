@@ -37,6 +37,7 @@ from core.tallies import (
     Replication,
     Rising,
     ToolGroup,
+    ToolHistory,
     find_rising,
     function_table,
     group_by_tool,
@@ -55,6 +56,7 @@ __all__ = [
     "Rising",
     "Thing",
     "ToolGroup",
+    "ToolHistory",
     "Totals",
     "build_digest",
     "find_rising",
@@ -129,21 +131,28 @@ def build_digest(
     ritual_name: str,
     experiments: Sequence[Experiment],
     previous_week: Sequence[Experiment],
-    trailing: Mapping[str, Sequence[Experiment]],
+    trailing: Mapping[str, Sequence[Experiment]] | None = None,
     known_tools: frozenset[str],
     prior_sharers: frozenset[str],
     audience: Sequence[str] | None = None,
     drift: Sequence[Drift] = (),
     replications: Mapping[str, Replication] | None = None,
     pinned: str | None = None,
-    late: Sequence[Experiment] = (),
+    tool_history: Mapping[str, ToolHistory] | None = None,
+    shared_late: Sequence[Experiment] = (),
 ) -> Digest:
-    """Summarise one week of shared experiments for one ritual, with the late ones carried in."""
+    """Summarise one week of shared experiments for one ritual, with the late ones carried in.
+
+    The trailing weeks come as their experiments (`trailing`) or as what the database counted
+    of them, tool by tool (`tool_history`): the digest then never loads them.
+    """
     shared = sorted((e for e in experiments if not e.private), key=lambda e: (e.created_at, e.id))
-    carried = tuple(sorted((e for e in late if not e.private), key=lambda e: (e.created_at, e.id)))
+    carried = tuple(
+        sorted((e for e in shared_late if not e.private), key=lambda e: (e.created_at, e.id))
+    )
     groups = group_by_tool(shared)
     table = function_table(shared)
-    rising = find_rising(shared, trailing)
+    rising = find_rising(shared, trailing or {}, history=tool_history)
     votes = dict(replications or {})
     this_week = tuple(dict.fromkeys(e.user_id for e in shared if credited(e)))
     # Who shared late is thanked too, but counts for the week the entry belongs to.

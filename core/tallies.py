@@ -139,15 +139,34 @@ def function_table(shared: Sequence[Experiment]) -> FunctionTable:
     )
 
 
+@dataclass(frozen=True)
+class ToolHistory:
+    """A tool's trailing weeks as counted by the database: weeks it was named, entries, failures."""
+
+    weeks: int
+    entries: int
+    failures: int
+
+
 def find_rising(
-    shared: Sequence[Experiment], trailing: Mapping[str, Sequence[Experiment]]
+    shared: Sequence[Experiment],
+    trailing: Mapping[str, Sequence[Experiment]],
+    *,
+    history: Mapping[str, ToolHistory] | None = None,
 ) -> tuple[Rising, ...]:
-    """Tools whose failures rose against at least `HISTORY_WEEKS_MIN` weeks of their own history."""
+    """Tools whose failures rose against at least `HISTORY_WEEKS_MIN` weeks of their own history.
+
+    The trailing weeks come as experiments (`trailing`), or counted already (`history`).
+    """
     now_failures = Counter(tool_of(e) for e in shared if is_failure(e))
     now_entries = Counter(tool_of(e) for e in shared)
     weeks: Counter[str] = Counter()
     before_failures: Counter[str] = Counter()
     before_entries: Counter[str] = Counter()
+    for tool, counted in (history or {}).items():
+        weeks[tool] += counted.weeks
+        before_entries[tool] += counted.entries
+        before_failures[tool] += counted.failures
     for week_experiments in trailing.values():
         kept = [e for e in week_experiments if not e.private]
         weeks.update({tool_of(e) for e in kept})

@@ -36,6 +36,7 @@ from blocks.setup import ritual_modal
 from core import capture as parse
 from core.model import MAX_FIELD_CHARS, Source
 from handlers.payloads import SlashCommand
+from handlers.respond import PooledRespond
 from handlers.tracking import tracked
 from services import capture
 from services.crosspost import attach_and_echo
@@ -176,7 +177,9 @@ async def _save_entry(
 async def process_quick_entry(body: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:
     """Save a quick entry the intake wrote down, and answer through its response URL."""
     cmd = SlashCommand.parse(body)
-    respond = AsyncRespond(response_url=str(body.get("response_url") or "") or None)
+    respond = PooledRespond(
+        response_url=str(body.get("response_url") or "") or None, session=client.session
+    )
     match parse.parse_command(cmd.text, deps.catalogue):
         case parse.Entry(text=text):
             await _save_entry(cmd, text, private=False, respond=respond, client=client, deps=deps)

@@ -20,10 +20,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.edits import Keep, apply_draft, tool_and_model, without_controls
-from core.model import Draft, Experiment, Source
+from core.model import Draft, Experiment, Profile, Source
 from core.weeks import WeekId
 from services.deps import Deps
-from services.people import Person, look_up
+from services.people import Person, look_up, zone_or_utc
 from storage import experiments as repo
 from storage import message_changes
 from storage.db import new_id
@@ -74,16 +74,34 @@ async def identify(
     deps: Deps, client: AsyncWebClient, team_id: str, user_id: str
 ) -> tuple[Author, Person]:
     """Who is sharing: their time zone from their profile's override, else from Slack."""
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         profile = await get_profile(conn, team_id, user_id)
     person = await look_up(client, user_id, profile)
     return Author(team_id=team_id, user_id=user_id, tz=person.tz), person
 
 
+def author_for_week(team_id: str, user_id: str, profile: Profile) -> Author:
+    """The author of a capture whose week is known already (a reply in a prompt's thread).
+
+    The time zone only places an entry in its author's local week; with the week given it is
+    the profile's override or UTC, and no `users.info` call is needed.
+    """
+    return Author(team_id=team_id, user_id=user_id, tz=zone_or_utc(profile.tz_override))
+
+
 async def record_experiment(
-    deps: Deps, author: Author, draft: Draft, origin: Origin
+    deps: Deps,
+    author: Author,
+    draft: Draft,
+    origin: Origin,
+    *,
+    profile: Profile | None = None,
 ) -> tuple[Experiment, bool]:
-    """Store a new experiment; return it and whether it was new (False for a repeat)."""
+    """Store a new experiment; return it and whether it was new (False for a repeat).
+
+    One write transaction: the envelope's claim, the repeat check, the message's known edits
+    and deletion, and the insert. `profile` is the author's, when the caller has read it.
+    """
     now = deps.clock()
     draft = without_controls(draft)
     async with deps.db.transaction() as conn:
@@ -94,7 +112,7 @@ async def record_experiment(
             return existing, False
         withdrawn, draft, origin = await _latest_version(conn, draft, origin)
         # The event stays claimed when the message was withdrawn: there is nothing left to do.
-        stored = None if withdrawn else await _insert(conn, deps, author, draft, origin)
+        stored = None if withdrawn else await _insert(conn, deps, author, draft, origin, profile)
     if stored is None:
         raise Withdrawn(origin.source_key)
     return stored
@@ -119,11 +137,17 @@ async def _latest_version(
 
 
 async def _insert(
-    conn: AsyncConnection, deps: Deps, author: Author, draft: Draft, origin: Origin
+    conn: AsyncConnection,
+    deps: Deps,
+    author: Author,
+    draft: Draft,
+    origin: Origin,
+    profile: Profile | None,
 ) -> tuple[Experiment, bool]:
     """Insert a new experiment, unless another delivery stored its source meanwhile."""
     now = deps.clock()
-    profile = await get_profile(conn, author.team_id, author.user_id)
+    if profile is None:
+        profile = await get_profile(conn, author.team_id, author.user_id)
     tool, model = tool_and_model(deps.catalogue, draft, origin.text)
     blank = Experiment(
         id=new_id(),

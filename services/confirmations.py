@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from blocks.confirm import understanding_blocks, understanding_text
 from core import corrections
 from core.corrections import Correction
-from core.model import Experiment
+from core.model import Experiment, Profile
 from services.capture import NotFound, NotYours
 from services.deps import Deps
 from services.mentions import named_one
@@ -46,17 +46,26 @@ class Corrected:
 
 
 async def show_understanding(
-    deps: Deps, client: AsyncWebClient, exp: Experiment, *, thread_ts: str | None
+    deps: Deps,
+    client: AsyncWebClient,
+    exp: Experiment,
+    *,
+    thread_ts: str | None,
+    profile: Profile | None = None,
+    confirmed: frozenset[str] | None = None,
 ) -> bool:
     """Tell the author privately, in the reply's thread, what was understood; True when sent.
 
     Without a thread (a reply in the DM itself), the summary follows the reply in the DM.
+    A caller that has read the author's profile and the confirmed fields (none, for an
+    experiment just captured) passes them, and nothing is read again.
     """
     if exp.channel_id is None:
         return False
-    async with deps.db.transaction() as conn:
-        profile = await get_profile(conn, exp.team_id, exp.user_id)
-        confirmed = await store.confirmed_fields(conn, exp.id)
+    if profile is None or confirmed is None:
+        async with deps.db.read() as conn:
+            profile = await get_profile(conn, exp.team_id, exp.user_id)
+            confirmed = await store.confirmed_fields(conn, exp.id)
     if not profile.reply_summaries:
         return False
     shown = await named_one(client, exp)

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from blocks.digest import DigestMessage, digest_layout, digest_messages, layout_as_json, refill
 from blocks.notices import admin_notice_blocks, admin_notice_text
 from core.credit import anonymised, anonymous_byline, credit_key, credited, function_cells
-from core.digest import Digest, Replication, build_digest
+from core.digest import NO_TOOL, Digest, Replication, ToolHistory, build_digest
 from core.drift import Drift, counted_weeks, find_drift
 from core.model import Experiment
 from core.occurrence import SendKind, SendStatus
@@ -72,9 +72,33 @@ class PostResult:
 def _belongs(exp: Experiment, ritual: Ritual, audience: tuple[str, ...] | None) -> bool:
     if exp.private:
         return False
-    if exp.ritual_id is not None:
-        return exp.ritual_id == ritual.id
-    return audience is not None and exp.user_id in audience
+    return _counted(exp.ritual_id, exp.user_id, ritual, audience)
+
+
+def _counted(
+    ritual_id: str | None, user_id: str, ritual: Ritual, audience: tuple[str, ...] | None
+) -> bool:
+    """An entry counts for the ritual when attached to it, or unattached by someone it asked."""
+    if ritual_id is not None:
+        return ritual_id == ritual.id
+    return audience is not None and user_id in audience
+
+
+def _tool_history(
+    groups: list[repo.WeekGroup], ritual: Ritual, audiences: dict[str, tuple[str, ...] | None]
+) -> dict[str, ToolHistory]:
+    """Each tool's trailing weeks (weeks named, entries, failures) from the counted groups."""
+    weeks: dict[str, set[str]] = {}
+    entries: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    for g in groups:
+        if not _counted(g.ritual_id, g.user_id, ritual, audiences.get(g.week)):
+            continue
+        tool = g.tool or NO_TOOL
+        weeks.setdefault(tool, set()).add(g.week)
+        entries[tool] += g.entries
+        failures[tool] += g.failures
+    return {tool: ToolHistory(len(weeks[tool]), entries[tool], failures[tool]) for tool in weeks}
 
 
 async def gather(
@@ -82,34 +106,50 @@ async def gather(
 ) -> tuple[Digest, list[str]]:
     """Build the digest data for one ritual and week; also return who shared, for names.
 
-    With a client, the people the week's entries mention are named (`services.mentions`).
+    Only the week and the week before are loaded as entries. The trailing weeks are counted in
+    SQL (`week_groups`), and "named before" and "shared before" are asked of this week's tools
+    and people only (`history_before`), so the cost does not grow with the team's history.
+    Entries shared late (after the last digest posted before this one) are loaded by the time
+    they were shared. With a client, the people the entries mention are named
+    (`services.mentions`).
     """
     trailing = week.trailing(4)
     weeks = [week, *trailing]
+    loaded = [week, trailing[-1]]
     async with deps.db.read() as conn:
-        found = await repo.list_for_weeks(conn, ritual.team_id, [str(w) for w in weeks])
+        found = await repo.list_for_weeks(conn, ritual.team_id, [str(w) for w in loaded])
         audiences = {
             str(w): await ritual_repo.occurrence_audience(conn, ritual.id, w) for w in weeks
         }
-        known_tools, prior_sharers = await repo.history_before(conn, ritual.team_id, str(week))
-        drift = await _drift(deps, conn, ritual.team_id, week)
-        last_digest = await _last_digest(conn, ritual, trailing)
-        belonging: dict[str, list[Experiment]] = {str(w): [] for w in weeks}
+        belonging: dict[str, list[Experiment]] = {str(w): [] for w in loaded}
         for exp in found:
             if _belongs(exp, ritual, audiences.get(exp.week)):
                 belonging[exp.week].append(exp)
+        this_week = belonging[str(week)]
+        groups = await repo.week_groups(
+            conn, ritual.team_id, [str(w) for w in trailing], ritual_id=ritual.id
+        )
+        known_tools, prior_sharers = await repo.history_before(
+            conn,
+            ritual.team_id,
+            str(week),
+            tools={exp.tool for exp in this_week if exp.tool},
+            users={exp.user_id for exp in this_week},
+        )
+        drift = await _drift(deps, conn, ritual.team_id, week)
         # A function is named for an anonymous entry only when enough of this digest's own
         # people (asked, or sharing in it) hold it: other rituals' people must not count.
         people = set(audiences.get(str(week)) or ()) | {e.user_id for e in belonging[str(week)]}
         cells = function_cells(
             await profile_repo.job_functions(conn, ritual.team_id, sorted(people))
         )
+        late = await _shared_late(conn, ritual, trailing, audiences)
         pinned = await store.pinned_entry(conn, ritual.id, week)
         recent = {e.id for e in found if e.week in (str(week), str(trailing[-1]))}
         tallies = await votes_repo.tallies(conn, recent)
     by_week = {w: [anonymised(e, cells) for e in exps] for w, exps in belonging.items()}
     shown = by_week[str(week)]
-    late = _late(by_week, last_digest)
+    late = [anonymised(e, cells) for e in late]
     if client is not None:
         shown = await named(client, shown)
         late = await named(client, late)
@@ -118,43 +158,33 @@ async def gather(
         ritual_name=ritual.name,
         experiments=shown,
         previous_week=by_week[str(trailing[-1])],
-        trailing={str(w): by_week[str(w)] for w in trailing},
+        tool_history=_tool_history(groups, ritual, audiences),
         known_tools=known_tools,
         prior_sharers=prior_sharers,
         audience=audiences.get(str(week)),
         drift=drift,
         replications={key: Replication(*value) for key, value in tallies.items()},
         pinned=pinned,
-        late=late,
+        shared_late=late,
     )
     return digest, list(digest.sharers)
 
 
-async def _last_digest(
-    conn: AsyncConnection, ritual: Ritual, trailing: list[WeekId]
-) -> tuple[WeekId, datetime] | None:
-    """The newest earlier week whose digest was posted, and when its main post went out."""
-    for earlier in sorted(trailing, reverse=True):
-        at = await store.posted_at(conn, ritual.id, earlier)
-        if at is not None:
-            return earlier, at
-    return None
-
-
-def _late(
-    by_week: dict[str, list[Experiment]], last_digest: tuple[WeekId, datetime] | None
+async def _shared_late(
+    conn: AsyncConnection,
+    ritual: Ritual,
+    trailing: list[WeekId],
+    audiences: dict[str, tuple[str, ...] | None],
 ) -> list[Experiment]:
-    """Entries of weeks up to the last posted digest's, shared after it went out."""
-    if last_digest is None:
-        return []
-    last_week, posted = last_digest
-    return [
-        exp
-        for week, found in by_week.items()
-        if WeekId.parse(week) <= last_week
-        for exp in found
-        if exp.created_at > posted
-    ]
+    """The entries of earlier weeks shared after the newest earlier digest went out: each missed
+    its own week's digest, and is carried into the next one posted."""
+    for earlier in sorted(trailing, reverse=True):
+        posted = await store.posted_at(conn, ritual.id, earlier)
+        if posted is not None:
+            weeks = [str(w) for w in trailing if w <= earlier]
+            found = await repo.list_shared_after(conn, ritual.team_id, weeks, posted)
+            return [e for e in found if _belongs(e, ritual, audiences.get(e.week))]
+    return []
 
 
 async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) -> list[Drift]:

@@ -4,6 +4,9 @@ Home is published when the person opens it, and again after every change they ma
 entries anywhere (`refresh_home`): a `/tried` entry, a captured reply, an edit, a deletion, a
 correction, an undo. A click on Home carries no response URL, so Home's own answers ("Deleted
 your entry") are shown on Home itself, as a note at its top.
+Slack sends `app_home_opened` each time the tab is opened, and Home is then published afresh, so
+a change needs a refresh only for someone who has the tab open: people seen on Home by this
+process (`Deps.home_viewers`, on opening it or clicking in it). Others cost no Slack call.
 """
 
 from __future__ import annotations
@@ -42,14 +45,27 @@ async def refresh_home(
 ) -> None:
     """Publish the person's Home again after a change; a failure is logged (the change stands).
 
+    Only for someone seen on Home (see above), or with a `notice` (an answer to a click on Home).
     `person`: who they are, when the caller has just looked them up (one `users.info` less).
     """
+    if notice is None and home_key(team_id, user_id) not in deps.home_viewers:
+        return
     try:
         await publish_home(
             deps, client, team_id=team_id, user_id=user_id, notice=notice, person=person
         )
     except SlackApiError as exc:
         log.warning("could not refresh Home user=%s error=%s", user_id, exc.response.get("error"))
+
+
+def home_key(team_id: str, user_id: str) -> str:
+    """How `Deps.home_viewers` names a person."""
+    return f"{team_id}:{user_id}"
+
+
+def seen_on_home(deps: Deps, *, team_id: str, user_id: str) -> None:
+    """Note that the person has their Home tab open (they opened it, or clicked in it)."""
+    deps.home_viewers.add(home_key(team_id, user_id))
 
 
 async def publish_home(

@@ -23,8 +23,9 @@ from services.home import refresh_home
 from services.understanding import understand
 from storage import experiments as repo
 from storage import message_changes
-from storage.events import claim_event
-from storage.sends import Send, find_ask
+from storage.events import claim_event, is_claimed
+from storage.profiles import get_profile
+from storage.sends import find_ask
 
 log = logging.getLogger(__name__)
 
@@ -158,17 +159,6 @@ class Reply:
         return self.channel_type == "im"
 
 
-async def _asked(deps: Deps, reply: Reply) -> Send | None:
-    """The prompt or reminder the message answers (`services.conversation` has the rules)."""
-    if reply.in_thread and reply.thread_ts is not None:
-        asked = await conversation.asked_at(deps, reply.channel_id, reply.thread_ts)
-        if asked is not None or not reply.in_dm:
-            return asked
-    if reply.in_dm:  # in the DM itself, or in a thread of the DM that is not a prompt's
-        return await conversation.open_ask(deps, reply.channel_id)
-    return None
-
-
 async def _answer(deps: Deps, client: AsyncWebClient, reply: Reply, text: str) -> None:
     await conversation.answer(
         deps,
@@ -181,16 +171,39 @@ async def _answer(deps: Deps, client: AsyncWebClient, reply: Reply, text: str) -
 
 
 async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Experiment | None:
-    """Capture a reply to a prompt or reminder: in its thread, or in the DM it was sent to.
+    """Capture a reply to a prompt or reminder: in its thread, or in the DM it was sent to
+    (`services.conversation` has the rules). Other messages in a channel are not ours; in the
+    bot's DM they get a short answer.
 
-    Other messages in a channel are not ours; in the bot's DM they get a short answer.
+    The work is one read (the prompt, whether the message or its envelope was seen before, the
+    author's profile), the permalink, one write transaction (`capture.record_experiment`), then
+    the receipt and the summary. A repeat is recognised in the read, before any Slack call.
     """
-    prompt = await _asked(deps, reply)
+    if not (reply.in_thread or reply.in_dm):
+        return None
+    key = message_key(reply.channel_id, reply.ts)
+    async with deps.db.read() as conn:
+        prompt = (
+            await find_ask(conn, reply.channel_id, reply.thread_ts)
+            if reply.in_thread and reply.thread_ts is not None
+            else None
+        )
+        if prompt is None and not reply.in_dm:
+            return None  # a thread that is not a prompt's: not ours to collect
+        existing = await repo.get_by_source_key(conn, key)
+        seen = bool(reply.event_id) and await is_claimed(conn, reply.event_id)
+        profile = await get_profile(conn, reply.team_id, reply.user_id)
+    if existing is not None or seen:
+        log.info("repeated message ignored event_id=%s ts=%s", reply.event_id, reply.ts)
+        return existing
     if prompt is None:
-        if reply.in_dm and reply.text.strip():
+        # In the DM itself, or in a thread of the DM that is not a prompt's.
+        prompt = await conversation.open_ask(deps, reply.channel_id)
+    if prompt is None:
+        if reply.text.strip():
             log.info("DM message answers nothing open user=%s ts=%s", reply.user_id, reply.ts)
             await _answer(deps, client, reply, conversation.NOTHING_OPEN)
-        return None  # a thread that is not a prompt's: not ours to collect
+        return None
     if not reply.text.strip():
         return None
     text = reply.text
@@ -204,12 +217,14 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         if reply.in_dm:
             await _answer(deps, client, reply, conversation.NOT_AN_EXPERIMENT)
         return None
-    author, person = await capture.identify(deps, client, reply.team_id, reply.user_id)
+    # The prompt's week places the entry, so the author's time zone is not needed from Slack.
+    author = capture.author_for_week(reply.team_id, reply.user_id, profile)
     origin = capture.Origin(
         source=Source.THREAD,
-        source_key=message_key(reply.channel_id, reply.ts),
+        source_key=key,
         channel_id=reply.channel_id,
         message_ts=reply.ts,
+        permalink=await _permalink(client, reply.channel_id, reply.ts),
         ritual_id=prompt.ritual_id,
         week=prompt.week,
         event_id=reply.event_id or None,
@@ -217,7 +232,9 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         revise=lambda edited: parse_reply(edited, deps.catalogue).draft,
     )
     try:
-        exp, new = await capture.record_experiment(deps, author, parsed.draft, origin)
+        exp, new = await capture.record_experiment(
+            deps, author, parsed.draft, origin, profile=profile
+        )
     except capture.AlreadyProcessed:
         log.info("retried event ignored event_id=%s", reply.event_id)
         return None
@@ -233,23 +250,41 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
         prompt.ritual_id,
         prompt.week,
     )
-    await _acknowledge(deps, client, exp)
+    await _acknowledge(client, exp)
+    # Just captured: nothing of it is confirmed yet, and the profile was read above.
     await confirmations.show_understanding(
-        deps, client, exp, thread_ts=reply.thread_ts if reply.in_thread else None
+        deps,
+        client,
+        exp,
+        thread_ts=reply.thread_ts if reply.in_thread else None,
+        profile=profile,
+        confirmed=frozenset(),
     )
     await ask_function_once(deps, client, exp)
-    await refresh_home(deps, client, team_id=exp.team_id, user_id=exp.user_id, person=person)
+    await refresh_home(deps, client, team_id=exp.team_id, user_id=exp.user_id)
     return exp
 
 
-async def _acknowledge(deps: Deps, client: AsyncWebClient, exp: Experiment) -> None:
-    """Fetch the reply's permalink and react with :memo:, the low-noise receipt."""
+async def _permalink(client: AsyncWebClient, channel_id: str, ts: str) -> str | None:
+    """The link to a reply, stored with its capture; None (and a log line) when Slack refuses."""
+    try:
+        link = await client.chat_getPermalink(channel=channel_id, message_ts=ts)
+    except SlackApiError as exc:
+        log.warning(
+            "could not fetch a permalink channel=%s ts=%s error=%s",
+            channel_id,
+            ts,
+            exc.response.get("error"),
+        )
+        return None
+    return str(link["permalink"])
+
+
+async def _acknowledge(client: AsyncWebClient, exp: Experiment) -> None:
+    """React with :memo:, the low-noise receipt."""
     if exp.channel_id is None or exp.message_ts is None:
         return
     try:
-        link = await client.chat_getPermalink(channel=exp.channel_id, message_ts=exp.message_ts)
-        async with deps.db.transaction() as conn:
-            await repo.set_permalink(conn, exp.id, str(link["permalink"]))
         await client.reactions_add(
             channel=exp.channel_id, timestamp=exp.message_ts, name=RECEIPT_REACTION
         )

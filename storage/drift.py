@@ -1,5 +1,6 @@
 """What drift needs from the experiments table, counted by the database (see `core.drift`).
 
+`FAILED` is that rule as a SQL expression (1 or 0), for every query that counts failures.
 Both queries aggregate with GROUP BY over a team's shared entries, so a digest never loads
 the team's history row by row. A failure is what `core.digest.is_failure` calls one.
 """
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.drift import Tally
 
-_FAILED = (
+FAILED = (
     "CASE WHEN outcome IN ('failed', 'mixed') OR failure_mode IS NOT NULL"
     " OR TRIM(failure) <> '' THEN 1 ELSE 0 END"
 )
@@ -36,10 +37,10 @@ async def weekly_tallies(
     conn: AsyncConnection, team_id: str, *, first: str, last: str
 ) -> dict[tuple[str, str], Tally]:
     """Return each product's shared entries and failures per week from `first` to `last`."""
-    # `_FAILED` is a literal of this module; values travel as bound parameters.
+    # `FAILED` is a literal of this module; values travel as bound parameters.
     result = await conn.execute(
         text(
-            f"SELECT tool, week, COUNT(*), SUM({_FAILED}) FROM experiments"
+            f"SELECT tool, week, COUNT(*), SUM({FAILED}) FROM experiments"
             " WHERE team_id = :team AND is_private = 0 AND tool IS NOT NULL"
             " AND week >= :first AND week <= :last GROUP BY tool, week"
         ),

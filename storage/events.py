@@ -36,3 +36,11 @@ async def forget_events_before(conn: AsyncConnection, cutoff: datetime) -> int:
         {"cutoff": to_db_time(cutoff)},
     )
     return result.rowcount
+
+
+async def is_claimed(conn: AsyncConnection, event_id: str) -> bool:
+    """Tell whether the envelope was processed already (a read: it claims nothing)."""
+    found = await conn.execute(
+        text("SELECT 1 FROM processed_events WHERE event_id = :event_id"), {"event_id": event_id}
+    )
+    return found.first() is not None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.model import Caught, Experiment, FailureMode, JobFunction, Outcome, Source
 from storage.db import from_db_time, to_db_time
+from storage.drift import FAILED
 
 _COLUMNS = (
     "id, team_id, user_id, source, tool, work, summary, surprise, failure, outcome,"
@@ -195,6 +197,22 @@ async def list_for_weeks(
     )
 
 
+async def list_shared_after(
+    conn: AsyncConnection, team_id: str, weeks: Sequence[str], after: datetime
+) -> list[Experiment]:
+    """The shared experiments of these ISO weeks created after `after`, oldest first."""
+    if not weeks:
+        return []
+    names = {f"w{i}": week for i, week in enumerate(weeks)}
+    placeholders = ", ".join(f":{name}" for name in names)
+    return await _select(
+        conn,
+        f"team_id = :team AND week IN ({placeholders}) AND is_private = 0"
+        " AND created_at > :after ORDER BY created_at, id",
+        {"team": team_id, "after": to_db_time(after), **names},
+    )
+
+
 async def list_since(
     conn: AsyncConnection, since: datetime | None, *, include_private: bool
 ) -> list[Experiment]:
@@ -210,25 +228,117 @@ async def list_since(
 
 
 async def history_before(
-    conn: AsyncConnection, team_id: str, week: str
+    conn: AsyncConnection,
+    team_id: str,
+    week: str,
+    *,
+    tools: Iterable[str] | None = None,
+    users: Iterable[str] | None = None,
 ) -> tuple[frozenset[str], frozenset[str]]:
     """Return the tools named and the people who shared in any week before `week` (shared only).
 
     Entries shared without a name name their tool but not their author: welcoming a first-time
     sharer by name must not tell anyone that they had shared before without it.
+
+    With `tools` and `users` (this week's), only those are looked up, each by one index seek
+    (`EXISTS`), so the answer costs the same whatever the history's length. Without them the
+    whole history is read: kept for callers that want every name.
     """
+    if tools is None or users is None:
+        result = await conn.execute(
+            text(
+                "SELECT DISTINCT tool, user_id, is_anonymous FROM experiments"
+                " WHERE team_id = :team AND week < :week AND is_private = 0"
+            ),
+            {"team": team_id, "week": week},
+        )
+        rows = result.all()
+        return (
+            frozenset(row[0] for row in rows if row[0]),
+            frozenset(row[1] for row in rows if not row[2]),
+        )
+    return (
+        await _seen_before(conn, "tool", team_id, week, tools),
+        await _seen_before(conn, "user_id", team_id, week, users),
+    )
+
+
+# The column asked about, and what else an entry must be to count for it.
+_SEEN_COLUMNS = {"tool": "", "user_id": " AND e.is_anonymous = 0"}
+_SEEN_CHUNK = 500
+
+
+async def _seen_before(
+    conn: AsyncConnection, column: str, team_id: str, week: str, values: Iterable[str]
+) -> frozenset[str]:
+    """Which of `values` appear in `column` of a shared experiment before `week`."""
+    if column not in _SEEN_COLUMNS:
+        raise ValueError(f"not a history column: {column!r}")
+    also = _SEEN_COLUMNS[column]
+    wanted = sorted(set(values))
+    seen: set[str] = set()
+    for start in range(0, len(wanted), _SEEN_CHUNK):
+        chunk = wanted[start : start + _SEEN_CHUNK]
+        names = {f"v{i}": value for i, value in enumerate(chunk)}
+        rows = ", ".join(f"(:{name})" for name in names)
+        # `column` and `also` come from `_SEEN_COLUMNS`; `rows` names bound parameters only.
+        result = await conn.execute(
+            text(
+                f"SELECT v.column1 FROM (VALUES {rows}) AS v WHERE EXISTS"
+                f" (SELECT 1 FROM experiments e WHERE e.team_id = :team AND e.{column} = v.column1"
+                f" AND e.is_private = 0 AND e.week < :week{also})"
+            ),
+            {"team": team_id, "week": week, **names},
+        )
+        seen.update(str(row[0]) for row in result.all())
+    return frozenset(seen)
+
+
+@dataclass(frozen=True)
+class WeekGroup:
+    """One person's shared entries with one tool in one week, counted by the database."""
+
+    week: str
+    ritual_id: str | None
+    user_id: str
+    tool: str | None
+    entries: int
+    failures: int
+
+
+async def week_groups(
+    conn: AsyncConnection, team_id: str, weeks: Sequence[str], *, ritual_id: str
+) -> list[WeekGroup]:
+    """Count the shared experiments of `weeks` attached to the ritual or to none, in SQL.
+
+    One row per week, ritual, person and tool: what a digest needs of the weeks before its own
+    (failures and entries by tool), without loading their entries.
+    """
+    if not weeks:
+        return []
+    names = {f"w{i}": week for i, week in enumerate(weeks)}
+    placeholders = ", ".join(f":{name}" for name in names)
+    # `placeholders` names bound parameters; `FAILED` is a literal of `storage.drift`.
     result = await conn.execute(
         text(
-            "SELECT DISTINCT tool, user_id, is_anonymous FROM experiments"
-            " WHERE team_id = :team AND week < :week AND is_private = 0"
+            f"SELECT week, ritual_id, user_id, tool, COUNT(*), SUM({FAILED}) FROM experiments"
+            f" WHERE team_id = :team AND week IN ({placeholders}) AND is_private = 0"
+            " AND (ritual_id = :ritual OR ritual_id IS NULL)"
+            " GROUP BY week, ritual_id, user_id, tool"
         ),
-        {"team": team_id, "week": week},
+        {"team": team_id, "ritual": ritual_id, **names},
     )
-    rows = result.all()
-    return (
-        frozenset(row[0] for row in rows if row[0]),
-        frozenset(row[1] for row in rows if not row[2]),
-    )
+    return [
+        WeekGroup(
+            week=str(row[0]),
+            ritual_id=row[1],
+            user_id=str(row[2]),
+            tool=row[3],
+            entries=int(row[4]),
+            failures=int(row[5] or 0),
+        )
+        for row in result.all()
+    ]
 
 
 async def next_tries(

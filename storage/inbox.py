@@ -60,6 +60,35 @@ async def put(
     return result.rowcount == 1
 
 
+async def put_many(
+    conn: AsyncConnection,
+    rows: list[tuple[str, str, str, str | None]],
+    *,
+    now: datetime,
+) -> set[str]:
+    """Write requests down in one statement; return the ids that were new (not redeliveries).
+
+    `rows` are (id, kind, body, user_id). One multi-row `INSERT … ON CONFLICT DO NOTHING
+    RETURNING id`: a group commit costs one round trip, whatever its size.
+    """
+    if not rows:
+        return set()
+    params: dict[str, str | None] = {"at": to_db_time(now)}
+    values = []
+    for i, (row_id, kind, body, user_id) in enumerate(rows):
+        params |= {f"i{i}": row_id, f"k{i}": kind, f"b{i}": body, f"u{i}": user_id}
+        values.append(f"(:i{i}, :k{i}, :u{i}, :b{i}, 'pending', 0, :at)")
+    # `values` names bound parameters only; every value travels as a parameter.
+    result = await conn.execute(
+        text(
+            "INSERT INTO inbox (id, kind, user_id, body, status, attempts, received_at)"
+            f" VALUES {', '.join(values)} ON CONFLICT (id) DO NOTHING RETURNING id"
+        ),
+        params,
+    )
+    return {str(row[0]) for row in result.all()}
+
+
 async def forget_user(conn: AsyncConnection, user_id: str) -> int:
     """Delete the person's own requests, and every finished one that names them.
 
@@ -79,29 +108,41 @@ async def forget_user(conn: AsyncConnection, user_id: str) -> int:
 async def take(
     conn: AsyncConnection, limit: int, *, now: datetime, lease: timedelta
 ) -> list[InboxRow]:
-    """Lease up to `limit` free pending rows, oldest first, and return them."""
+    """Lease up to `limit` free pending rows, oldest first, and return them.
+
+    One statement: the conditions are checked again on each row the `UPDATE` changes, so under
+    PostgreSQL's row locks a row another replica leased meanwhile is skipped, not taken twice.
+    """
     at = to_db_time(now)
     found = await conn.execute(
         text(
-            "SELECT id, kind, body, attempts FROM inbox"
-            " WHERE status = 'pending' AND (lease_until IS NULL OR lease_until <= :now)"
-            " ORDER BY received_at, id LIMIT :limit"
+            "UPDATE inbox SET lease_until = :until, attempts = attempts + 1"
+            " WHERE id IN (SELECT id FROM inbox WHERE status = 'pending'"
+            " AND (lease_until IS NULL OR lease_until <= :now)"
+            " ORDER BY received_at, id LIMIT :limit)"
+            " AND status = 'pending' AND (lease_until IS NULL OR lease_until <= :now)"
+            " RETURNING id, kind, body, attempts, received_at"
         ),
-        {"now": at, "limit": limit},
+        {"now": at, "until": to_db_time(now + lease), "limit": limit},
     )
-    taken: list[InboxRow] = []
-    for row_id, kind, body, attempts in found.all():
-        updated = await conn.execute(
-            text(
-                "UPDATE inbox SET lease_until = :until, attempts = attempts + 1"
-                " WHERE id = :id AND status = 'pending'"
-                " AND (lease_until IS NULL OR lease_until <= :now)"
-            ),
-            {"id": row_id, "until": to_db_time(now + lease), "now": at},
-        )
-        if updated.rowcount == 1:
-            taken.append(InboxRow(str(row_id), str(kind), str(body), int(attempts) + 1))
-    return taken
+    rows = sorted(found.all(), key=lambda row: (str(row[4]), str(row[0])))
+    return [InboxRow(str(row[0]), str(row[1]), str(row[2]), int(row[3])) for row in rows]
+
+
+async def finish_many(conn: AsyncConnection, row_ids: list[str], *, now: datetime) -> None:
+    """Mark rows done in one statement (their effects are stored)."""
+    if not row_ids:
+        return
+    names = {f"r{i}": row_id for i, row_id in enumerate(row_ids)}
+    placeholders = ", ".join(f":{name}" for name in names)
+    # `placeholders` names bound parameters only; the ids travel as values.
+    await conn.execute(
+        text(
+            "UPDATE inbox SET status = 'done', finished_at = :at, lease_until = NULL,"
+            f" last_error = NULL WHERE id IN ({placeholders})"
+        ),
+        {"at": to_db_time(now), **names},
+    )
 
 
 async def finish(

@@ -212,7 +212,7 @@ async def test_a_delete_during_capture_wins(
 ) -> None:
     """The delete arrives while the reply is being captured (Slack slow to answer): nothing stays."""
     leaders, prompt = await prompt_thread(bot, slack, clock)
-    hold = slack.hold("users.info")
+    hold = slack.hold("chat.getPermalink")
     message, _ = await driver.post_message(ALICE, leaders, "Claude: oops", thread_ts=prompt)
     await hold.arrived.wait()
     await driver.event(driver.delete_event(leaders, message.ts))
@@ -241,7 +241,7 @@ async def test_an_edit_during_capture_is_applied(
 ) -> None:
     """An edit 0.3 s after posting, while the reply is still being captured, is not lost."""
     leaders, prompt = await prompt_thread(bot, slack, clock)
-    hold = slack.hold("users.info")
+    hold = slack.hold("chat.getPermalink")
     message, _ = await driver.post_message(ALICE, leaders, "Claude: typo hre", thread_ts=prompt)
     await hold.arrived.wait()
     await driver.event(driver.edit_event(leaders, message.ts, "Claude: typo here, fixed"))
@@ -441,3 +441,25 @@ async def test_forget_me_leaves_no_trace_in_any_table(
     assert left == []
     bob = await entries(store, BOB)
     assert len(bob) == 1  # everyone else's data is untouched
+
+
+async def test_a_repeated_reply_makes_no_slack_call_and_a_new_one_no_lookup(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """A reply in a prompt's thread costs no `users.info` (the prompt's week places it), and
+    the same message delivered again in a new envelope is recognised before any Slack call."""
+    leaders, prompt = await prompt_thread(bot, slack, clock)
+    lookups = len(slack.calls("users.info"))
+    message = slack.user_posts(
+        ALICE, leaders, "Claude: drafted the notes, it worked", thread_ts=prompt
+    )
+    event = driver.message_event(leaders, message)
+    await driver.event(event)
+    await settle(bot)
+    assert len(await entries(store)) == 1
+    assert len(slack.calls("users.info")) == lookups
+    calls = len(slack.calls())
+    await driver.event(event)  # a new event id: not the inbox's key, the same message
+    await settle(bot)
+    assert len(await entries(store)) == 1
+    assert len(slack.calls()) == calls

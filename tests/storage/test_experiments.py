@@ -105,6 +105,50 @@ async def test_the_model_is_stored_apart_from_the_tool(db: Database) -> None:
     assert (stored.tool, stored.model) == ("ChatGPT", None)
 
 
+async def test_history_before_asks_only_about_this_weeks_names(db: Database) -> None:
+    """Tools and people seen before the week, shared only, answered for the names asked about."""
+    rows = [
+        make_experiment(tool="Claude", user_id="U1", week="2026-W40"),
+        make_experiment(tool="Copilot", user_id="U2", week="2026-W40", private=True),
+        make_experiment(tool="Cursor", user_id="U3", week="2026-W48"),
+        make_experiment(tool="Gemini", user_id="U4", week="2026-W49"),
+        make_experiment(tool="Claude", user_id="U5", week="2026-W41", team_id="T2"),
+    ]
+    async with db.transaction() as conn:
+        for i, exp in enumerate(rows):
+            await repo.insert_experiment(conn, exp, source_key=f"cmd:h{i}")
+    asked_tools = {"Claude", "Copilot", "Cursor", "Gemini", "ChatGPT"}
+    asked_users = {"U1", "U2", "U3", "U4", "U5", "U6"}
+    async with db.read() as conn:
+        tools, users = await repo.history_before(
+            conn, "T1", "2026-W48", tools=asked_tools, users=asked_users
+        )
+        every_tool, every_user = await repo.history_before(conn, "T1", "2026-W48")
+    assert (tools, users) == (frozenset({"Claude"}), frozenset({"U1"}))
+    assert (tools, users) == (every_tool & asked_tools, every_user & asked_users)
+
+
+async def test_week_groups_count_shared_entries_by_person_and_tool(db: Database) -> None:
+    """The weeks before a digest are counted in SQL: the ritual's and unattached, shared only."""
+    rows = [
+        make_experiment(tool="Claude", week="2026-W47", ritual_id="R1"),
+        make_experiment(tool="Claude", week="2026-W47", ritual_id="R1", failure=""),
+        make_experiment(tool=None, week="2026-W47", user_id="U2"),
+        make_experiment(tool="Claude", week="2026-W47", ritual_id="R2"),
+        make_experiment(tool="Claude", week="2026-W47", private=True),
+        make_experiment(tool="Claude", week="2026-W40", ritual_id="R1"),
+    ]
+    async with db.transaction() as conn:
+        for i, exp in enumerate(rows):
+            await repo.insert_experiment(conn, exp, source_key=f"cmd:g{i}")
+    async with db.read() as conn:
+        groups = await repo.week_groups(conn, "T1", ["2026-W47"], ritual_id="R1")
+    counted = sorted((g.ritual_id or "", g.user_id, g.tool or "", g.entries) for g in groups)
+    assert counted == [("", "U2", "", 1), ("R1", "U1", "Claude", 2)]
+    [claude] = [g for g in groups if g.tool == "Claude"]
+    assert claude.failures == 2  # both name a failure mode or an outcome of failed
+
+
 async def test_anonymity_round_trips_and_hides_prior_sharers(db: Database) -> None:
     """`anonymous` is stored and edited; an anonymous entry names its tool but not its author as a
     prior sharer, so a later first entry under one's name is welcomed like any first one."""

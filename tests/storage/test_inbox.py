@@ -59,3 +59,24 @@ async def test_released_rows_are_free_at_once(db: Database) -> None:
         await inbox.take(conn, 1, now=NOW, lease=LEASE)
         await inbox.release(conn, ["event:Ev9"])
         assert [r.id for r in await inbox.take(conn, 1, now=NOW, lease=LEASE)] == ["event:Ev9"]
+
+
+async def test_a_group_is_written_in_one_statement_and_redeliveries_are_told_apart(
+    db: Database,
+) -> None:
+    async with db.transaction() as conn:
+        assert await inbox.put(conn, "event:E1", "event", "{}", now=NOW)
+        new = await inbox.put_many(
+            conn,
+            [
+                ("event:E1", "event", "{}", "U1"),
+                ("event:E2", "event", "{}", "U1"),
+                ("command:T1", "command", "{}", None),
+            ],
+            now=NOW,
+        )
+        assert new == {"event:E2", "command:T1"}
+        taken = await inbox.take(conn, 10, now=NOW, lease=timedelta(minutes=1))
+        assert [row.id for row in taken] == ["command:T1", "event:E1", "event:E2"]  # by time, id
+        await inbox.finish_many(conn, ["event:E1", "event:E2"], now=NOW)
+        assert await inbox.counts(conn) == {"done": 2, "pending": 1}

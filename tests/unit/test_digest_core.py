@@ -197,11 +197,11 @@ def test_late_entries_are_listed_and_credited_but_counted_for_their_own_week() -
     late = experiment(
         user_id="U2", tool="Claude", failure="dropped a step", week="2026-W47", surprise="fast"
     )
-    d = digest_of([mine], late=[late], audience=["U1", "U2"])
+    d = digest_of([mine], shared_late=[late], audience=["U1", "U2"])
     assert (d.totals.experiments, d.asked_who_shared, d.first_time) == (1, 1, ("U1",))
     assert [e.id for g in d.groups for e in g.items] == [mine.id]
     assert d.sharers == ("U1", "U2")
     assert d.shared_late == (late,)
-    only_late = digest_of([], late=[late])
+    only_late = digest_of([], shared_late=[late])
     assert not only_late.quiet
     assert only_late.totals.experiments == 0
