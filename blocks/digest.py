@@ -305,7 +305,9 @@ def _blocks(unit: Unit) -> list[Block]:
         block = section(text)
         block["accessory"] = replicate_menu(key.split(":", 1)[1])
         return [block]
-    if len(text) <= SECTION_TEXT_LIMIT:
+    if len(text) <= SECTION_TEXT_LIMIT or len(unit.lines) == 1:
+        # One line longer than a section cannot be split by lines (splitting would recurse
+        # without end): the kit cuts it visibly at Slack's limit.
         return [section(text)]
     # An edit made a refilled section longer than Slack allows: split it rather than cut it.
     return [b for part in _chunked(list(unit.lines)) for b in _blocks(part)]

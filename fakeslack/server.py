@@ -97,6 +97,7 @@ class FakeSlack:
         self.limits = RateLimits(clock=rate_clock, enabled=rate_limits, scale=rate_scale)
         self._faults: dict[str, list[Fault]] = {}
         self._holds: dict[str, Hold] = {}
+        self._slow_channels: dict[str, float] = {}  # chat.postMessage there waits this long
         self._release = asyncio.Event()  # ends every slow call at once
         self._stopping = False
         self.waiting = 0  # slow calls being held right now
@@ -290,6 +291,17 @@ class FakeSlack:
             method, [Fault(after if i == 0 else 0, 200, "", delay=seconds) for i in range(times)]
         )
 
+    def slow_channel(self, channel_id: str, *, seconds: float) -> None:
+        """Keep every `chat.postMessage` to one channel waiting `seconds` (0: no longer).
+
+        As `slow_next`, the call is handled when the wait ends even if its caller gave up or
+        died meanwhile: Slack keeps a message whose answer never reached the poster.
+        """
+        if seconds > 0:
+            self._slow_channels[channel_id] = seconds
+        else:
+            self._slow_channels.pop(channel_id, None)
+
     def release(self) -> None:
         """Let every slow call waiting now go on at once."""
         self._release.set()
@@ -443,6 +455,9 @@ class FakeSlack:
                 return self._record(method, args, {"ok": False, "error": "internal_error"}, 503)
         elif fault is not None and not fault.accepted:
             return self._record(method, args, {"ok": False, "error": fault.error}, fault.status)
+        slow = self._slow_channels.get(str(args.get("channel") or ""), 0.0)
+        if method == "chat.postMessage" and slow > 0 and not await self._wait(slow):
+            return self._record(method, args, {"ok": False, "error": "internal_error"}, 503)
         wait = self.limits.check(method, str(args.get("channel") or ""))
         if wait is not None:
             response = self._record(method, args, {"ok": False, "error": "ratelimited"}, 429)

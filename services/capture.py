@@ -183,7 +183,7 @@ async def _fetch_own(conn: AsyncConnection, experiment_id: str, user_id: str) ->
 
 async def own_experiment(deps: Deps, experiment_id: str, user_id: str) -> Experiment:
     """Return the person's own experiment, or raise NotFound / NotYours."""
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         return await _fetch_own(conn, experiment_id, user_id)
 
 
@@ -223,7 +223,7 @@ async def undo_last(deps: Deps, team_id: str, user_id: str) -> Experiment | None
 
 async def recent(deps: Deps, team_id: str, user_id: str, *, limit: int = 10) -> list[Experiment]:
     """Return the person's newest experiments."""
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         return await repo.list_for_user(conn, team_id, user_id, limit=limit)
 
 

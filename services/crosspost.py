@@ -76,7 +76,7 @@ async def _target(
     deps: Deps, exp: Experiment, ritual_id: str | None, week: str | None
 ) -> Send | None:
     """Find the prompt whose thread should hold this entry."""
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         rituals = await ritual_repo.list_rituals(conn, exp.team_id)
         for ritual in rituals:
             if ritual_id is not None and ritual.id != ritual_id:
@@ -112,7 +112,7 @@ async def attach_and_echo(
         return None
     chosen = None
     if prompt is not None:  # the form was opened from this prompt: answer in its thread
-        async with deps.db.transaction() as conn:
+        async with deps.db.read() as conn:
             chosen = await sends.find_prompt(conn, *prompt)
     prompt_send = chosen or await _target(deps, exp, ritual_id, week)
     if prompt_send is None or prompt_send.channel_id is None or prompt_send.ts is None:

@@ -123,7 +123,7 @@ async def _run_week(
 
 async def _load(deps: Deps, ritual: Ritual, week: WeekId) -> WeekState:
     """Read what the database knows about one occurrence."""
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         done = await repo.done_stages(conn, ritual.id, week)
         asked = await repo.occurrence_audience(conn, ritual.id, week)
         answered = (

@@ -36,7 +36,7 @@ async def skip_week(
     except ValueError:
         log.warning("refused skip of an unreadable week user=%s week=%r", user_id, week[:20])
         return Skip.REFUSED
-    async with deps.db.transaction() as conn:
+    async with deps.db.read() as conn:
         ritual = await repo.find_ritual(conn, ritual_id)
         asked = await repo.occurrence_audience(conn, ritual_id, week_id) if ritual else None
     if ritual is None or ritual.id != ritual_id or ritual.team_id != team_id:

@@ -25,8 +25,9 @@ Rules:
   process (the WAL is written before the commit returns); on a power loss or an OS crash the
   last commits before the loss may be rolled back. The database stays consistent either way.
 - On PostgreSQL a `search_path` query parameter in the URL (`...?search_path=bot`) keeps the
-  bot's tables in that schema; the pool holds `pool_size` connections (default 5 + 10 overflow),
-  so N replicas need N x that many of the server's `max_connections`.
+  bot's tables in that schema; the pool holds `pool_size` connections, `POSTGRES_POOL_SIZE` by
+  default, never more (no overflow), so N replicas need N x that many of the server's
+  `max_connections`. SQLite keeps SQLAlchemy's default (5 + 10 overflow) unless told.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _READ_ONLY = "learning_out_loud_read_only"
+# Measured with bench.pool on two replicas: more connections than this brought nothing (the
+# inbox's workers and the fan-out's posts in flight are what use them); see docs/benchmarks.md.
+POSTGRES_POOL_SIZE = 10
 
 
 def normalise_url(url: str) -> str:
@@ -105,11 +109,13 @@ class Database:
         """Create the engine (lazily: no connection is opened until first use)."""
         url = normalise_url(url)
         parsed = make_url(url)
-        # A pool size, when given, is a hard ceiling (no overflow); else SQLAlchemy's 5 + 10.
+        # A pool size, when given, is a hard ceiling (no overflow); else SQLAlchemy's 5 + 10 on
+        # SQLite and POSTGRES_POOL_SIZE on PostgreSQL.
         pool: dict[str, Any] = (
             {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
         )
         if parsed.get_backend_name() != "sqlite":
+            pool = {"pool_size": pool_size or POSTGRES_POOL_SIZE, "max_overflow": 0}
             connect_args: dict[str, Any] = {}
             search_path = parsed.query.get("search_path")
             if search_path:

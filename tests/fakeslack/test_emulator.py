@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -366,3 +367,34 @@ async def test_a_held_method_answers_only_once_released(slack: FakeSlack) -> Non
     assert (await web.auth_test())["ok"]
     hold.release()
     assert (await pending)["user"]["id"] == "U1"
+
+
+async def test_a_slow_channel_holds_posts_there_and_keeps_one_whose_poster_gave_up(
+    slack: FakeSlack,
+) -> None:
+    """`slow_channel` delays every post to one channel (others answer at once); a post whose
+    caller gave up waiting is stored all the same when the wait ends, as Slack keeps it."""
+    general, elsewhere = cid(slack, "general"), cid(slack, "elsewhere")
+    slack.ws.channels[elsewhere].members.add(slack.ws.bot_user_id)
+    slack.slow_channel(general, seconds=30)
+    web = client(slack)
+    cut_off = asyncio.ensure_future(web.chat_postMessage(channel=general, text="slow"))
+    await until(lambda: slack.waiting == 1)
+    assert (await web.chat_postMessage(channel=elsewhere, text="fast"))["ok"]
+    cut_off.cancel()  # the poster dies while Slack still holds its post
+    with contextlib.suppress(asyncio.CancelledError):
+        await cut_off
+    assert slack.messages(general) == []
+    slack.release()
+    await until(lambda: len(slack.messages(general)) == 1)
+    assert [m.text for m in slack.messages(general)] == ["slow"]
+    slack.slow_channel(general, seconds=0)
+    assert (await web.chat_postMessage(channel=general, text="fast again"))["ok"]
+
+
+async def until(condition: Callable[[], bool], *, within: float = 5.0) -> None:
+    """Poll the emulator for a state it has no event for."""
+    for _ in range(int(within / 0.005)):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
