@@ -52,3 +52,5 @@ class Deps:
         default_factory=Lease
     )  # of send claims: see `storage.sends` and `services.sending`
     chart: ChartOptions = field(default_factory=ChartOptions)  # see `services.charts`
+    # People seen on their Home tab by this process (`services.home.refresh_home`).
+    home_viewers: set[str] = field(default_factory=set)
