@@ -29,6 +29,8 @@ from blocks.digest_lines import (
     entry_gist,
     entry_line,
     group_line,
+    late_mark,
+    late_note,
     link,
     name_of,
     plural,
@@ -43,6 +45,8 @@ from blocks.kit import SECTION_TEXT_LIMIT, Block, context, header, mrkdwn, optio
 from core.credit import credit_key
 from core.digest import Digest
 
+# The top post's numbers when the week has only entries carried in late from earlier weeks.
+NONE_OF_ITS_OWN = "*No experiments* shared for this week itself."
 MAX_BLOCKS = 45
 MAX_CHARS = 11_000
 CREDIT_TOP_CHARS = 1_500  # the top post's credit block; the rest continues in the thread
@@ -120,7 +124,9 @@ def top_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
             (f"thing:{n}", "• " + thing_line(t, d, names)) for n, t in enumerate(d.things, 1)
         )
         units.append(_unit(*lines))
-    units.append(_unit(("counts", counts(d))))
+    units.append(_unit(("counts", counts(d) if d.totals.experiments else NONE_OF_ITS_OWN)))
+    if d.shared_late:
+        units.append(_unit(("late-note", late_note(len(d.shared_late)))))
     top, rest = _credit(d, names)
     credit = "Thanks for sharing: " + ", ".join(top)
     credit += (
@@ -163,7 +169,7 @@ def thread_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
     """The thread: every entry by tool, the function table, what changed, caught late, credit."""
     if d.quiet:
         return []
-    units: list[Unit] = [_unit(("entries", "*Every entry, by tool*"))]
+    units: list[Unit] = [_unit(("entries", "*Every entry, by tool*"))] if d.groups else []
     for group in d.groups:
         units.append(
             _unit(
@@ -177,6 +183,12 @@ def thread_units(d: Digest, names: Mapping[str, str]) -> list[Unit]:
         )
         units.extend(
             Unit("entry", ((f"entry:{e.id}", entry_line(e, d, names)),)) for e in group.items
+        )
+    if d.shared_late:
+        units.append(_unit(("late", "*Shared after the last digest*")))
+        units.extend(
+            Unit("entry", ((f"entry:{e.id}", entry_line(e, d, names) + late_mark(e)),))
+            for e in d.shared_late
         )
     if d.table.cells:
         units.append(

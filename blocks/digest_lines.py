@@ -55,9 +55,16 @@ def summary_text(d: Digest) -> str:
     if d.quiet:
         return f"{d.ritual_name} digest for {d.week}: a quiet week"
     t = d.totals
+    late = (
+        f", and {plural(len(d.shared_late), 'entry', 'entries')} shared late"
+        if d.shared_late
+        else ""
+    )
+    if not t.experiments:
+        return f"{d.ritual_name} digest for {d.week}: nothing of its own{late}"
     return (
         f"{d.ritual_name} digest for {d.week}: {plural(t.experiments, 'experiment')} "
-        f"{_from(t.people, bold=False)}, {plural(t.failures, 'failure')}"
+        f"{_from(t.people, bold=False)}, {plural(t.failures, 'failure')}{late}"
     )
 
 
@@ -98,6 +105,19 @@ def entry_gist(exp: Experiment, limit: int = ITEM_CHARS) -> str:
     text = f"{safe(work, WORK_CHARS)}: {safe(what, limit)}" if work else safe(what, limit)
     model = f" ({safe(exp.model, 60)})" if exp.model else ""
     return f"*{safe(tool_of(exp), 60)}*{model} · {text}"
+
+
+def late_mark(exp: Experiment) -> str:
+    """The mark of an entry carried in late from an earlier week (`Digest.shared_late`)."""
+    return f" _(late, from {safe(exp.week, 20)})_"
+
+
+def late_note(n: int) -> str:
+    """The top post's line about entries carried in late."""
+    return (
+        f"Also {plural(n, 'entry', 'entries')} shared after the last digest: in the thread, "
+        f"marked _late_ and counted for {'its' if n == 1 else 'their'} own week."
+    )
 
 
 def _mark(exp: Experiment) -> str:

@@ -27,6 +27,7 @@ from core.model import (
     JobFunction,
     Outcome,
     Profile,
+    shown_in_form,
 )
 from core.text import strip_controls
 
@@ -161,26 +162,26 @@ def experiment_modal(
         _text_input(
             Field.WORK,
             "What real work was it for?",
-            initial=draft.work if draft else "",
+            initial=shown_in_form(draft.work) if draft else "",
             placeholder="e.g. the Q3 migration plan",
         ),
         _text_input(
             Field.SUMMARY,
             "What happened?",
-            initial=draft.summary if draft else "",
+            initial=shown_in_form(draft.summary) if draft else "",
             multiline=True,
             optional=False,
         ),
         _text_input(
             Field.SURPRISE,
             "What surprised you?",
-            initial=draft.surprise if draft else "",
+            initial=shown_in_form(draft.surprise) if draft else "",
             multiline=True,
         ),
         _text_input(
             Field.FAILURE,
             "What failed, and how?",
-            initial=draft.failure if draft else "",
+            initial=shown_in_form(draft.failure) if draft else "",
             multiline=True,
         ),
         _select(

@@ -47,14 +47,16 @@ def home_view(
     streak: int,
     recent: Sequence[Experiment],
     rituals: Sequence[RitualLine] | None = None,
+    notice: str | None = None,
 ) -> dict[str, Any]:
-    """Build the Home tab for one person."""
+    """Build the Home tab for one person; `notice` (mrkdwn the bot wrote) answers a click on it."""
     if streak:
         streak_text = f":fire: You have shared {streak} week{'s' if streak != 1 else ''} in a row."
     else:
         streak_text = "Share one experiment this week to start a streak."
     blocks: list[Block] = [
         header("Learning Out Loud"),
+        *([section(notice)] if notice else []),
         section(
             "Try AI tools in real work and share what happened: surprises and failures most of all.\n"
             + streak_text
@@ -93,6 +95,11 @@ def home_view(
                 )
             )
     return {"type": "home", "blocks": fit_view(blocks)}
+
+
+def deleted_notice(exp: Experiment) -> str:
+    """The note at the top of Home after the person deleted an entry there."""
+    return f":wastebasket: Deleted your entry: {safe(exp.summary, 120)}"
 
 
 def _describe_ritual(ritual: RitualLine) -> str:

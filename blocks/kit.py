@@ -2,8 +2,9 @@
 
 Rules:
 - Text a person or an admin typed goes through `safe` before it is placed in mrkdwn: it is
-  escaped (so `<!channel>`, `<@U1>` or `&` show as typed and ping nobody) and cut to the room
-  given, visibly, never inside an escape.
+  rendered once by `core.text.render_slack_text` (mentions show as names and ping nobody, links
+  stay links, broadcasts never fire, `&`, `<`, `>` show as typed) and cut to the room given,
+  visibly, never inside an escape or a link.
 - Every element is cut to Slack's limit inside the helper that makes it (a section's text at
   3,000 characters, a header at 150, a button's value at 2,000, an option's text at 75), so a
   builder cannot produce a payload Slack refuses for length.
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from core.text import escape_mrkdwn, truncate
+from core.text import render_slack_text, truncate
 
 Block = dict[str, Any]
 Element = dict[str, Any]
@@ -34,8 +35,8 @@ CONTEXT_ELEMENT_LIMIT = 10
 
 
 def safe(text: str, limit: int) -> str:
-    """Escape typed text for mrkdwn and fit it into `limit` characters."""
-    return truncate(escape_mrkdwn(text), limit)
+    """Render typed text (as Slack sent it, or raw) for mrkdwn and fit it into `limit` characters."""
+    return truncate(render_slack_text(text), limit, markup=True)
 
 
 def plain_text(text: str, limit: int = SECTION_TEXT_LIMIT) -> Element:

@@ -6,12 +6,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from core.text import ZWJ
+
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 
 
 def mrkdwn_to_text(text: str) -> str:
-    """Turn mrkdwn into readable plain text: links as "label (url)", escapes undone."""
-    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
+    """Turn mrkdwn into readable plain text: links as "label (url)", escapes and the invisible
+    joiner that keeps `@channel` inert undone."""
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text).replace(ZWJ, "")
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

@@ -2,11 +2,15 @@
 
 Rules (docs/capture-rules.md describes them in words; it is written by hand):
 - `/tried` alone opens the form. A first word that is a subcommand (`help`, `?`, `list`, `undo`,
-  `profile`, `setup`, `forget-me`, `private`, `anon`) selects it; `private` and `anon` (or
-  `anonymous`: shared without the author's name) take the entry after it. Other subcommands
-  take nothing: `/tried list of flags it invented` is an entry.
+  `profile`, `setup`, `forget-me`, `private`, `anon`), trailing punctuation aside, selects it
+  whatever follows: `/tried help me` is help and `/tried undo last one` is undo, never an entry.
+  `private` and `anon` (or `anonymous`: shared without the author's name) take the entry after
+  it.
 - A single word that is neither a subcommand nor a known tool is a mistyped subcommand
-  (`/tried lsit`), answered with help; a single known tool (`/tried Cursor`) is an entry.
+  (`/tried lsit`), answered with help; a single known tool (`/tried Cursor`) is an entry. So is
+  a first word one slip away from a subcommand (`/tried lsit mine`), unless it is a known tool,
+  and a request or question to the bot that names no tool (`/tried edit my last one`,
+  `/tried hello, what is this?`).
 - `Tool: text` names the tool when the part before the first colon is short (at most 40
   characters and 4 words, no link or `<`). Otherwise a known tool mentioned in the text is
   inferred.
@@ -124,27 +128,91 @@ _NO_ARGUMENT: dict[str, Command] = {
 }
 
 
+# First words of requests and questions to the bot rather than experiments.
+_ASKING = frozenset(
+    {
+        "edit",
+        "change",
+        "delete",
+        "remove",
+        "show",
+        "settings",
+        "history",
+        "cancel",
+        "stop",
+        "start",
+        "hi",
+        "hello",
+        "hey",
+        "test",
+        "testing",
+        "what",
+        "how",
+        "why",
+        "commands",
+        "usage",
+        "status",
+    }
+)
+
+
 def parse_command(text: str, catalogue: ToolCatalogue | None = None) -> Command:
     """Decide what `/tried <text>` asks for."""
     text = text.strip()
     if not text:
         return Open()
     first, _, rest = text.partition(" ")
-    word = first.lower()
     rest = rest.strip()
+    # "help:", "undo." and "Help!" are the subcommand as much as "help" is.
+    word = first.lower().rstrip(".,;:!?") or first
     if word == "private":
         return Private(rest) if rest else Missing("private", "the experiment to keep private")
     if word in ANONYMOUS_WORDS:
         return (
             Anonymous(rest) if rest else Missing(word, "the experiment to share without your name")
         )
-    if word in _NO_ARGUMENT and not rest:
+    if word in _NO_ARGUMENT:
+        # Whatever follows a subcommand is about the subcommand ("help me", "undo last one"),
+        # never an entry to post: the subcommand wins.
         return _NO_ARGUMENT[word]
+    known = catalogue is not None and catalogue.known(first.rstrip(":"))
     if not rest and ":" not in first and re.fullmatch(r"[a-z?-]+", word):
-        if catalogue is not None and catalogue.known(first):
-            return Entry(text)
+        return Entry(text) if known else Unknown(first)
+    if not known and ":" not in first and _mistyped_subcommand(word):
+        # "lsit my entries", "udno that": a slip of the keyboard, not an experiment to share.
+        return Unknown(first)
+    if word in _ASKING and (catalogue is None or catalogue.find_in_text(text) is None):
+        # "edit my last one", "hello, what is this?": a request or a question to the bot, not
+        # an experiment; an entry that names a tool ("what Claude did…") stays an entry.
         return Unknown(first)
     return Entry(text)
+
+
+def _mistyped_subcommand(word: str) -> bool:
+    """Whether `word` is one slip (two letters swapped, one letter more, less or wrong) away from
+    a subcommand of four letters or more."""
+    return any(
+        len(name) >= 4 and name != word and _one_slip(word, name)
+        for name in (*_NO_ARGUMENT, "private", *ANONYMOUS_WORDS)
+    )
+
+
+def _one_slip(typed: str, meant: str) -> bool:
+    if len(typed) == len(meant):
+        diffs = [i for i, (a, b) in enumerate(zip(typed, meant, strict=True)) if a != b]
+        if len(diffs) == 1:
+            return True
+        first, *more = diffs
+        return (
+            len(diffs) == 2
+            and more[0] == first + 1
+            and typed[first] == meant[first + 1]
+            and typed[first + 1] == meant[first]
+        )
+    shorter, longer = sorted((typed, meant), key=len)
+    if len(longer) - len(shorter) != 1:
+        return False
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 # ---- length ----------------------------------------------------------------------------------

@@ -13,6 +13,10 @@ Rules (documented in docs/digest.md, with the thresholds):
   are welcomed by name only when at most `WELCOME_NAMES`. Nobody is listed for not sharing.
 - Entries shared without a name count in the number of experiments and in every tally, but for
   no one in credits, welcomes, people or participation (`core.credit`).
+- *Shared late*: an entry shared after its own week's digest was posted is carried into the
+  next digest (`shared_late`): listed in the thread, marked late, and credited. It counts for
+  its own week everywhere else (numbers, tallies, participation, rising failures, streaks), so
+  the week it is carried into is not "quiet" because of it, nor bigger.
 """
 
 from __future__ import annotations
@@ -103,10 +107,11 @@ class Digest:
     replications: Mapping[str, Replication] = field(default_factory=dict)
     things: tuple[Thing, ...] = ()
     by_mode: Mapping[str, Mapping[FailureMode, int]] = field(default_factory=dict)
+    shared_late: tuple[Experiment, ...] = ()  # from earlier weeks, after their digest (rules)
 
     @property
     def quiet(self) -> bool:
-        return self.totals.experiments == 0
+        return self.totals.experiments == 0 and not self.shared_late
 
     @property
     def participation(self) -> float | None:
@@ -134,18 +139,24 @@ def build_digest(
     replications: Mapping[str, Replication] | None = None,
     pinned: str | None = None,
     tool_history: Mapping[str, ToolHistory] | None = None,
+    shared_late: Sequence[Experiment] = (),
 ) -> Digest:
-    """Summarise one week of shared experiments for one ritual.
+    """Summarise one week of shared experiments for one ritual, with the late ones carried in.
 
     The trailing weeks come as their experiments (`trailing`) or as what the database counted
     of them, tool by tool (`tool_history`): the digest then never loads them.
     """
     shared = sorted((e for e in experiments if not e.private), key=lambda e: (e.created_at, e.id))
+    carried = tuple(
+        sorted((e for e in shared_late if not e.private), key=lambda e: (e.created_at, e.id))
+    )
     groups = group_by_tool(shared)
     table = function_table(shared)
     rising = find_rising(shared, trailing or {}, history=tool_history)
     votes = dict(replications or {})
-    sharers = tuple(dict.fromkeys(e.user_id for e in shared if credited(e)))
+    this_week = tuple(dict.fromkeys(e.user_id for e in shared if credited(e)))
+    # Who shared late is thanked too, but counts for the week the entry belongs to.
+    sharers = tuple(dict.fromkeys(e.user_id for e in (*shared, *carried) if credited(e)))
     audience_set = set(audience) if audience is not None else None
     caught = Counter(e.caught for e in shared if e.caught is not None and is_failure(e))
     late = tuple(e for e in shared if e.caught is not None and e.caught.late and is_failure(e))
@@ -166,10 +177,10 @@ def build_digest(
         rising=rising,
         first_tried=tuple(sorted({tool_of(e) for e in shared if e.tool} - known_tools)),
         sharers=sharers,
-        first_time=tuple(user for user in sharers if user not in prior_sharers),
+        first_time=tuple(user for user in this_week if user not in prior_sharers),
         asked=len(audience_set) if audience_set is not None else None,
         asked_who_shared=len(
-            [u for u in sharers if audience_set is not None and u in audience_set]
+            [u for u in this_week if audience_set is not None and u in audience_set]
         ),
         drift=tuple(drift),
         caught=caught_counts,
@@ -187,4 +198,5 @@ def build_digest(
             pinned=pinned,
         ),
         by_mode={tool: dict(counts) for tool, counts in by_mode.items()},
+        shared_late=carried,
     )

@@ -8,9 +8,9 @@ Rules:
   unless its text names another model of that product (`reread_tool_and_model`).
 - What the draft may leave as it was depends on where it comes from (`Keep`):
   - `Keep.NOTHING`, a new entry: every field is the draft's.
-  - `Keep.UNTOUCHED`, the form, which shows every field: each field is what was submitted,
-    except that a stored text longer than the form can show, submitted exactly as shown, stays
-    whole (`core.model.keep_untouched`).
+  - `Keep.UNTOUCHED`, the form, which shows every field as plain text: each field is what was
+    submitted, except that a field submitted exactly as shown keeps its stored text, whole and
+    as Slack sent it (`core.model.keep_untouched`).
   - `Keep.UNSAID`, a message read again after its author edited it: the work, outcome and
     failure mode it no longer states keep their stored values, and its privacy never changes.
 - Fields the author confirmed (`core.corrections.CONFIRMABLE`) are put back to their stored
@@ -78,6 +78,11 @@ def reread_tool_and_model(
     return tool_and_model(catalogue, draft, text)
 
 
+def _of(shown: Experiment | None, field: str) -> str | None:
+    """One text field of the copy the form showed, if there was one."""
+    return str(getattr(shown, field)) if shown is not None else None
+
+
 def apply_draft(
     exp: Experiment,
     draft: Draft,
@@ -87,8 +92,12 @@ def apply_draft(
     model: str | None,
     keep: Keep = Keep.NOTHING,
     confirmed: frozenset[str] = frozenset(),
+    shown: Experiment | None = None,
 ) -> Experiment:
-    """Return `exp` with the draft applied by the rules above, `updated_at` moved to `now`."""
+    """Return `exp` with the draft applied by the rules above, `updated_at` moved to `now`.
+
+    `shown`: the copy of `exp` the form showed (its mentions named), for `Keep.UNTOUCHED`.
+    """
     draft = without_controls(draft)
     tool = strip_controls(tool) if tool is not None else None
     model = strip_controls(model) if model is not None else None
@@ -114,10 +123,10 @@ def apply_draft(
                 exp,
                 tool=tool,
                 model=model,
-                work=keep_untouched(exp.work, draft.work),
-                summary=keep_untouched(exp.summary, draft.summary),
-                surprise=keep_untouched(exp.surprise, draft.surprise),
-                failure=keep_untouched(exp.failure, draft.failure),
+                work=keep_untouched(exp.work, draft.work, named=_of(shown, "work")),
+                summary=keep_untouched(exp.summary, draft.summary, named=_of(shown, "summary")),
+                surprise=keep_untouched(exp.surprise, draft.surprise, named=_of(shown, "surprise")),
+                failure=keep_untouched(exp.failure, draft.failure, named=_of(shown, "failure")),
                 outcome=draft.outcome,
                 failure_mode=draft.failure_mode,
                 private=draft.private,

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from core.text import slack_text_as_plain
+
 
 class Outcome(StrEnum):
     """How the experiment went, in the sharer's own judgement."""
@@ -125,18 +127,22 @@ MAX_NEXT_TRY_CHARS = 300  # "next I'll try…": one line, repeated in the next w
 
 
 def shown_in_form(text: str) -> str:
-    """What the form can show of a stored text: its first `MAX_FIELD_CHARS` characters."""
-    return text[:MAX_FIELD_CHARS]
+    """What the form can show of a stored text: as plain text (Slack's escapes and markup read as
+    people see them, `core.text.slack_text_as_plain`), its first `MAX_FIELD_CHARS` characters."""
+    return slack_text_as_plain(text)[:MAX_FIELD_CHARS]
 
 
-def keep_untouched(stored: str, submitted: str) -> str:
+def keep_untouched(stored: str, submitted: str, *, named: str | None = None) -> str:
     """The text to store for a field submitted through the form.
 
-    A thread reply may be longer than the form can show. When such a field comes back exactly as
-    it was shown (cut to `MAX_FIELD_CHARS`, surrounding spaces aside), the person did not touch
-    it, and the whole stored text is kept; any change to the field replaces it.
+    The form shows a stored text as plain text, and a thread reply may be longer than the form
+    can show. When a field comes back exactly as it was shown (surrounding spaces aside), the
+    person did not touch it, and the stored text is kept whole, as Slack sent it; any change to
+    the field replaces it. `named` is the stored text with its mentions named, when the form
+    showed that one.
     """
-    if len(stored) > MAX_FIELD_CHARS and submitted.strip() == shown_in_form(stored).strip():
+    shown = {shown_in_form(text).strip() for text in (stored, named) if text is not None}
+    if submitted.strip() in shown:
         return stored
     return submitted
 

@@ -13,6 +13,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.forms import FormMetadata, experiment_modal, profile_modal
+from blocks.home import deleted_notice
 from blocks.ids import Action
 from blocks.prompts import parse_occurrence_value
 from blocks.replies import forgotten_blocks, forgotten_text, notice_blocks
@@ -21,6 +22,8 @@ from handlers.payloads import BlockAction
 from handlers.tracking import tracked
 from services import capture, replication
 from services.deps import Deps
+from services.home import refresh_home, seen_on_home
+from services.mentions import named_one
 from services.privacy import forget_person
 from services.profiles import own_profile
 from services.skips import Skip, skip_week
@@ -58,15 +61,17 @@ async def on_edit(
     """Open the form filled with the person's own experiment."""
     await ack()
     act = BlockAction.parse(body, action)
+    _note_home(deps, act)
     exp = await _as_owner(
-        respond, act, "edit", capture.own_experiment(deps, act.value, act.user_id)
+        deps, client, respond, act, "edit", capture.own_experiment(deps, act.value, act.user_id)
     )
     if exp is None:
         return
     await client.views_open(
         trigger_id=act.trigger_id,
         view=experiment_modal(
-            draft=exp, metadata=FormMetadata(experiment_id=exp.id, channel_id=act.channel_id)
+            draft=await named_one(client, exp),
+            metadata=FormMetadata(experiment_id=exp.id, channel_id=act.channel_id),
         ),
     )
 
@@ -82,15 +87,28 @@ async def on_delete(
     """Delete the person's own experiment, and the bot's copy of it in a thread."""
     await ack()
     act = BlockAction.parse(body, action)
+    _note_home(deps, act)
     exp = await _as_owner(
-        respond, act, "delete", capture.delete_own_experiment(deps, act.value, act.user_id)
+        deps,
+        client,
+        respond,
+        act,
+        "delete",
+        capture.delete_own_experiment(deps, act.value, act.user_id),
     )
     if exp is None:
         return
     if exp.echo_channel_id and exp.echo_ts:
         await client.chat_delete(channel=exp.echo_channel_id, ts=exp.echo_ts)
-    log.info("deleted experiment id=%s user=%s", exp.id, act.user_id)
-    await _tell(respond, "Deleted.")
+    log.info("deleted experiment id=%s user=%s home=%s", exp.id, act.user_id, act.from_home)
+    if act.from_home:
+        # Home's answer is Home itself: the entry gone, and a note saying so.
+        await refresh_home(
+            deps, client, team_id=exp.team_id, user_id=act.user_id, notice=deleted_notice(exp)
+        )
+        return
+    await _tell(deps, client, act, respond, "Deleted.")
+    await refresh_home(deps, client, team_id=exp.team_id, user_id=act.user_id)
 
 
 async def on_replicate(
@@ -116,7 +134,7 @@ async def on_replicate(
         value=act.value,
     )
     if said is not replication.Answer.COUNTED:
-        await _tell(respond, said.value)
+        await _tell(deps, client, act, respond, said.value)
 
 
 async def on_open_form(
@@ -125,6 +143,7 @@ async def on_open_form(
     """Open an empty experiment form (the prompt's "Share an experiment" button, or Home's)."""
     await ack()
     act = BlockAction.parse(body, action)
+    _note_home(deps, act)
     # From a prompt, the button carries its ritual and week, and the entry answers that prompt.
     occurrence = parse_occurrence_value(act.value)
     metadata = FormMetadata(
@@ -156,10 +175,10 @@ async def on_skip_week(
         deps, client, team_id=act.team_id, user_id=act.user_id, ritual_id=ritual_id, week=week
     )
     if done is Skip.REFUSED:
-        await _tell(respond, NOT_ASKED)
+        await _tell(deps, client, act, respond, NOT_ASKED)
         return
     log.info("skipped week user=%s ritual=%s week=%s", act.user_id, ritual_id, week)
-    await _tell(respond, SKIPPED)
+    await _tell(deps, client, act, respond, SKIPPED)
 
 
 async def on_open_profile(
@@ -168,6 +187,7 @@ async def on_open_profile(
     """Open the profile form from the Home tab."""
     await ack()
     act = BlockAction.parse(body, action)
+    _note_home(deps, act)
     profile = await own_profile(deps, act.team_id, act.user_id)
     await client.views_open(trigger_id=act.trigger_id, view=profile_modal(profile))
 
@@ -188,6 +208,7 @@ async def on_forget_me(
     await respond(
         blocks=forgotten_blocks(**counts), text=forgotten_text(**counts), replace_original=True
     )
+    await refresh_home(deps, client, team_id=act.team_id, user_id=act.user_id)
 
 
 async def on_forget_me_cancel(ack: AsyncAck, respond: AsyncRespond) -> None:
@@ -203,8 +224,19 @@ async def on_unknown_action(ack: AsyncAck, body: dict[str, Any]) -> None:
     log.warning("unknown action ids=%s user=%s", ids, (body.get("user") or {}).get("id"))
 
 
+def _note_home(deps: Deps, act: BlockAction) -> None:
+    """A click on Home means the person has it open: changes they make refresh it."""
+    if act.from_home:
+        seen_on_home(deps, team_id=act.team_id, user_id=act.user_id)
+
+
 async def _as_owner(
-    respond: AsyncRespond, act: BlockAction, verb: str, work: Awaitable[Experiment]
+    deps: Deps,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    act: BlockAction,
+    verb: str,
+    work: Awaitable[Experiment],
 ) -> Experiment | None:
     """Run work on the person's own entry; tell them, and return None, when it is not theirs or gone."""
     try:
@@ -216,13 +248,22 @@ async def _as_owner(
             act.user_id,
             act.value,
         )
-        await _tell(respond, NOT_YOURS)
+        await _tell(deps, client, act, respond, NOT_YOURS)
     except capture.NotFound:
-        await _tell(respond, GONE)
+        await _tell(deps, client, act, respond, GONE)
     return None
 
 
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    await respond(
-        blocks=notice_blocks(text), text=text, response_type="ephemeral", replace_original=False
-    )
+async def _tell(
+    deps: Deps, client: AsyncWebClient, act: BlockAction, respond: AsyncRespond, text: str
+) -> None:
+    """Answer privately: through the response URL; on Home (which has none), on Home itself;
+    elsewhere without one, in the app's DM."""
+    if respond.response_url:
+        await respond(
+            blocks=notice_blocks(text), text=text, response_type="ephemeral", replace_original=False
+        )
+    elif act.from_home:
+        await refresh_home(deps, client, team_id=act.team_id, user_id=act.user_id, notice=text)
+    else:
+        await client.chat_postMessage(channel=act.user_id, blocks=notice_blocks(text), text=text)

@@ -42,6 +42,8 @@ from services import capture
 from services.crosspost import attach_and_echo
 from services.deps import Deps
 from services.function_question import ask_function_once
+from services.home import refresh_home
+from services.mentions import named, named_one
 from services.people import look_up
 from services.profiles import own_profile
 from services.ritual_setup import may_administer
@@ -87,13 +89,16 @@ async def on_tried(
             await _private(respond, missing_text_blocks(sub, what), "Missing text")
         case parse.List():
             entries = await capture.recent(deps, cmd.team_id, cmd.user_id)
-            await _private(respond, list_blocks(entries), "Your experiments")
+            shown = await named(client, entries)
+            await _private(respond, list_blocks(shown), "Your experiments")
         case parse.Undo():
             gone = await capture.undo_last(deps, cmd.team_id, cmd.user_id)
             if gone is not None and gone.echo_channel_id and gone.echo_ts:
                 await client.chat_delete(channel=gone.echo_channel_id, ts=gone.echo_ts)
             text = "You have nothing to undo." if gone is None else "Deleted your last entry."
             await _private(respond, notice_blocks(text), text)
+            if gone is not None:
+                await refresh_home(deps, client, team_id=cmd.team_id, user_id=cmd.user_id)
         case parse.Entry(text=text):
             # The intake answers quick entries before this listener runs (see the docstring);
             # an app built without it still saves them here, the same way.
@@ -158,13 +163,15 @@ async def _save_entry(
     )
     log.info("captured experiment id=%s user=%s source=command new=%s", exp.id, cmd.user_id, new)
     # The same one-tap corrections as under a captured reply (handlers/corrections.py).
+    shown = await named_one(client, exp)
     await _private(
-        respond, understanding_blocks(exp, reasons=result.reasons), understanding_text(exp)
+        respond, understanding_blocks(shown, reasons=result.reasons), understanding_text(shown)
     )
     if new or not (exp.echo_channel_id and exp.echo_ts):
         await attach_and_echo(deps, client, exp, author_name=person.name)
     if new:
         await ask_function_once(deps, client, exp)
+        await refresh_home(deps, client, team_id=cmd.team_id, user_id=cmd.user_id, person=person)
 
 
 async def process_quick_entry(body: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:

@@ -25,6 +25,8 @@ from handlers.tracking import tracked
 from services import capture, confirmations
 from services.crosspost import refresh_copy
 from services.deps import Deps
+from services.home import refresh_home
+from services.mentions import named_one
 from services.people import look_up
 
 log = logging.getLogger(__name__)
@@ -89,13 +91,15 @@ async def on_correction(
         await _tell(respond, GONE)
         return
     exp = done.experiment
+    shown = await named_one(client, exp)
     await respond(
-        blocks=understanding_blocks(exp, done.confirmed),
-        text=understanding_text(exp),
+        blocks=understanding_blocks(shown, done.confirmed),
+        text=understanding_text(shown),
         replace_original=True,
     )
     if exp.echo_channel_id and exp.echo_ts:
         await refresh_copy(deps, client, exp, author_name=(await look_up(client, act.user_id)).name)
+    await refresh_home(deps, client, team_id=exp.team_id, user_id=act.user_id)
 
 
 async def _tell(respond: AsyncRespond, text: str) -> None:

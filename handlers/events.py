@@ -65,9 +65,11 @@ async def process_message(body: dict[str, Any], client: AsyncWebClient, deps: De
         return
     if subtype == "message_deleted":
         deleted_ts = str(event.get("deleted_ts") or "")
-        await replies.follow_delete(
+        gone = await replies.follow_delete(
             deps, event_id=event_id, channel_id=str(event.get("channel") or ""), ts=deleted_ts
         )
+        if gone is not None:
+            await home.refresh_home(deps, client, team_id=gone.team_id, user_id=gone.user_id)
         return
     message = MessageEvent.parse(event, team_id=team_id)
     if message.bot_id is not None or message.subtype not in HUMAN_SUBTYPES or not message.user_id:
@@ -80,6 +82,7 @@ async def process_message(body: dict[str, Any], client: AsyncWebClient, deps: De
         text=message.text,
         ts=message.ts,
         thread_ts=message.thread_ts,
+        channel_type=message.channel_type,
     )
     await replies.on_new_message(deps, client, reply)
 
@@ -121,6 +124,9 @@ async def on_home_opened(
     """Publish the person's App Home when they open its Home tab."""
     if event.get("tab", "home") != "home":
         return
+    home.seen_on_home(
+        deps, team_id=str(body.get("team_id") or ""), user_id=str(event.get("user") or "")
+    )
     await home.publish_home(
         deps, client, team_id=str(body.get("team_id") or ""), user_id=str(event.get("user") or "")
     )

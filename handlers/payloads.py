@@ -74,11 +74,13 @@ class BlockAction:
     trigger_id: str
     channel_id: str | None
     message_ts: str | None
+    from_home: bool = False  # clicked on the App Home tab: no channel, no response URL
 
     @classmethod
     def parse(cls, body: dict[str, Any], action: dict[str, Any]) -> BlockAction:
         channel = body.get("channel") or body.get("container") or {}
         container = body.get("container") or {}
+        view = body.get("view") or {}
         return cls(
             team_id=_str((body.get("team") or {}).get("id"))
             or _str((body.get("user") or {}).get("team_id")),
@@ -90,6 +92,7 @@ class BlockAction:
             trigger_id=_str(body.get("trigger_id")),
             channel_id=_str(channel.get("id") or channel.get("channel_id")) or None,
             message_ts=_str(container.get("message_ts")) or None,
+            from_home=container.get("type") == "view" and view.get("type") == "home",
         )
 
 

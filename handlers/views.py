@@ -28,7 +28,8 @@ from services import capture, confirmations
 from services.crosspost import attach_and_echo, refresh_copy
 from services.deps import Deps
 from services.function_question import ask_function_once
-from services.home import publish_home
+from services.home import publish_home, refresh_home
+from services.mentions import named_one
 from services.people import look_up
 from services.profiles import save_own_profile
 from services.ritual_admin import admin_zone
@@ -64,11 +65,16 @@ async def on_experiment_form(
             )
             return
         await ack()
-        exp = await capture.edit_experiment(deps, meta.experiment_id, sub.user_id, draft)
+        # The form showed the entry with its mentions named: fields left as shown stay as stored.
+        shown = await named_one(client, before)
+        exp = await capture.edit_experiment(
+            deps, meta.experiment_id, sub.user_id, draft, shown=shown
+        )
         await confirmations.confirm_form_edit(deps, before, exp)
         log.info("edited experiment id=%s user=%s", exp.id, sub.user_id)
         await _confirm(client, exp, meta, ())
         await refresh_copy(deps, client, exp, author_name=(await look_up(client, sub.user_id)).name)
+        await refresh_home(deps, client, team_id=exp.team_id, user_id=sub.user_id)
         return
     await ack()
     author, person = await capture.identify(deps, client, sub.team_id, sub.user_id)
@@ -95,6 +101,7 @@ async def on_experiment_form(
             else None,
         )
         await ask_function_once(deps, client, exp)
+        await refresh_home(deps, client, team_id=exp.team_id, user_id=sub.user_id)
 
 
 async def on_profile_form(
@@ -161,7 +168,8 @@ async def _confirm(
     client: AsyncWebClient, exp: Experiment, meta: FormMetadata, reasons: tuple[str, ...]
 ) -> None:
     """Confirm privately where the form was opened, or in the app's DM when that is not possible."""
-    blocks, text = confirmation_blocks(exp, reasons), confirmation_text(exp)
+    shown = await named_one(client, exp)
+    blocks, text = confirmation_blocks(shown, reasons), confirmation_text(shown)
     if meta.channel_id:
         try:
             await client.chat_postEphemeral(

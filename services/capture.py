@@ -187,14 +187,17 @@ async def own_experiment(deps: Deps, experiment_id: str, user_id: str) -> Experi
         return await _fetch_own(conn, experiment_id, user_id)
 
 
-async def edit_experiment(deps: Deps, experiment_id: str, user_id: str, draft: Draft) -> Experiment:
-    """Apply a person's edits to their own experiment (long text left as shown stays whole)."""
+async def edit_experiment(
+    deps: Deps, experiment_id: str, user_id: str, draft: Draft, *, shown: Experiment | None = None
+) -> Experiment:
+    """Apply a person's edits to their own experiment (text left as shown stays as stored);
+    `shown` is the copy the form showed, with its mentions named."""
     draft = without_controls(draft)
     async with deps.db.transaction() as conn:
         exp = await _fetch_own(conn, experiment_id, user_id)
         tool, model = tool_and_model(deps.catalogue, draft)
         edited = apply_draft(
-            exp, draft, now=deps.clock(), tool=tool, model=model, keep=Keep.UNTOUCHED
+            exp, draft, now=deps.clock(), tool=tool, model=model, keep=Keep.UNTOUCHED, shown=shown
         )
         await repo.update_experiment(conn, edited)
     return edited

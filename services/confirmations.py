@@ -29,6 +29,7 @@ from core.corrections import Correction
 from core.model import Experiment, Profile
 from services.capture import NotFound, NotYours
 from services.deps import Deps
+from services.mentions import named_one
 from storage import confirmations as store
 from storage import experiments as repo
 from storage.profiles import get_profile
@@ -55,10 +56,11 @@ async def show_understanding(
 ) -> bool:
     """Tell the author privately, in the reply's thread, what was understood; True when sent.
 
+    Without a thread (a reply in the DM itself), the summary follows the reply in the DM.
     A caller that has read the author's profile and the confirmed fields (none, for an
     experiment just captured) passes them, and nothing is read again.
     """
-    if exp.channel_id is None or thread_ts is None:
+    if exp.channel_id is None:
         return False
     if profile is None or confirmed is None:
         async with deps.db.read() as conn:
@@ -66,13 +68,14 @@ async def show_understanding(
             confirmed = await store.confirmed_fields(conn, exp.id)
     if not profile.reply_summaries:
         return False
+    shown = await named_one(client, exp)
     try:
         await client.chat_postEphemeral(
             channel=exp.channel_id,
             user=exp.user_id,
             thread_ts=thread_ts,
-            blocks=understanding_blocks(exp, confirmed),
-            text=understanding_text(exp),
+            blocks=understanding_blocks(shown, confirmed),
+            text=understanding_text(shown),
         )
     except SlackApiError as exc:
         # The capture stands; the summary is a courtesy (the person may have left the channel).

@@ -24,6 +24,7 @@ from core.credit import byline, credited, function_cells
 from core.model import Experiment
 from core.weeks import WeekId
 from services.deps import Deps
+from services.mentions import named_one
 from storage import experiments as repo
 from storage import profiles as profile_repo
 from storage import rituals as ritual_repo
@@ -58,11 +59,12 @@ async def refresh_copy(
             async with deps.db.transaction() as conn:
                 await repo.clear_echo(conn, exp.id)
         else:
+            shown = await named_one(client, exp)
             await client.chat_update(
                 channel=exp.echo_channel_id,
                 ts=exp.echo_ts,
-                blocks=crosspost_blocks(exp, await _credit(deps, exp, author_name)),
-                text=crosspost_text(exp),
+                blocks=crosspost_blocks(shown, await _credit(deps, exp, author_name)),
+                text=crosspost_text(shown),
             )
     except SlackApiError as exc:
         log.warning(
@@ -119,12 +121,13 @@ async def attach_and_echo(
         await repo.set_occurrence(conn, exp.id, prompt_send.ritual_id, prompt_send.week)
     exp = replace(exp, ritual_id=prompt_send.ritual_id, week=prompt_send.week)
     credit = await _credit(deps, exp, author_name)
+    shown = await named_one(client, exp)
     try:
         posted = await client.chat_postMessage(
             channel=prompt_send.channel_id,
             thread_ts=prompt_send.ts,
-            blocks=crosspost_blocks(exp, credit),
-            text=crosspost_text(exp),
+            blocks=crosspost_blocks(shown, credit),
+            text=crosspost_text(shown),
             unfurl_links=False,
         )
     except SlackApiError as exc:

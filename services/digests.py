@@ -3,6 +3,8 @@
 Rules:
 - The digest of a ritual's week holds that week's shared experiments attached to the ritual,
   plus shared entries of people it asked that are attached to no ritual.
+- It also carries the entries of earlier weeks shared after the last digest posted before it
+  (they missed their own week's digest), marked as late; they stay counted for their own week.
 - Its layout is kept (`storage.digests`): which entries go in which part, never their text.
   Each part (the main post, then its thread replies) is a claimed send, so a restart resumes
   after the last part posted, never repeating.
@@ -46,6 +48,7 @@ from core.rituals import Ritual
 from core.weeks import WeekId
 from services import charts
 from services.deps import Deps
+from services.mentions import named
 from services.people import look_up
 from services.sending import Outgoing, deliver
 from storage import digests as store
@@ -98,12 +101,17 @@ def _tool_history(
     return {tool: ToolHistory(len(weeks[tool]), entries[tool], failures[tool]) for tool in weeks}
 
 
-async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list[str]]:
+async def gather(
+    deps: Deps, ritual: Ritual, week: WeekId, *, client: AsyncWebClient | None = None
+) -> tuple[Digest, list[str]]:
     """Build the digest data for one ritual and week; also return who shared, for names.
 
     Only the week and the week before are loaded as entries. The trailing weeks are counted in
     SQL (`week_groups`), and "named before" and "shared before" are asked of this week's tools
     and people only (`history_before`), so the cost does not grow with the team's history.
+    Entries shared late (after the last digest posted before this one) are loaded by the time
+    they were shared. With a client, the people the entries mention are named
+    (`services.mentions`).
     """
     trailing = week.trailing(4)
     weeks = [week, *trailing]
@@ -135,14 +143,20 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
         cells = function_cells(
             await profile_repo.job_functions(conn, ritual.team_id, sorted(people))
         )
+        late = await _shared_late(conn, ritual, trailing, audiences)
         pinned = await store.pinned_entry(conn, ritual.id, week)
         recent = {e.id for e in found if e.week in (str(week), str(trailing[-1]))}
         tallies = await votes_repo.tallies(conn, recent)
     by_week = {w: [anonymised(e, cells) for e in exps] for w, exps in belonging.items()}
+    shown = by_week[str(week)]
+    late = [anonymised(e, cells) for e in late]
+    if client is not None:
+        shown = await named(client, shown)
+        late = await named(client, late)
     digest = build_digest(
         week=str(week),
         ritual_name=ritual.name,
-        experiments=by_week[str(week)],
+        experiments=shown,
         previous_week=by_week[str(trailing[-1])],
         tool_history=_tool_history(groups, ritual, audiences),
         known_tools=known_tools,
@@ -151,8 +165,26 @@ async def gather(deps: Deps, ritual: Ritual, week: WeekId) -> tuple[Digest, list
         drift=drift,
         replications={key: Replication(*value) for key, value in tallies.items()},
         pinned=pinned,
+        shared_late=late,
     )
     return digest, list(digest.sharers)
+
+
+async def _shared_late(
+    conn: AsyncConnection,
+    ritual: Ritual,
+    trailing: list[WeekId],
+    audiences: dict[str, tuple[str, ...] | None],
+) -> list[Experiment]:
+    """The entries of earlier weeks shared after the newest earlier digest went out: each missed
+    its own week's digest, and is carried into the next one posted."""
+    for earlier in sorted(trailing, reverse=True):
+        posted = await store.posted_at(conn, ritual.id, earlier)
+        if posted is not None:
+            weeks = [str(w) for w in trailing if w <= earlier]
+            found = await repo.list_shared_after(conn, ritual.team_id, weeks, posted)
+            return [e for e in found if _belongs(e, ritual, audiences.get(e.week))]
+    return []
 
 
 async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) -> list[Drift]:
@@ -179,7 +211,9 @@ async def names_for(
     people = await asyncio.gather(*(look_up(client, user) for user in wanted))
     names = {person.user_id: person.name for person in people}
     names.update(
-        (credit_key(e), anonymous_byline(e.job_function)) for e in digest.entries if not credited(e)
+        (credit_key(e), anonymous_byline(e.job_function))
+        for e in (*digest.entries, *digest.shared_late)
+        if not credited(e)
     )
     return names
 
@@ -207,7 +241,7 @@ async def render(
     deps: Deps, client: AsyncWebClient, ritual: Ritual, week: WeekId
 ) -> list[DigestMessage]:
     """Gather and render the digest (without storing or posting it)."""
-    digest, _sharers = await gather(deps, ritual, week)
+    digest, _sharers = await gather(deps, ritual, week, client=client)
     return digest_messages(digest, await names_for(client, digest))
 
 
@@ -226,7 +260,7 @@ async def post_digest(
             await store.reset_failed_parts(conn, ritual.id, week)
         parts = await store.load_parts(conn, ritual.id, week)
         first = await sends.get_send(conn, first_key)
-    digest, _sharers = await gather(deps, ritual, week)
+    digest, _sharers = await gather(deps, ritual, week, client=client)
     names = await names_for(client, digest)
     if parts is None or first is None or first.status is SendStatus.RETRY:
         # Nothing is in Slack yet: lay the digest out afresh from what is shared now.

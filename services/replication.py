@@ -129,7 +129,7 @@ async def answer(
     part = parts[number - 1]
     shown = _entries_in(part)
     for _round in range(UPDATE_ROUNDS):
-        digest, _sharers = await gather(deps, ritual, week)
+        digest, _sharers = await gather(deps, ritual, week, client=client)
         names = await names_for(client, digest, _named_in(part, digest))
         message = refill(part, digest, names, number=number, total=len(parts))
         try:
@@ -168,7 +168,7 @@ async def _lead_with(
     """Update the posted top post so that the pinned entry leads its three things to know."""
     if top_ts is None:
         return Answer.PINNED
-    digest, _sharers = await gather(deps, ritual, week)
+    digest, _sharers = await gather(deps, ritual, week, client=client)
     message = top_message(digest, await names_for(client, digest))
     try:
         await client.chat_update(

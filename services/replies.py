@@ -16,15 +16,16 @@ from core.capture import parse_reply
 from core.edits import Keep, apply_draft, reread_tool_and_model
 from core.model import MAX_FIELD_CHARS, Experiment, Source
 from core.text import strip_controls
-from services import capture, confirmations
+from services import capture, confirmations, conversation
 from services.deps import Deps
 from services.function_question import ask_function_once
+from services.home import refresh_home
 from services.understanding import understand
 from storage import experiments as repo
 from storage import message_changes
 from storage.events import claim_event, is_claimed
 from storage.profiles import get_profile
-from storage.sends import find_prompt
+from storage.sends import find_ask
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +80,14 @@ async def follow_edit(
             return None
         exp = await repo.get_by_source_key(conn, message_key(channel_id, ts))
         if exp is None:
-            # Not captured (yet): keep the text only for a reply in a prompt's thread, the one
-            # kind of message a capture may still come for.
+            # Not captured (yet): keep the text only for a reply in the thread of a prompt or a
+            # reminder, or a message in the bot's DM (Slack's DM ids start with "D"): the kinds
+            # of message a capture may still come for.
             in_prompt_thread = (
                 thread_ts is not None
                 and thread_ts != ts
-                and await find_prompt(conn, channel_id, thread_ts) is not None
-            )
+                and await find_ask(conn, channel_id, thread_ts) is not None
+            ) or channel_id.startswith("D")  # a DM message: it may answer the DM's prompt
             await message_changes.record_edit(
                 conn,
                 channel_id,
@@ -114,6 +116,7 @@ async def follow_edit(
     log.info("followed edit experiment=%s", exp.id)
     if client is not None:
         await confirmations.after_edit(deps, client, exp, edited, thread_ts=thread_ts)
+        await refresh_home(deps, client, team_id=edited.team_id, user_id=edited.user_id)
     return edited
 
 
@@ -145,25 +148,47 @@ class Reply:
     text: str
     ts: str
     thread_ts: str | None
+    channel_type: str = ""  # "im" for the bot's DM with the person
 
     @property
     def in_thread(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
 
+    @property
+    def in_dm(self) -> bool:
+        return self.channel_type == "im"
+
+
+async def _answer(deps: Deps, client: AsyncWebClient, reply: Reply, text: str) -> None:
+    await conversation.answer(
+        deps,
+        client,
+        event_id=reply.event_id,
+        channel_id=reply.channel_id,
+        thread_ts=reply.thread_ts if reply.in_thread else None,
+        text=text,
+    )
+
 
 async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Experiment | None:
-    """Capture a person's reply in a prompt's thread; ignore every other message.
+    """Capture a reply to a prompt or reminder: in its thread, or in the DM it was sent to
+    (`services.conversation` has the rules). Other messages in a channel are not ours; in the
+    bot's DM they get a short answer.
 
     The work is one read (the prompt, whether the message or its envelope was seen before, the
     author's profile), the permalink, one write transaction (`capture.record_experiment`), then
     the receipt and the summary. A repeat is recognised in the read, before any Slack call.
     """
-    if not reply.in_thread or reply.thread_ts is None:
+    if not (reply.in_thread or reply.in_dm):
         return None
     key = message_key(reply.channel_id, reply.ts)
     async with deps.db.read() as conn:
-        prompt = await find_prompt(conn, reply.channel_id, reply.thread_ts)
-        if prompt is None:
+        prompt = (
+            await find_ask(conn, reply.channel_id, reply.thread_ts)
+            if reply.in_thread and reply.thread_ts is not None
+            else None
+        )
+        if prompt is None and not reply.in_dm:
             return None  # a thread that is not a prompt's: not ours to collect
         existing = await repo.get_by_source_key(conn, key)
         seen = bool(reply.event_id) and await is_claimed(conn, reply.event_id)
@@ -171,6 +196,14 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
     if existing is not None or seen:
         log.info("repeated message ignored event_id=%s ts=%s", reply.event_id, reply.ts)
         return existing
+    if prompt is None:
+        # In the DM itself, or in a thread of the DM that is not a prompt's.
+        prompt = await conversation.open_ask(deps, reply.channel_id)
+    if prompt is None:
+        if reply.text.strip():
+            log.info("DM message answers nothing open user=%s ts=%s", reply.user_id, reply.ts)
+            await _answer(deps, client, reply, conversation.NOTHING_OPEN)
+        return None
     if not reply.text.strip():
         return None
     text = reply.text
@@ -181,6 +214,8 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
     if parsed.chatter:
         # "+1", "thanks!", "did anyone try X?": conversation, not an experiment; no receipt.
         log.info("chatter in prompt thread ignored user=%s ts=%s", reply.user_id, reply.ts)
+        if reply.in_dm:
+            await _answer(deps, client, reply, conversation.NOT_AN_EXPERIMENT)
         return None
     # The prompt's week places the entry, so the author's time zone is not needed from Slack.
     author = capture.author_for_week(reply.team_id, reply.user_id, profile)
@@ -218,9 +253,15 @@ async def on_new_message(deps: Deps, client: AsyncWebClient, reply: Reply) -> Ex
     await _acknowledge(client, exp)
     # Just captured: nothing of it is confirmed yet, and the profile was read above.
     await confirmations.show_understanding(
-        deps, client, exp, thread_ts=reply.thread_ts, profile=profile, confirmed=frozenset()
+        deps,
+        client,
+        exp,
+        thread_ts=reply.thread_ts if reply.in_thread else None,
+        profile=profile,
+        confirmed=frozenset(),
     )
     await ask_function_once(deps, client, exp)
+    await refresh_home(deps, client, team_id=exp.team_id, user_id=exp.user_id)
     return exp
 
 

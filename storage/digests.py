@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.weeks import WeekId
-from storage.db import to_db_time
+from storage.db import from_db_time, to_db_time
 
 _ITEMS = (
     "entry:",
@@ -70,6 +70,20 @@ async def load_parts(
         return None
     parts = json.loads(row[0])
     return parts if isinstance(parts, list) else None
+
+
+async def posted_at(conn: AsyncConnection, ritual_id: str, week: WeekId) -> datetime | None:
+    """When the main post of a ritual's digest for this week went out, if it did."""
+    row = (
+        await conn.execute(
+            text(
+                "SELECT MIN(finished_at) FROM sends WHERE ritual_id = :ritual AND week = :week"
+                " AND kind = 'digest' AND status = 'sent' AND recipient LIKE :first"
+            ),
+            {"ritual": ritual_id, "week": str(week), "first": "%#1"},
+        )
+    ).first()
+    return from_db_time(row[0]) if row is not None and row[0] else None
 
 
 async def forget_digest(conn: AsyncConnection, ritual_id: str, week: WeekId) -> None:

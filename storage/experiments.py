@@ -197,6 +197,22 @@ async def list_for_weeks(
     )
 
 
+async def list_shared_after(
+    conn: AsyncConnection, team_id: str, weeks: Sequence[str], after: datetime
+) -> list[Experiment]:
+    """The shared experiments of these ISO weeks created after `after`, oldest first."""
+    if not weeks:
+        return []
+    names = {f"w{i}": week for i, week in enumerate(weeks)}
+    placeholders = ", ".join(f":{name}" for name in names)
+    return await _select(
+        conn,
+        f"team_id = :team AND week IN ({placeholders}) AND is_private = 0"
+        " AND created_at > :after ORDER BY created_at, id",
+        {"team": team_id, "after": to_db_time(after), **names},
+    )
+
+
 async def list_since(
     conn: AsyncConnection, since: datetime | None, *, include_private: bool
 ) -> list[Experiment]:

@@ -304,6 +304,37 @@ async def find_prompt(conn: AsyncConnection, channel_id: str, ts: str) -> Send |
     return _from_row(row) if row is not None else None
 
 
+async def find_ask(conn: AsyncConnection, channel_id: str, ts: str) -> Send | None:
+    """Return the prompt or reminder whose message is at (channel, ts): a reply to it answers it."""
+    row = (
+        (
+            await conn.execute(
+                text(
+                    f"SELECT {_COLUMNS} FROM sends WHERE channel_id = :channel AND ts = :ts"
+                    " AND kind IN ('prompt', 'reminder')"
+                ),
+                {"channel": channel_id, "ts": ts},
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return _from_row(row) if row is not None else None
+
+
+async def latest_asks(conn: AsyncConnection, channel_id: str, *, limit: int = 6) -> list[Send]:
+    """The prompts and reminders posted in one conversation (a DM), newest first."""
+    result = await conn.execute(
+        text(
+            f"SELECT {_COLUMNS} FROM sends WHERE channel_id = :channel AND status = 'sent'"
+            " AND kind IN ('prompt', 'reminder') AND ts IS NOT NULL"
+            " ORDER BY finished_at DESC, ts DESC LIMIT :limit"
+        ),
+        {"channel": channel_id, "limit": limit},
+    )
+    return [_from_row(row) for row in result.mappings()]
+
+
 async def list_sends(
     conn: AsyncConnection, ritual_id: str, week: WeekId, *kinds: SendKind
 ) -> list[Send]:

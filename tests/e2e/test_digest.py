@@ -54,7 +54,8 @@ async def test_digest_is_posted_once_with_every_section(
     assert top.text == "Leaders digest for 2026-W48: 4 experiments from 4 people, 2 failures"
     text = all_text([thread])
     assert "*GitHub Copilot* \\u00b7 2 entries, 2 failed" in text
-    assert "it invented a CLI flag &lt;!channel&gt; _(Confident wrong answer)_" in text
+    # Rendered once, inert: the broadcast never fires.
+    assert "it invented a CLI flag @\\u2060channel _(Confident wrong answer)_" in text
     assert "Silently partial" in text
     assert "it knew our org chart" in text
     assert "First tried this week: Claude, Cursor, GitHub Copilot" in text
@@ -228,7 +229,7 @@ async def test_operator_previews_and_posts_from_the_cli(
     )
     assert code == 0, err
     assert "Learning Out Loud · Leaders · 2026-W48" in out
-    assert "it invented a CLI flag <!channel>" in out  # the terminal shows the text as written
+    assert "it invented a CLI flag @channel" in out  # the terminal shows the broadcast as text
     assert digest_messages(slack) == []
     [cursor] = [line.split("\t")[0].split()[1] for line in out.splitlines() if "\tCursor\t" in line]
     pin = ("digest", "Leaders", "--week", "2026-W48", "--pin")

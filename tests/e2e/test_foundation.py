@@ -180,7 +180,9 @@ async def test_rate_limits_and_server_errors_are_retried(
     [exp] = await experiments_of(store, ALICE)
     assert exp.tool == "Gemini"
     statuses = [call.http_status for call in slack.calls("users.info")]
-    assert statuses == [500, 429, 200]  # the injected fault first, then the limit, then success
+    # The injected fault first, then the limit, then success (and later look-ups, for Home).
+    assert statuses[:3] == [500, 429, 200]
+    assert set(statuses[3:]) <= {200}
 
 
 async def test_health_check_follows_the_database(bot: Runtime, tmp_path: Path) -> None:

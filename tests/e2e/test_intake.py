@@ -261,7 +261,7 @@ async def test_an_entry_that_keeps_failing_is_given_up_and_the_person_told(
     assert await inbox_counts(bot.db) == {"failed": 2}
     [to_alice] = slack.ephemerals(ALICE)
     assert "could not be saved" in to_alice.text
-    assert "&lt;!channel&gt;" in to_alice.text  # her text, shown back without pinging anyone
+    assert "@\u2060channel" in to_alice.text  # her text, shown back without pinging anyone
     [to_chen] = slack.ephemerals(CHEN)
     assert "could not be saved" in to_chen.text
 

@@ -177,12 +177,12 @@ async def test_a_ritual_named_to_ping_pings_nobody(
     assert ritual.name == hostile  # stored as typed, escaped only when shown
     note = slack.messages(slack.dm_channel(ADMIN).id)[-1]  # type: ignore[union-attr]
     shown = json.dumps([note.text, note.blocks], ensure_ascii=False)
-    assert "&lt;!channel&gt; *bold* &lt;@U1&gt;" in shown
+    assert "@\u2060channel *bold* @someone" in shown
     assert "<!channel>" not in shown
     assert "<@U1>" not in shown
     await driver.app_home_opened(ADMIN)
     await settle(bot)
     home = json.dumps(slack.calls("views.publish")[-1].args, ensure_ascii=False)
-    assert "&lt;!channel&gt; *bold* &lt;@U1&gt;" in home
+    assert "@\u2060channel *bold* @someone" in home
     assert "<!channel>" not in home
     assert "<@U1>" not in home

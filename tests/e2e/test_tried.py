@@ -129,7 +129,7 @@ async def test_undo_deletes_the_last_entry(
 async def test_mentions_are_stored_as_written_and_never_ping(
     bot: Runtime, driver: SlackDriver, slack: FakeSlack, store: Database
 ) -> None:
-    """`<!channel>`, `<!here>`, `<@U…>` and `&<>` are kept verbatim and escaped when shown."""
+    """`<!channel>`, `<!here>`, `<@U…>` and `&<>` are kept verbatim and shown once, inert."""
     text = "Copilot: told <!channel> and <!here> and <@U0BOB> that a < b && c > d"
     await driver.slash_command(ALICE, text)
     await settle(bot)
@@ -138,7 +138,7 @@ async def test_mentions_are_stored_as_written_and_never_ping(
     shown = json.dumps(slack.ephemerals(ALICE)[-1].blocks)
     for mention in ("<!channel>", "<!here>", "<@U0BOB>"):
         assert mention not in shown
-    assert "&lt;!channel&gt;" in shown
+    assert "told @\\u2060channel and @\\u2060here and @Bob Brown that a &lt; b" in shown
     assert "&amp;&amp;" in shown
 
 

@@ -184,3 +184,51 @@ async def test_a_new_notice_has_its_own_kind_and_the_former_key(db: Database) ->
         assert got.key == "digest:r1:2026-W48:notice:UADMIN"
         [notice] = await sends.list_sends(conn, "r1", WEEK)
         assert notice.kind is SendKind.NOTICE
+
+
+async def test_asks_in_a_conversation_are_found_newest_first(db: Database) -> None:
+    """A prompt and a reminder in one DM: each found by its message, the reminder first as newest."""
+    prompt = await claim(db)
+    assert prompt is not None
+    async with db.transaction() as conn:
+        await sends.mark_sent(conn, prompt.key, channel_id="D1", ts="1.1", now=NOW)
+        reminder = await sends.claim_send(
+            conn,
+            kind=SendKind.REMINDER,
+            ritual_id="r1",
+            week=WEEK,
+            recipient="U1",
+            now=NOW,
+            lease=LEASE,
+        )
+        assert reminder is not None
+        await sends.mark_sent(
+            conn, reminder.key, channel_id="D1", ts="2.2", now=NOW + timedelta(days=2)
+        )
+    async with db.transaction() as conn:
+        asks = await sends.latest_asks(conn, "D1")
+        found = await sends.find_ask(conn, "D1", "2.2")
+        nothing = await sends.latest_asks(conn, "D2")
+    assert [a.kind for a in asks] == [SendKind.REMINDER, SendKind.PROMPT]
+    assert found is not None
+    assert found.kind is SendKind.REMINDER
+    assert nothing == []
+
+
+async def test_a_digest_is_posted_when_its_main_post_is_sent(db: Database) -> None:
+    """`posted_at` is the time of the main post's success, and None before it."""
+    async with db.transaction() as conn:
+        first = await sends.claim_send(
+            conn,
+            kind=SendKind.DIGEST,
+            ritual_id="r1",
+            week=WEEK,
+            recipient="C1#1",
+            now=NOW,
+            lease=LEASE,
+        )
+        assert first is not None
+        assert await digests.posted_at(conn, "r1", WEEK) is None
+        await sends.mark_sent(conn, first.key, channel_id="C1", ts="3.3", now=NOW + LEASE)
+        assert await digests.posted_at(conn, "r1", WEEK) == NOW + LEASE
+        assert await digests.posted_at(conn, "r1", WEEK.next()) is None

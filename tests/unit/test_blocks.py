@@ -49,7 +49,7 @@ from core.schedule import Weekday
 from tests.factories import experiment
 
 HOSTILE = "<!channel> *bold* <@U1>"
-ESCAPED = "&lt;!channel&gt; *bold* &lt;@U1&gt;"
+ESCAPED = "@\u2060channel *bold* @someone"  # rendered once: inert, and no user id shown
 
 
 def _ritual(name: str = HOSTILE, **changes: Any) -> Ritual:
@@ -166,7 +166,7 @@ def test_a_hostile_ritual_name_is_shown_escaped_in_the_digest_header() -> None:
 def test_the_prompt_wording_keeps_its_formatting_but_cannot_ping() -> None:
     """An admin's *bold* stays mrkdwn; `<!here>` in the wording is escaped."""
     blocks = prompt_blocks(_ritual("Leaders", prompt_text="*Share* one <!here>"), "2026-W48")
-    assert blocks[0]["text"]["text"] == "*Share* one &lt;!here&gt;"
+    assert blocks[0]["text"]["text"] == "*Share* one @\u2060here"
 
 
 def test_a_reminder_link_that_could_break_the_syntax_is_left_out() -> None:
@@ -270,5 +270,5 @@ def test_forget_me_and_unknown_command_answers() -> None:
     assert "2 copies in threads could not be removed" in forgotten_text(entries=3, copies_left=2)
     _valid(forgotten_blocks(entries=3, copies_left=2))
     assert unknown_command_text("/x<!here>") == (
-        "Sorry, I don't handle `/x&lt;!here&gt;`. Try `/tried help`."
+        "Sorry, I don't handle `/x@\u2060here`. Try `/tried help`."
     )

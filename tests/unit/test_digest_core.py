@@ -189,3 +189,19 @@ def test_credit_goes_through_one_function_and_welcomes_only_a_few_by_name() -> N
     assert d.sharers == tuple(f"U{n}" for n in range(6))
     assert not d.welcome_by_name
     assert digest_of(six[:5]).welcome_by_name
+
+
+def test_late_entries_are_listed_and_credited_but_counted_for_their_own_week() -> None:
+    """A late entry is carried and credited; numbers, groups and participation do not move."""
+    mine = experiment(user_id="U1", tool="Claude", outcome=Outcome.FAILED)
+    late = experiment(
+        user_id="U2", tool="Claude", failure="dropped a step", week="2026-W47", surprise="fast"
+    )
+    d = digest_of([mine], shared_late=[late], audience=["U1", "U2"])
+    assert (d.totals.experiments, d.asked_who_shared, d.first_time) == (1, 1, ("U1",))
+    assert [e.id for g in d.groups for e in g.items] == [mine.id]
+    assert d.sharers == ("U1", "U2")
+    assert d.shared_late == (late,)
+    only_late = digest_of([], shared_late=[late])
+    assert not only_late.quiet
+    assert only_late.totals.experiments == 0

@@ -28,6 +28,9 @@ def test_a_long_field_left_as_shown_keeps_its_whole_text() -> None:
     assert keep_untouched(long, shown.strip()) == long
     assert keep_untouched(long, shown[:-10]) == shown[:-10]
     assert keep_untouched("short", "short, edited") == "short, edited"
+    assert keep_untouched("a &lt;b&gt; <@U1>", "a <b> @someone") == "a &lt;b&gt; <@U1>"
+    assert keep_untouched("a <@U1>", "a @Ann", named="a <@U1|Ann>") == "a <@U1>"
+    assert keep_untouched("a <@U1>", "a @Ann, edited", named="a <@U1|Ann>") == "a @Ann, edited"
     assert keep_untouched("short", "short") == "short"
 
 
