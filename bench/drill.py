@@ -355,6 +355,7 @@ async def drill(
                 "DATABASE_URL": url,
                 "HOST": "127.0.0.1",
                 "SLACK_TIMEOUT_SECONDS": "5",
+                "SLACK_RATE_SCALE": f"{rate_scale:g}",
                 "SEND_LEASE_SECONDS": f"{lease_seconds:g}",
                 "SEND_HEARTBEAT_SECONDS": f"{lease_seconds / 4:g}",
                 "SCHEDULER_LEASE_SECONDS": f"{lease_seconds:g}",

@@ -132,6 +132,7 @@ async def _with_bot(
                     "HOST": "127.0.0.1",
                     "PORT": "0",
                     "LOG_LEVEL": "ERROR",
+                    "SLACK_RATE_SCALE": "1000",  # the emulator's limits are off
                 }
                 | extra
             )

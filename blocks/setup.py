@@ -284,3 +284,17 @@ def ritual_created_text(ritual: Ritual) -> str:
 def ritual_created_blocks(ritual: Ritual) -> list[Block]:
     """The blocks of that note."""
     return [section(ritual_created_text(ritual))]
+
+
+def ritual_not_created_text(ritual: Ritual, problems: list[Problem]) -> str:
+    """The note to the admin when the audience check after the form failed: nothing was saved."""
+    reasons = "\n".join(f"• {safe(problem.message, 300)}" for problem in problems[:5])
+    return (
+        f"Ritual *{safe(ritual.name, MAX_NAME_CHARS * 5)}* was not set up, nothing was saved:\n"
+        f"{reasons}\nRun `/tried setup` again once that is fixed."
+    )
+
+
+def ritual_not_created_blocks(ritual: Ritual, problems: list[Problem]) -> list[Block]:
+    """The blocks of that note."""
+    return [section(ritual_not_created_text(ritual, problems))]

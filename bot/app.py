@@ -1,7 +1,7 @@
 """Build the Bolt app: no module-level app, client or connection anywhere.
 
-Middleware order: Bolt's own (signature verification first), then `deps` into the context, then
-the intake, which writes requests that must not be lost to the inbox and answers them itself.
+Middleware order: Bolt's own (signature verification first), then `deps` (and a paced copy of
+the per-request client, `bot.slack_client`) into the context, then the intake, which writes requests that must not be lost to the inbox and answers them itself.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.intake import Intake, install
+from bot.slack_client import PacedWebClient, paced_copy
 from handlers.errors import on_error
+from handlers.respond import PooledRespond
 from services.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,15 @@ def build_app(
     @app.middleware
     async def _inject_deps(context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]) -> Any:
         context["deps"] = deps
+        if isinstance(client, PacedWebClient) and context.client is not None:
+            # Bolt copies a plain client per request; listeners get a paced copy instead, so
+            # their calls count against the same limits as the scheduler's.
+            context["client"] = paced_copy(context.client, client.pacer)
+        if context.response_url and client.session is not None:
+            # Bolt's respond() opens a session per call; listeners get one over the shared session.
+            context["respond"] = PooledRespond(
+                response_url=context.response_url, session=client.session
+            )
         return await next()
 
     install(app, intake)

@@ -101,6 +101,11 @@ class Config(StoreConfig):
     slack_timeout_seconds: float = Field(default=15.0, gt=0)  # each Web API attempt
     # The first wait before retrying a 5xx or a lost connection (doubling; 0: at once).
     slack_retry_backoff_seconds: float = Field(default=0.5, ge=0, le=30)
+    # Client-side pacing runs at Slack's documented limits times this (only for an emulator
+    # that allows more than Slack does; see docs/slack-limits.md).
+    slack_rate_scale: float = Field(default=1.0, gt=0, le=1000)
+    # How long a person looked up (time zone, name, admin) is trusted before asking Slack again.
+    people_cache_hours: float = Field(default=6.0, gt=0, le=168)
     send_lease_seconds: float = Field(default=180.0, gt=0)  # a send claim without renewal
     send_heartbeat_seconds: float = Field(default=30.0, gt=0)  # lease renewal while sending
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)  # in-flight work on SIGTERM

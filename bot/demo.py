@@ -94,6 +94,7 @@ async def run_demo(output: Path) -> int:
                     "HOST": "127.0.0.1",
                     "PORT": "0",
                     "LOG_LEVEL": "WARNING",
+                    "SLACK_RATE_SCALE": "50",  # the emulator runs at 50 times Slack's rates
                 }
             )
             runtime = await start_runtime(config, clock=clock, scheduling=False)

@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from blocks.digest import digest_as_json
 from blocks.terminal import messages_to_text
 from bot.config import Config
+from bot.pacing import Pacer
 from bot.slack_client import build_client, build_session
 from core.rituals import AudienceKind, Ritual, describe_schedule
 from core.weeks import WeekId
@@ -53,6 +54,7 @@ async def session(config: Config) -> AsyncIterator[Session]:
             http,
             timeout=timeout,
             retry_backoff=config.slack_retry_backoff_seconds,
+            pacer=Pacer(scale=config.slack_rate_scale),
         )
         team_id = str((await client.auth_test())["team_id"])
         yield Session(

@@ -25,12 +25,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import build_app
 from bot.config import Config
 from bot.intake import Intake, IntakeSettings
+from bot.pacing import Pacer
 from bot.scheduler import Scheduler
 from bot.server import build_web_app
 from bot.slack_client import build_client, build_session
 from core.tools import DEFAULT_CATALOGUE, ToolCatalogue, load_catalogue
 from services.deps import ChartOptions, Clock, Deps, system_clock
 from services.llm import LanguageModel
+from services.people import PeopleDirectory
 from storage.db import Database
 from storage.migrate import migrate
 
@@ -111,6 +113,7 @@ async def start_runtime(
             session,
             timeout=timeout,
             retry_backoff=config.slack_retry_backoff_seconds,
+            pacer=Pacer(scale=config.slack_rate_scale),  # one per process: Slack counts per app
         )
         llm = _language_model(config)
         if llm is not None:
@@ -122,6 +125,7 @@ async def start_runtime(
             admins=frozenset(config.bot_admins),
             llm=llm,
             lease=config.send_lease,
+            people=PeopleDirectory(clock=clock, ttl=timedelta(hours=config.people_cache_hours)),
             chart=ChartOptions(enabled=config.digest_chart),
         )
         intake = Intake(

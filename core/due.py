@@ -9,9 +9,12 @@ decision needs a fact not gathered yet it asks for it (`StartOccurrence`, `LookU
 Rules (docs/scheduling.md):
 - Each moment is a local wall-clock time resolved by `core.schedule.resolve_local` (gaps one
   gap later, overlaps at the first); per person in their own zone when the ritual says so
-  (an unknown zone falls back to the ritual's), else in the ritual's zone.
+  (an unknown zone falls back to the ritual's), else in the ritual's zone. A person Slack could
+  not tell about this run (`WeekState.unresolved`) gets nothing decided: their stage stays open
+  and the next run asks again.
 - A moment not reached yet is pending (its stage stays open); one passed less than `grace` ago
-  is due; an older one is logged as skipped, once, and never sent. Moments before the ritual
+  is due; an older one is logged as skipped, once, and never sent. A stage whose moment is past
+  the grace in every zone (UTC+14 to UTC-12) is settled without looking anyone up. Moments before the ritual
   was created are not owed at all. `force` (prompt-now) sends the prompts at once.
 - Prompts: the week starts (its audience is fixed) at the first moment anyone is due. The
   channel gets its prompt at the ritual's moment; each member in the audience by DM at theirs,
@@ -46,6 +49,7 @@ from core.schedule import classify_missed, resolve_local
 from core.weeks import WeekId
 
 EARLIEST_ZONE = ZoneInfo("Pacific/Kiritimati")  # UTC+14: nobody's local time is ahead of it
+LATEST_ZONE = ZoneInfo("Etc/GMT+12")  # UTC-12: nobody's local time is behind it
 EVERYONE = "*"  # the recipient of a skip that stands for a whole stage
 TOO_LATE = "too_late"
 QUIET_WEEK = "quiet_week"
@@ -190,7 +194,9 @@ def _before_creation(ritual: Ritual, instant: datetime) -> bool:
 
 
 def _missing(state: WeekState, user_ids: Iterable[str]) -> tuple[str, ...]:
-    return tuple(user for user in user_ids if user not in state.members)
+    return tuple(
+        user for user in user_ids if user not in state.members and user not in state.unresolved
+    )
 
 
 def _prompts(
@@ -216,6 +222,13 @@ def _prompts(
             if state.audience is not None:
                 late.append(CloseStage(week, Stage.PROMPTS, when_settled=False))
             return late
+    if not force and ritual.per_person_tz:
+        latest = moment(week, ritual.weekday, ritual.at, LATEST_ZONE)
+        if classify_missed(latest, now=now, grace=grace) == "too_late":
+            if _before_creation(ritual, latest):  # nothing of this week was ever owed
+                return [CloseStage(week, Stage.PROMPTS)] if state.audience is not None else []
+            due = latest if _before_creation(ritual, fixed) else fixed
+            return _wholly_past(ritual, state, due)
     if state.audience is None:
         return [StartOccurrence(week)]
     actions: list[Need | Action] = []
@@ -231,6 +244,9 @@ def _prompts(
         if missing:
             return [LookUpMembers(week, missing)]
         for user in state.audience:
+            if user in state.unresolved:
+                pending = True  # not known this run: decided on a later run, never guessed
+                continue
             member = state.members[user]
             if member is None:
                 continue
@@ -247,6 +263,22 @@ def _prompts(
     if not pending:
         actions.append(CloseStage(week, Stage.PROMPTS))
     return actions
+
+
+def _wholly_past(ritual: Ritual, state: WeekState, due: datetime) -> list[Need | Action]:
+    """Every zone's moment is past the grace: skip what was not sent, with no lookups at all."""
+    week = state.week
+    recipients = [ritual.prompt_channel_id] if ritual.prompt_channel_id else []
+    recipients += list(state.audience or ()) if ritual.dm else []
+    late: list[Need | Action] = []
+    unsent = state.audience is None or any(
+        state.send(SendKind.PROMPT, r) is None for r in recipients
+    )
+    if unsent and state.send(SendKind.PROMPT, EVERYONE) is None:
+        late.append(LogSkipped(week, SendKind.PROMPT, EVERYONE, TOO_LATE, due))
+    if state.audience is not None:
+        late.append(CloseStage(week, Stage.PROMPTS, when_settled=False))
+    return late
 
 
 def _one_prompt(
@@ -283,6 +315,9 @@ def _reminders(
     )
     if now < earliest:
         return []
+    latest = moment(week, weekday, at, LATEST_ZONE if ritual.per_person_tz else ZoneInfo(ritual.tz))
+    if classify_missed(latest, now=now, grace=grace) == "too_late":
+        return [CloseStage(week, Stage.REMINDERS)]  # every moment past: nobody to look up
     to_remind = [
         user for user in state.audience if user not in state.answered and user not in state.skipped
     ]
@@ -294,6 +329,9 @@ def _reminders(
     actions: list[Need | Action] = []
     pending = False
     for user in to_remind:
+        if user in state.unresolved:
+            pending = True
+            continue
         member = state.members[user]
         if member is None:
             continue

@@ -82,6 +82,9 @@ class WeekState:
     # Looked-up members; None for someone not to be asked (deactivated, a bot). An id not in the
     # mapping was not looked up yet.
     members: Mapping[str, Member | None] = field(default_factory=dict)
+    # People Slack could not tell about this run (a failed lookup): nothing is decided for them
+    # now, not even a guessed zone; the next run asks again.
+    unresolved: frozenset[str] = frozenset()
     answered: frozenset[str] = frozenset()
     skipped: frozenset[str] = frozenset()
     sends: Mapping[tuple[SendKind, str], SendRecord] = field(default_factory=dict)

@@ -6,6 +6,8 @@ returns `response_metadata.next_cursor` ("" on the last page).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 from collections.abc import Callable
@@ -276,10 +278,46 @@ def users_info(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
     return {"user": user.as_slack(slack.clock())}
 
 
+USERS_LIST_WHOLE_MAX = 1000  # without `limit`, a larger team answers `limit_required`
+
+
 def users_list(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:
-    everyone = [slack.ws.users[k].as_slack(slack.clock()) for k in sorted(slack.ws.users)]
-    page, cursor = _page(everyone, args, default=200)
-    return {"members": page, "response_metadata": {"next_cursor": cursor}}
+    """https://docs.slack.dev/reference/methods/users.list: cursor pages, opaque cursors.
+
+    The cursor is base64 of `user:<the next page's first id>`, as Slack's look; one that does
+    not decode to a user answers `invalid_cursor`. Without `limit` Slack tries to send
+    everyone, and a large team answers `limit_required`; `limit` is capped at 999 here.
+    """
+    ids = sorted(slack.ws.users)
+    start = 0
+    cursor = str(args.get("cursor") or "")
+    if cursor:
+        try:
+            first = base64.b64decode(cursor, validate=True).decode().removeprefix("user:")
+        except (binascii.Error, UnicodeDecodeError):
+            raise SlackError("invalid_cursor") from None
+        if first not in slack.ws.users:
+            raise SlackError("invalid_cursor")
+        start = ids.index(first)
+    raw_limit = args.get("limit")
+    if raw_limit in (None, "", 0, "0"):
+        if len(ids) > USERS_LIST_WHOLE_MAX:
+            raise SlackError("limit_required")
+        limit = len(ids) or 1
+    else:
+        try:
+            limit = max(1, min(int(raw_limit), 999))
+        except (TypeError, ValueError):
+            raise SlackError("invalid_limit") from None
+    page = ids[start : start + limit]
+    more = start + limit < len(ids)
+    next_cursor = base64.b64encode(f"user:{ids[start + limit]}".encode()).decode() if more else ""
+    now = slack.clock()
+    return {
+        "members": [slack.ws.users[user].as_slack(now) for user in page],
+        "cache_ts": int(now),
+        "response_metadata": {"next_cursor": next_cursor},
+    }
 
 
 def usergroups_users_list(slack: FakeSlack, args: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,11 @@
 https://api.slack.com/apis/rate-limits: Tier 1 1+/min, Tier 2 20+/min, Tier 3 50+/min,
 Tier 4 100+/min; chat.postMessage about one message per second per channel, short bursts
 allowed. A limited call gets HTTP 429 with `Retry-After` in seconds.
+
+The bot paces itself by its own copy of these numbers (`core/slack_limits.py`); this module
+imports nothing of the bot, and tests/unit/test_slack_limits.py checks that the two agree.
+`scale` multiplies every allowance (an emulator faster than Slack, for quick tests); the
+windows themselves always run on `clock`.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ TIERS: dict[str, int] = {
     "files.getUploadURLExternal": 100,
     "files.completeUploadExternal": 100,
 }
+DEFAULT_PER_MINUTE = 100  # a method not listed: Tier 4
 POST_PER_CHANNEL_BURST = 5  # messages a channel takes at once before the 1/second pace applies
 POST_WORKSPACE_PER_MINUTE = 600
 
@@ -63,18 +69,24 @@ class RateLimits:
             return None
         now = self.clock()
         if method == "chat.postMessage":
-            wait = self._window(
-                f"post:{channel}", now, POST_PER_CHANNEL_BURST, 1.0 * POST_PER_CHANNEL_BURST
-            )
-            return wait or self._window("post:*", now, POST_WORKSPACE_PER_MINUTE, 60.0)
-        return self._window(method, now, TIERS.get(method, 100), 60.0)
+            windows = [
+                (f"post:{channel}", POST_PER_CHANNEL_BURST, 1.0 * POST_PER_CHANNEL_BURST),
+                ("post:*", POST_WORKSPACE_PER_MINUTE, 60.0),
+            ]
+        else:
+            windows = [(method, TIERS.get(method, DEFAULT_PER_MINUTE), 60.0)]
+        waits = [self._wait(key, now, allowed, seconds) for key, allowed, seconds in windows]
+        if any(wait is not None for wait in waits):
+            return max(wait for wait in waits if wait is not None)  # a refused call counts nowhere
+        for key, _allowed, _seconds in windows:
+            self._calls[key].append(now)
+        return None
 
-    def _window(self, key: str, now: float, allowed: int, seconds: float) -> int | None:
+    def _wait(self, key: str, now: float, allowed: int, seconds: float) -> int | None:
         limit = max(1, int(allowed * self.scale))
         calls = self._calls[key]
         while calls and calls[0] <= now - seconds:
             calls.popleft()
         if len(calls) >= limit:
-            return max(1, math.ceil(calls[0] + seconds - now))
-        calls.append(now)
+            return max(1, math.ceil(calls[-limit] + seconds - now))
         return None

@@ -117,7 +117,7 @@ async def on_tried(
                 log.info("refused /tried setup user=%s", cmd.user_id)
                 await _private(respond, notice_blocks(NOT_ADMIN), NOT_ADMIN)
                 return
-            person = await look_up(client, cmd.user_id)
+            person = await look_up(client, cmd.user_id, people=deps.people)
             await client.views_open(
                 trigger_id=cmd.trigger_id, view=ritual_modal(default_tz=str(person.tz))
             )

@@ -14,7 +14,12 @@ from blocks.experiments import confirmation_blocks, confirmation_text
 from blocks.forms import FormMetadata, read_experiment_form, read_profile_form
 from blocks.ids import Field, RitualField, View
 from blocks.ritual_admin import setup_confirmation
-from blocks.setup import problems_as_errors, read_ritual_form
+from blocks.setup import (
+    problems_as_errors,
+    read_ritual_form,
+    ritual_not_created_blocks,
+    ritual_not_created_text,
+)
 from core.model import Experiment, Source
 from core.upcoming import first_prompt
 from handlers.payloads import ViewSubmission
@@ -28,7 +33,7 @@ from services.mentions import named_one
 from services.people import look_up
 from services.profiles import save_own_profile
 from services.ritual_admin import admin_zone
-from services.ritual_setup import create_ritual, may_administer, new_ritual_id
+from services.ritual_setup import check_form, finish_setup, may_administer, new_ritual_id
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +122,12 @@ async def on_profile_form(
 async def on_ritual_form(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
-    """Create a ritual, or keep the modal open with what to fix; nothing is half-saved."""
+    """Create a ritual, or keep the modal open with what to fix; nothing is half-saved.
+
+    The form is answered within Slack's 3 seconds whatever the audience's size: what can be
+    checked at once goes back into the modal; the audience is read after the answer, and the
+    admin learns by DM whether the ritual was saved.
+    """
     sub = ViewSubmission.parse(body)
     if not await may_administer(deps, client, sub.user_id):
         await ack(
@@ -131,11 +141,20 @@ async def on_ritual_form(
     if ritual is None:
         await ack(response_action="errors", errors=errors)
         return
-    problems = await create_ritual(deps, client, ritual)
+    problems = await check_form(deps, client, ritual)
     if problems:
         await ack(response_action="errors", errors=problems_as_errors(problems))
         return
     await ack()
+    problems = await finish_setup(deps, client, ritual)
+    if problems:
+        log.info("ritual not created name=%r problems=%s", ritual.name, problems)
+        await client.chat_postMessage(
+            channel=sub.user_id,
+            blocks=ritual_not_created_blocks(ritual, problems),
+            text=ritual_not_created_text(ritual, problems),
+        )
+        return
     # When the first prompt goes out, in the admin's zone, with a button to send it now.
     zone = await admin_zone(deps, client, sub.team_id, sub.user_id)
     first = first_prompt(ritual, now=deps.clock())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.errors import SlackApiError
@@ -13,12 +14,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from core.model import Profile
 from core.rituals import AudienceKind, Ritual
 from services.deps import Deps
-from services.people import Person, look_up
+from services.people import Person
 from storage.profiles import get_profile
 
 log = logging.getLogger(__name__)
-
-LOOKUP_CONCURRENCY = 8
 
 
 async def audience_ids(client: AsyncWebClient, ritual: Ritual) -> list[str]:
@@ -40,24 +39,55 @@ async def audience_ids(client: AsyncWebClient, ritual: Ritual) -> list[str]:
             return members
 
 
+@dataclass(frozen=True)
+class Found:
+    """One batch of people looked up: who may be asked (with their profile), who may not."""
+
+    humans: list[tuple[Person, Profile]]
+    dropped: list[str]  # deactivated, or bots
+
+
+async def find(
+    deps: Deps, client: AsyncWebClient, team_id: str, user_ids: Sequence[str]
+) -> AsyncGenerator[Found, None]:
+    """Look people up through the shared directory, a batch at a time as they become known.
+
+    Someone Slack could not tell about is in no batch: the caller asks again later.
+    """
+    async for batch in deps.people.find(client, user_ids):
+        humans: list[tuple[Person, Profile]] = []
+        dropped: list[str] = []
+        async with deps.db.read() as conn:
+            for user in batch:
+                if user.deleted or user.is_bot:
+                    log.info(
+                        "not asking user=%s deleted=%s bot=%s",
+                        user.user_id,
+                        user.deleted,
+                        user.is_bot,
+                    )
+                    dropped.append(user.user_id)
+                    continue
+                profile = await get_profile(conn, team_id, user.user_id)
+                humans.append((user.person(profile), profile))
+        yield Found(humans, dropped)
+
+
 async def people(
     deps: Deps, client: AsyncWebClient, team_id: str, user_ids: Sequence[str]
 ) -> list[tuple[Person, Profile]]:
-    """Look up each person (time zone, deactivated, bot) with their profile; bots and the deactivated are dropped."""
-    gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+    """Look up each person with their profile; bots, the deactivated and the unknown are left out."""
+    return [pair async for found in find(deps, client, team_id, user_ids) for pair in found.humans]
 
-    async def one(user_id: str) -> tuple[Person, Profile] | None:
-        async with gate:
-            async with deps.db.read() as conn:
-                profile = await get_profile(conn, team_id, user_id)
-            person = await look_up(client, user_id, profile)
-        if person.deleted or person.is_bot:
-            log.info("not asking user=%s deleted=%s bot=%s", user_id, person.deleted, person.is_bot)
-            return None
-        return person, profile
 
-    found = await asyncio.gather(*(one(user_id) for user_id in user_ids))
-    return [pair for pair in found if pair is not None]
+async def any_human(deps: Deps, client: AsyncWebClient, user_ids: Sequence[str]) -> bool | None:
+    """Tell whether anyone of `user_ids` is a person who can be asked; None if Slack could not tell."""
+    async with aclosing(deps.people.find(client, user_ids)) as batches:
+        async for batch in batches:
+            if any(not user.deleted and not user.is_bot for user in batch):
+                return True
+    unknown = any(deps.people.cached(user_id) is None for user_id in user_ids)
+    return None if unknown else False
 
 
 def is_paused(profile: Profile, local_day: date) -> bool:

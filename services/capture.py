@@ -76,7 +76,7 @@ async def identify(
     """Who is sharing: their time zone from their profile's override, else from Slack."""
     async with deps.db.read() as conn:
         profile = await get_profile(conn, team_id, user_id)
-    person = await look_up(client, user_id, profile)
+    person = await look_up(client, user_id, profile, people=deps.people)
     return Author(team_id=team_id, user_id=user_id, tz=person.tz), person
 
 

@@ -21,6 +21,7 @@ from storage.sends import Lease
 if TYPE_CHECKING:  # for annotations only: commands without Slack load no HTTP client
     from core.chart_data import ChartSeries
     from services.llm import LanguageModel
+    from services.people import PeopleDirectory
     from storage.db import Database
 
 Clock = Callable[[], datetime]
@@ -40,6 +41,12 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def _people() -> PeopleDirectory:
+    from services.people import PeopleDirectory  # loads slack_sdk: only where Deps is built
+
+    return PeopleDirectory()
+
+
 @dataclass(frozen=True)
 class Deps:
     db: Database
@@ -51,6 +58,8 @@ class Deps:
     lease: Lease = field(
         default_factory=Lease
     )  # of send claims: see `storage.sends` and `services.sending`
+    # Who people are (zone, name, admin), shared by commands, replies and the scheduler.
+    people: PeopleDirectory = field(default_factory=_people)
     chart: ChartOptions = field(default_factory=ChartOptions)  # see `services.charts`
     # People seen on their Home tab by this process (`services.home.refresh_home`).
     home_viewers: set[str] = field(default_factory=set)

@@ -58,7 +58,7 @@ async def admin_zone(deps: Deps, client: AsyncWebClient, team_id: str, user_id: 
     """The admin's own time zone: their profile's override, else Slack's."""
     async with deps.db.read() as conn:
         profile = await get_profile(conn, team_id, user_id)
-    return (await look_up(client, user_id, profile)).tz
+    return (await look_up(client, user_id, profile, people=deps.people)).tz
 
 
 async def check_admin(deps: Deps, client: AsyncWebClient, user_id: str, verb: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -57,7 +58,7 @@ from storage import sends
 
 log = logging.getLogger(__name__)
 
-FANOUT_CONCURRENCY = 4  # concurrent posts; slack_sdk's handler waits out any 429 on top of this
+FANOUT_CONCURRENCY = 4  # concurrent posts; the client paces them under Slack's limits
 _MAX_ROUNDS = 4  # each need is met once: the audience, the members, the quiet check
 _STAGE_KIND = {Stage.PROMPTS: SendKind.PROMPT, Stage.REMINDERS: SendKind.REMINDER}
 
@@ -117,8 +118,78 @@ async def _run_week(
             await _carry_out(deps, client, ritual, state, decision.actions, now=now, report=report)
             return
         for need in decision.needs:
-            state = await _fulfil(deps, client, ritual, state, need, now=now)
+            if isinstance(need, LookUpMembers):
+                state = await _members(
+                    deps,
+                    client,
+                    ritual,
+                    state,
+                    need,
+                    now=now,
+                    grace=grace,
+                    force=force,
+                    report=report,
+                )
+            else:
+                state = await _fulfil(deps, client, ritual, state, need, now=now)
     raise RuntimeError(f"the decision for {ritual.id} {week} kept asking for more")
+
+
+async def _members(
+    deps: Deps,
+    client: AsyncWebClient,
+    ritual: Ritual,
+    state: WeekState,
+    need: LookUpMembers,
+    *,
+    now: datetime,
+    grace: timedelta,
+    force: bool,
+    report: RunReport,
+) -> WeekState:
+    """Look the members up, a batch at a time; each batch's sends go out before the next is read.
+
+    Only sends are made for a partial audience (a stage is closed, a skip logged, only once
+    everyone is known); the state is read again afterwards, so the final decision sees them.
+    Someone Slack could not tell about is `unresolved`: decided on the next run.
+    """
+    members: dict[str, Member | None] = dict(state.members)
+    partial = False
+    async with aclosing(audience.find(deps, client, ritual.team_id, need.user_ids)) as batches:
+        async for found in batches:
+            members.update(dict.fromkeys(found.dropped))
+            for person, profile in found.humans:
+                members[person.user_id] = Member(
+                    user_id=person.user_id,
+                    zone=person.tz,
+                    dm_prompts=profile.dm_prompts,
+                    paused_until=profile.paused_until,
+                )
+            known = tuple(user for user in state.audience or () if user in members)
+            if len(known) == len(state.audience or ()):
+                break  # everyone is known: the caller decides for all at once
+            early = decide(
+                ritual,
+                replace(state, audience=known, members=members),
+                now=now,
+                grace=grace,
+                force=force,
+            )
+            sends = [a for a in early.actions if isinstance(a, SendPrompt | SendReminder)]
+            if sends and not early.needs:
+                partial = True
+                await _carry_out(deps, client, ritual, state, sends, now=now, report=report)
+    if partial:
+        state = await _load(deps, ritual, state.week)
+    unresolved = frozenset(user for user in need.user_ids if user not in members)
+    if unresolved:
+        log.warning(
+            "people not known this run, asked again next run: ritual=%s week=%s count=%d",
+            ritual.name,
+            state.week,
+            len(unresolved),
+        )
+    return replace(state, members=members, unresolved=state.unresolved | unresolved)
 
 
 async def _load(deps: Deps, ritual: Ritual, week: WeekId) -> WeekState:
@@ -165,18 +236,6 @@ async def _fulfil(
         async with deps.db.transaction() as conn:
             asked = await repo.ensure_occurrence(conn, ritual.id, need.week, resolved, now=now)
         return replace(state, audience=asked)
-    if isinstance(need, LookUpMembers):
-        found = await audience.people(deps, client, ritual.team_id, need.user_ids)
-        members: dict[str, Member | None] = dict(state.members)
-        members.update(dict.fromkeys(need.user_ids))  # not found: deactivated or a bot
-        for person, profile in found:
-            members[person.user_id] = Member(
-                user_id=person.user_id,
-                zone=person.tz,
-                dm_prompts=profile.dm_prompts,
-                paused_until=profile.paused_until,
-            )
-        return replace(state, members=members)
     digest, _sharers = await digests.gather(deps, ritual, need.week)
     return replace(state, digest_quiet=digest.quiet)
 

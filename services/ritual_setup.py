@@ -1,4 +1,10 @@
-"""Setting rituals up: one code path for the `/tried setup` modal and the `rituals` CLI."""
+"""Setting rituals up: one code path for the `/tried setup` modal and the `rituals` CLI.
+
+Two steps, so the modal is answered within Slack's 3 seconds whatever the audience's size:
+`check_form` validates what takes no more than a fixed few calls (the form's values, the two
+channels, the name), and its problems go back into the modal; `finish_setup` then reads the
+audience (one page after another) and saves. The CLI runs both in a row (`create_ritual`).
+"""
 
 from __future__ import annotations
 
@@ -26,44 +32,60 @@ async def may_administer(deps: Deps, client: AsyncWebClient, user_id: str) -> bo
     """Workspace admins and owners, and anyone in BOT_ADMINS, may set up rituals."""
     if user_id in deps.admins:
         return True
-    return (await look_up(client, user_id)).is_admin
+    return (await look_up(client, user_id, people=deps.people)).is_admin
+
+
+async def check_form(deps: Deps, client: AsyncWebClient, ritual: Ritual) -> list[Problem]:
+    """What to fix that is known at once: values, the bot in its channels, a free name."""
+    channels = [c for c in (ritual.prompt_channel_id, ritual.digest_channel_id) if c]
+    problems = validate_ritual(ritual, bot_channels=await audience.bot_channels(client, channels))
+    if not problems:
+        async with deps.db.read() as conn:
+            existing = await repo.find_ritual(conn, ritual.name)
+        if (
+            existing is not None
+            and existing.name == ritual.name
+            and existing.team_id == ritual.team_id
+        ):
+            problems.append(_name_taken(ritual))
+    return problems
+
+
+async def finish_setup(deps: Deps, client: AsyncWebClient, ritual: Ritual) -> list[Problem]:
+    """Check the audience against Slack and save; return what to fix (nothing saved) or []."""
+    try:
+        members = await audience.audience_ids(client, ritual)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        return [
+            Problem(
+                "audience", f"Could not read the audience ({error}): check the channel or group."
+            )
+        ]
+    humans = await audience.any_human(deps, client, members)
+    if humans is None:
+        return [Problem("audience", "Slack could not tell who is in the audience: try again.")]
+    if not humans:
+        return [
+            Problem(
+                "audience",
+                "The audience has nobody to ask: choose people, or a channel or group with members.",
+            )
+        ]
+    async with deps.db.transaction() as conn:
+        if not await repo.insert_ritual(conn, ritual, now=deps.clock()):
+            return [_name_taken(ritual)]
+    log.info("created ritual id=%s name=%r by=%s", ritual.id, ritual.name, ritual.created_by)
+    return []
 
 
 async def create_ritual(deps: Deps, client: AsyncWebClient, ritual: Ritual) -> list[Problem]:
     """Validate against Slack and save; return what to fix (nothing saved) or an empty list."""
-    channels = [c for c in (ritual.prompt_channel_id, ritual.digest_channel_id) if c]
-    problems = validate_ritual(ritual, bot_channels=await audience.bot_channels(client, channels))
-    if not problems:
-        try:
-            members = await audience.audience_ids(client, ritual)
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            problems.append(
-                Problem(
-                    "audience",
-                    f"Could not read the audience ({error}): check the channel or group.",
-                )
-            )
-        else:
-            humans = await audience.people(deps, client, ritual.team_id, members)
-            if not humans:
-                problems.append(
-                    Problem(
-                        "audience",
-                        "The audience has nobody to ask: choose people, or a channel or group with members.",
-                    )
-                )
-    if problems:
-        return problems
-    async with deps.db.transaction() as conn:
-        if not await repo.insert_ritual(conn, ritual, now=deps.clock()):
-            return [
-                Problem(
-                    "name", f"A ritual named {ritual.name!r} already exists: choose another name."
-                )
-            ]
-    log.info("created ritual id=%s name=%r by=%s", ritual.id, ritual.name, ritual.created_by)
-    return []
+    return await check_form(deps, client, ritual) or await finish_setup(deps, client, ritual)
+
+
+def _name_taken(ritual: Ritual) -> Problem:
+    return Problem("name", f"A ritual named {ritual.name!r} already exists: choose another name.")
 
 
 async def check_ritual(
@@ -71,8 +93,8 @@ async def check_ritual(
 ) -> list[Problem]:
     """What to fix before a ritual's settings can be saved, checked against Slack as at setup.
 
-    Reading the audience (one look-up per member) is the slow part: an edit that keeps the
-    audience skips it with `check_audience=False`.
+    Reading the audience (its members, then people a page at a time through the directory) is
+    the slow part: an edit that keeps the audience skips it with `check_audience=False`.
     """
     channels = [c for c in (ritual.prompt_channel_id, ritual.digest_channel_id) if c]
     problems = validate_ritual(ritual, bot_channels=await audience.bot_channels(client, channels))
@@ -87,7 +109,10 @@ async def check_ritual(
                 "audience", f"Could not read the audience ({error}): check the channel or group."
             )
         ]
-    if not await audience.people(deps, client, ritual.team_id, members):
+    humans = await audience.any_human(deps, client, members)
+    if humans is None:
+        return [Problem("audience", "Slack could not tell who is in the audience: try again.")]
+    if not humans:
         return [
             Problem(
                 "audience",

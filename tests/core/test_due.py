@@ -489,3 +489,39 @@ def a_ritual(**changes: object) -> Ritual:
 
 def sends_to(decision: Decision) -> list[str]:
     return [a.recipient for a in decision.actions if isinstance(a, SendPrompt)]
+
+
+def test_someone_slack_could_not_tell_about_is_decided_on_a_later_run() -> None:
+    """An unresolved person is neither asked for again this run nor prompted in a guessed
+    zone, and keeps the stage open; the others go on."""
+    ritual = a_ritual(per_person_tz=True, dm=True, prompt_channel_id=None)
+    week = WeekId.parse("2026-W48")
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)  # 09:00 UTC: 04:00 in New York
+    state = WeekState(
+        week=week,
+        audience=("U1", "U2"),
+        members={"U1": Member("U1", zone=ZoneInfo("UTC"))},
+        unresolved=frozenset({"U2"}),
+    )
+    decision = decide(ritual, state, now=now, grace=GRACE)
+    assert decision.needs == ()
+    assert sends_to(decision) == ["U1"]
+    assert CloseStage(week, Stage.PROMPTS) not in decision.actions
+
+
+def test_a_week_past_its_grace_everywhere_needs_no_lookups() -> None:
+    """Per-person mode, every zone's moment long past: skipped as a whole, nobody looked up."""
+    ritual = a_ritual(per_person_tz=True, dm=True, prompt_channel_id=None)
+    week = WeekId.parse("2026-W47")
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)  # Friday of that week
+    assert decide(ritual, WeekState(week=week), now=now, grace=GRACE) == Decision(
+        actions=(
+            LogSkipped(
+                week, SendKind.PROMPT, EVERYONE, "too_late", datetime(2026, 11, 16, 8, tzinfo=UTC)
+            ),
+        )
+    )
+    started = WeekState(week=week, audience=("U1", "U2"))
+    decision = decide(ritual, started, now=now, grace=GRACE)
+    assert decision.needs == ()
+    assert CloseStage(week, Stage.PROMPTS, when_settled=False) in decision.actions

@@ -82,6 +82,8 @@ def bot_config(slack: FakeSlack, database_url: str, **extra: str) -> Config:
             "PORT": "0",
             # Retry a 5xx at once: a test proves that it is retried, not how long the wait is.
             "SLACK_RETRY_BACKOFF_SECONDS": "0",
+            # The emulator runs at 20 times Slack's rates (the `slack` fixture): pace alike.
+            "SLACK_RATE_SCALE": "20",
         }
         | extra
     )
@@ -136,4 +138,5 @@ def bot_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
         "HOST": "127.0.0.1",
         "PORT": "0",
         "SLACK_RETRY_BACKOFF_SECONDS": "0",
+        "SLACK_RATE_SCALE": "20",
     }

@@ -21,6 +21,7 @@ import pytest
 
 from bench.drill import drill_ritual, people_ids, tally
 from bot.runtime import Runtime, start_runtime
+from bot.slack_client import PacedWebClient
 from core.weeks import WeekId
 from fakeslack.server import FakeSlack
 from services.ritual_runs import FANOUT_CONCURRENCY, run_due
@@ -182,14 +183,20 @@ async def test_reads_are_still_retried_on_a_server_error(bot: Runtime, slack: Fa
 async def test_a_long_rate_limit_gives_the_send_back_for_a_later_run(
     bot: Runtime, slack: FakeSlack, clock: FakeClock
 ) -> None:
-    """429 with Retry-After 30, five times: no run waits it out; later runs send it once."""
+    """429 with Retry-After 30, five times: no run waits it out, and no run asks Slack again
+    before the 30 s are over; later runs send it once."""
     await install(bot, leaders_ritual(slack, **alice_only(slack)))
+    assert isinstance(bot.client, PacedWebClient)
+    bot.client.pacer.clock = clock.epoch  # the pause runs on the test's time
     slack.rate_limit_next("chat.postMessage", times=5, retry_after=30)
     clock.set(MONDAY_0800_UTC)
     for _ in range(6):
         await asyncio.wait_for(run(bot, clock), timeout=10)
-        clock.advance(seconds=30)
+        clock.advance(seconds=15)
+        await asyncio.wait_for(run(bot, clock), timeout=10)  # still paused: Slack not asked
+        clock.advance(seconds=15)
     assert posted(slack, "prompt") == [ALICE_PROMPT]
+    assert len(slack.calls("chat.postMessage")) == 6
 
 
 async def test_a_hung_slack_call_fails_after_the_configured_timeout(

@@ -369,6 +369,29 @@ async def test_a_held_method_answers_only_once_released(slack: FakeSlack) -> Non
     assert (await pending)["user"]["id"] == "U1"
 
 
+async def test_users_list_pages_with_opaque_cursors_like_slack(slack: FakeSlack) -> None:
+    """users.list: pages of `limit`, base64 cursors, invalid_cursor, and Tier 2 (20 a minute)."""
+    for n in range(5):
+        slack.add_user(f"UX{n}", f"x{n}")
+    web = client(slack)
+    first = await web.users_list(limit=3)
+    cursor = first["response_metadata"]["next_cursor"]
+    assert len(first["members"]) == 3
+    assert cursor
+    assert ":" not in cursor  # opaque, as Slack's look
+    rest = await web.users_list(limit=200, cursor=cursor)
+    assert rest["response_metadata"]["next_cursor"] == ""
+    everyone = [u["id"] for u in first["members"] + rest["members"]]
+    assert sorted(everyone) == sorted(slack.ws.users)
+    assert await error_of(web.users_list(limit=3, cursor="bm90LWEtdXNlcg==")) == "invalid_cursor"
+    limited = FakeSlack(rate_clock=lambda: 100.0)
+    async with limited:
+        web = client(limited)
+        for _ in range(20):
+            await web.users_list(limit=200)
+        assert await error_of(web.users_list(limit=200)) == "ratelimited"
+
+
 async def test_a_slow_channel_holds_posts_there_and_keeps_one_whose_poster_gave_up(
     slack: FakeSlack,
 ) -> None:
