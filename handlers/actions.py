@@ -70,7 +70,7 @@ async def on_edit(
     await client.views_open(
         trigger_id=act.trigger_id,
         view=experiment_modal(
-            draft=await named_one(client, exp),
+            draft=await named_one(client, exp, people=deps.people),
             metadata=FormMetadata(experiment_id=exp.id, channel_id=act.channel_id),
         ),
     )

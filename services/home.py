@@ -82,7 +82,7 @@ async def publish_home(
         profile = await get_profile(conn, team_id, user_id)
         history = await repo.list_for_user(conn, team_id, user_id, limit=STREAK_LOOKBACK)
     if person is None or person.user_id != user_id:
-        person = await look_up(client, user_id, profile)
+        person = await look_up(client, user_id, profile, people=deps.people)
     current = WeekId.of(deps.clock(), person.tz)
     # A streak counts weeks shared under one's name (`core.credit`).
     streak = count_streak(
@@ -92,7 +92,7 @@ async def publish_home(
         profile=profile,
         tz_name=str(person.tz),
         streak=streak,
-        recent=await named(client, history[:RECENT_SHOWN]),
+        recent=await named(client, history[:RECENT_SHOWN], people=deps.people),
         rituals=None,
         notice=notice,
     )

@@ -6,6 +6,7 @@ by the same table.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,10 +24,18 @@ from fakeslack.server import FakeSlack
 from handlers.respond import PooledRespond
 from storage.rituals import list_rituals
 from tests.e2e.conftest import ADMIN, ALICE, BOB, CHEN, SECRET, FakeClock, bot_config, settle
-from tests.e2e.helpers import MONDAY_0800_UTC, install, leaders_ritual, posted, tick
+from tests.e2e.helpers import (
+    MONDAY_0800_UTC,
+    as_submitted,
+    install,
+    leaders_ritual,
+    posted,
+    tick,
+)
 from tests.e2e.test_setup import setup_values
 
 PEOPLE = 150
+ANSWER_GUARD = 20  # seconds: only so that a form never answered fails instead of hanging
 
 
 @pytest.fixture
@@ -222,6 +231,57 @@ async def test_setup_for_a_500_member_channel_is_answered_and_saved(
         assert "Leadership" in dm.messages[-1].text
         assert "is set up" in dm.messages[-1].text
         assert len(slack.calls("users.info")) <= 1  # the admin; the audience in one users.list page
+        assert limited(slack) == []
+    finally:
+        await runtime.stop()
+
+
+async def test_a_home_edit_to_a_500_member_channel_is_answered_before_the_audience_is_read(
+    real_slack: FakeSlack, clock: FakeClock, database_url: str
+) -> None:
+    """At Slack's limits, an edit from Home moving a ritual to a channel of 500: the form is
+    answered before the audience is read (as at setup), then the edit is saved and the admin
+    told by DM."""
+    slack = real_slack
+    big = [f"UB{n:04d}" for n in range(500)]
+    for user in big:
+        slack.add_user(user, user.lower(), tz="Europe/Berlin")
+    channel = slack.add_channel("everyone", members=big)
+    runtime = await start_runtime(
+        bot_config(slack, database_url, SLACK_RATE_SCALE="1"), clock=clock, scheduling=False
+    )
+    try:
+        await install(runtime, leaders_ritual(slack))
+        async with SlackDriver(
+            f"http://127.0.0.1:{runtime.port}/slack/events", SECRET, slack
+        ) as driver:
+            await driver.app_home_opened(ADMIN)
+            await settle(runtime)
+            await driver.home_action(ADMIN, "ritual_edit", "r-leaders")
+            await settle(runtime)
+            view_id = driver.last_view(ADMIN, "ritual_edit_form")
+            values = as_submitted(
+                slack.ws.views[view_id].view,
+                audience_users={"selected_users": []},
+                audience_channel={"selected_conversation": channel.id},
+            )
+            # The audience's members are held back: the answer must not wait for them (before,
+            # it did, and this submission never came back).
+            members = slack.hold("conversations.members")
+            answer = await asyncio.wait_for(
+                driver.view_submission(ADMIN, view_id, values), timeout=ANSWER_GUARD
+            )
+            assert answer.status == 200
+            assert answer.body in ("", "{}")
+            await members.arrived.wait()
+            members.release()
+            await settle(runtime)
+        async with runtime.db.read() as conn:
+            [ritual] = await list_rituals(conn)
+        assert (ritual.audience_kind, ritual.audience) == (AudienceKind.CHANNEL, (channel.id,))
+        dm = slack.dm_channel(ADMIN)
+        assert dm is not None
+        assert "is saved" in dm.messages[-1].text
         assert limited(slack) == []
     finally:
         await runtime.stop()
