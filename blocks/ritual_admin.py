@@ -121,7 +121,7 @@ def saved_text(ritual: Ritual, *, next_prompt: datetime, zone_name: str) -> str:
     )
 
 
-def not_saved_text(ritual: Ritual, problems: Sequence[Problem]) -> str:
+def edit_not_saved_text(ritual: Ritual, problems: Sequence[Problem]) -> str:
     """The note when the audience check after the edit form failed: nothing was changed."""
     reasons = "\n".join(f"• {safe(problem.message, 300)}" for problem in problems[:5])
     return (

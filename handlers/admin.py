@@ -26,8 +26,8 @@ from blocks.ritual_admin import (
     GONE,
     NOT_ADMIN,
     digest_retried_text,
+    edit_not_saved_text,
     edit_ritual_modal,
-    not_saved_text,
     paused_text,
     saved_text,
     sent_now_text,
@@ -188,7 +188,7 @@ async def on_edit_form(
     problems = await admin.save_edit(deps, client, before, saved, by=sub.user_id)
     if problems:
         log.info("ritual not edited name=%r problems=%s", saved.name, problems)
-        text = not_saved_text(saved, problems)
+        text = edit_not_saved_text(saved, problems)
         await client.chat_postMessage(channel=sub.user_id, blocks=notice_blocks(text), text=text)
         return
     zone = (
@@ -215,7 +215,7 @@ async def _toggle(
     if ritual is None:
         return
     ritual = await admin.set_paused(deps, ritual, paused, by=act.user_id)
-    if _from_home(body):
+    if act.from_home:
         await publish_home(deps, client, team_id=act.team_id, user_id=act.user_id)
     else:
         await _tell(body, client, respond, act.user_id, paused_text(ritual, paused))
@@ -246,10 +246,6 @@ def _week(text: str) -> WeekId | None:
         return WeekId.parse(text)
     except ValueError:
         return None
-
-
-def _from_home(body: dict[str, Any]) -> bool:
-    return (body.get("container") or {}).get("type") == "view"
 
 
 async def _tell(

@@ -93,7 +93,6 @@ async def publish_home(
         tz_name=str(person.tz),
         streak=streak,
         recent=await named(client, history[:RECENT_SHOWN], people=deps.people),
-        rituals=None,
         notice=notice,
     )
     if await may_administer(deps, client, user_id):
