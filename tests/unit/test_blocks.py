@@ -35,6 +35,7 @@ from blocks.replies import (
     unavailable_response,
     unknown_command_text,
 )
+from blocks.ritual_admin import edit_not_saved_text
 from blocks.setup import (
     problems_as_errors,
     read_ritual_form,
@@ -135,6 +136,14 @@ def test_a_hostile_ritual_name_is_shown_escaped_in_the_digest_header() -> None:
         reminder_text(ritual),
     ):
         _no_ping(payload)
+
+
+def test_a_hostile_ritual_name_is_shown_escaped_when_an_edit_is_not_saved() -> None:
+    """The DM after an edit whose audience check failed escapes the name and the reasons."""
+    text = edit_not_saved_text(_ritual(), [Problem("audience", "<!here> nobody to ask")])
+    _no_ping(text)
+    assert ESCAPED in text
+    assert "was not changed" in text
 
 
 def test_the_prompt_wording_keeps_its_formatting_but_cannot_ping() -> None:
