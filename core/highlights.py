@@ -5,7 +5,9 @@ a second of any: rising failures, since the update, a failure mode met by at lea
 `SHARED_MODE_PEOPLE` people, the entry most readers reproduced (at least `REPLICATED_MIN`),
 failures caught late or silently (at least `CAUGHT_LATE_MIN`), a tool failing differently by
 job function (shares of failures `FUNCTION_GAP` apart, both cells shown in the table), and the
-tool with most failures (at least `RISING_MIN`). At most `THINGS`.
+tool with most failures (at least `RISING_MIN`). At most `THINGS`. Emoji reactions are not a
+candidate: they are not stored (a reaction on a digest thread message cannot be told apart per
+entry); "I tried it too" is the per-entry signal.
 """
 
 from __future__ import annotations

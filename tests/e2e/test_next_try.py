@@ -58,7 +58,7 @@ async def test_the_form_asks_how_it_was_caught_and_what_to_try_next(
     assert (exp.caught, exp.next_try) == (Caught.CUSTOMER, "giving it the CLI's help text first")
     said = json.dumps(slack.ephemerals(BOB)[-1].blocks)  # the private confirmation
     assert "Caught by a customer" in said
-    assert "Next: giving it the CLI's help text first (reminded next week, by DM)" in said
+    assert "Next: giving it the CLI's help text first (reminded privately next week)" in said
     [row] = json.loads(render_export([exp], "json"))
     assert (row["caught"], row["next_try"]) == ("customer", "giving it the CLI's help text first")
     await tick(bot, clock, FRIDAY_1600_BERLIN)
