@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from core.model import Caught
 from core.weeks import WeekId
-from storage import digests, replications
+from storage import digests, reactions, replications
 from storage import experiments as repo
 from storage.db import Database
 from tests.conftest import NOW
@@ -56,3 +56,52 @@ async def test_how_it_was_caught_and_the_next_try_are_stored_and_edited(db: Data
         assert await repo.next_tries(conn, exp.team_id, [exp.user_id, "U9"], exp.week) == {
             exp.user_id: "ask for sources"
         }
+
+
+async def test_reactions_count_people_besides_the_author_and_forget_me_removes_them(
+    db: Database,
+) -> None:
+    """Distinct people per entry, the author aside; removal and forget-me delete rows."""
+    exp = make_experiment(user_id="U1", channel_id="C1", message_ts="1.1")
+    other = make_experiment(user_id="U2", channel_id="C1", message_ts="2.2")
+    async with db.transaction() as conn:
+        await repo.insert_experiment(conn, exp, source_key="k1")
+        await repo.insert_experiment(conn, other, source_key="k2")
+        for user, emoji in (("U1", "tada"), ("U2", "eyes"), ("U2", "100"), ("U3", "eyes")):
+            await reactions.add(
+                conn,
+                team_id="T1",
+                channel_id="C1",
+                message_ts="1.1",
+                user_id=user,
+                reaction=emoji,
+                now=NOW,
+            )
+        await reactions.add(
+            conn,
+            team_id="T1",
+            channel_id="C1",
+            message_ts="1.1",
+            user_id="U3",
+            reaction="eyes",
+            now=NOW,
+        )  # a redelivered event
+        await reactions.add(
+            conn,
+            team_id="T1",
+            channel_id="C1",
+            message_ts="2.2",
+            user_id="U1",
+            reaction="eyes",
+            now=NOW,
+        )
+        assert await reactions.people_per_entry(conn, [exp.id, other.id]) == {
+            exp.id: 2,
+            other.id: 1,
+        }
+        await reactions.remove(
+            conn, channel_id="C1", message_ts="1.1", user_id="U3", reaction="eyes"
+        )
+        assert await reactions.people_per_entry(conn, [exp.id]) == {exp.id: 1}
+        await reactions.forget_user(conn, "U1", [("C1", "1.1")])  # U1 forgets: 1.1 was theirs
+        assert await reactions.people_per_entry(conn, [exp.id, other.id]) == {}
