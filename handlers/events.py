@@ -153,15 +153,21 @@ async def on_reaction(
         message_ts=str(item.get("ts") or ""),
         user_id=str(event.get("user") or ""),
         reaction=str(event.get("reaction") or ""),
+        event_ts=str(event.get("event_ts") or ""),
     )
-    if not (reaction.channel_id and reaction.message_ts and reaction.user_id and reaction.reaction):
+    if not all(
+        (
+            reaction.channel_id,
+            reaction.message_ts,
+            reaction.user_id,
+            reaction.reaction,
+            reaction.event_ts,
+        )
+    ):
         log.warning(
             "reaction event without its message or person event_id=%s", body.get("event_id")
         )
         return
     if reaction.user_id == context.get("bot_user_id"):
         return  # the bot's own :memo: on a captured reply is not a reader's reaction
-    if event.get("type") == "reaction_removed":
-        await reactions.removed(deps, reaction)
-    else:
-        await reactions.added(deps, reaction)
+    await reactions.record(deps, reaction, present=event.get("type") == "reaction_added")

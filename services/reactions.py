@@ -15,29 +15,20 @@ class Reaction:
     message_ts: str
     user_id: str
     reaction: str
+    event_ts: str  # Slack's time of the event: the later of two events for one reaction wins
 
 
-async def added(deps: Deps, r: Reaction) -> None:
-    """Keep one reaction (a redelivered event changes nothing)."""
+async def record(deps: Deps, r: Reaction, *, present: bool) -> None:
+    """Keep a reaction as added or removed, as of the event's own time."""
     async with deps.db.transaction() as conn:
-        await repo.add(
+        await repo.record(
             conn,
             team_id=r.team_id,
             channel_id=r.channel_id,
             message_ts=r.message_ts,
             user_id=r.user_id,
             reaction=r.reaction,
+            present=present,
+            event_ts=r.event_ts,
             now=deps.clock(),
-        )
-
-
-async def removed(deps: Deps, r: Reaction) -> None:
-    """Forget one reaction."""
-    async with deps.db.transaction() as conn:
-        await repo.remove(
-            conn,
-            channel_id=r.channel_id,
-            message_ts=r.message_ts,
-            user_id=r.user_id,
-            reaction=r.reaction,
         )

@@ -1,8 +1,9 @@
 """Emoji reactions on entries' messages: kept per person and emoji, counted per entry.
 
 Rules:
-- A reaction is stored once (`ON CONFLICT DO NOTHING`: Slack may deliver an event twice) and
-  deleted when removed; events for any message are kept, since the reply may be captured after.
+- One row per person, message and emoji, set present or removed by the event with the latest
+  `event_ts`: a redelivered or late event changes nothing, and an add and its removal handled
+  out of order end removed. Events for any message are kept: the reply may be captured after.
 - An entry's count is the number of distinct people who reacted to its message, its author
   not counted.
 """
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.db import to_db_time
 
 
-async def add(
+async def record(
     conn: AsyncConnection,
     *,
     team_id: str,
@@ -26,14 +27,18 @@ async def add(
     message_ts: str,
     user_id: str,
     reaction: str,
+    present: bool,
+    event_ts: str,
     now: datetime,
 ) -> None:
-    """Keep one person's reaction on one message."""
+    """Set one person's reaction on one message as added or removed, unless a later event did."""
     await conn.execute(
         text(
-            "INSERT INTO reactions (team_id, channel_id, message_ts, user_id, reaction, reacted_at)"
-            " VALUES (:team, :channel, :ts, :user, :reaction, :at)"
-            " ON CONFLICT (channel_id, message_ts, user_id, reaction) DO NOTHING"
+            "INSERT INTO reactions (team_id, channel_id, message_ts, user_id, reaction, present,"
+            " event_ts, updated_at) VALUES (:team, :channel, :ts, :user, :reaction, :present,"
+            " :event_ts, :at) ON CONFLICT (channel_id, message_ts, user_id, reaction) DO UPDATE"
+            " SET present = excluded.present, event_ts = excluded.event_ts,"
+            " updated_at = excluded.updated_at WHERE reactions.event_ts < excluded.event_ts"
         ),
         {
             "team": team_id,
@@ -41,22 +46,17 @@ async def add(
             "ts": message_ts,
             "user": user_id,
             "reaction": reaction[:100],
+            "present": 1 if present else 0,
+            "event_ts": _sortable(event_ts),
             "at": to_db_time(now),
         },
     )
 
 
-async def remove(
-    conn: AsyncConnection, *, channel_id: str, message_ts: str, user_id: str, reaction: str
-) -> None:
-    """Forget one person's reaction on one message."""
-    await conn.execute(
-        text(
-            "DELETE FROM reactions WHERE channel_id = :channel AND message_ts = :ts"
-            " AND user_id = :user AND reaction = :reaction"
-        ),
-        {"channel": channel_id, "ts": message_ts, "user": user_id, "reaction": reaction[:100]},
-    )
+def _sortable(event_ts: str) -> str:
+    """Slack's "seconds.micros" as text that sorts as time does (zero-padded seconds)."""
+    seconds, _, micros = event_ts.partition(".")
+    return f"{seconds.zfill(12)}.{micros.ljust(6, '0')}"
 
 
 async def people_per_entry(conn: AsyncConnection, experiment_ids: Iterable[str]) -> dict[str, int]:
@@ -70,7 +70,8 @@ async def people_per_entry(conn: AsyncConnection, experiment_ids: Iterable[str])
         text(
             "SELECT e.id, COUNT(DISTINCT r.user_id) FROM experiments e JOIN reactions r"
             " ON r.channel_id = e.channel_id AND r.message_ts = e.message_ts"
-            f" WHERE e.id IN ({placeholders}) AND r.user_id <> e.user_id GROUP BY e.id"
+            f" WHERE e.id IN ({placeholders}) AND r.present = 1 AND r.user_id <> e.user_id"
+            " GROUP BY e.id"
         ),
         names,
     )

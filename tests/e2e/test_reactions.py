@@ -24,7 +24,9 @@ from tests.e2e.helpers import (
 
 async def _reactions(store: Database) -> int:
     async with store.read() as conn:
-        return len((await conn.execute(sql("SELECT user_id FROM reactions"))).all())
+        return len(
+            (await conn.execute(sql("SELECT user_id FROM reactions WHERE present = 1"))).all()
+        )
 
 
 async def test_the_entry_most_people_reacted_to_is_a_thing_to_know(
@@ -48,7 +50,6 @@ async def test_the_entry_most_people_reacted_to_is_a_thing_to_know(
     for user, emoji in ((ALICE, "eyes"), (BOB, "eyes"), (BOB, "100"), (CHEN, "tada")):
         await driver.react(user, leaders, reply.ts, emoji)
     await driver.react(DANA, leaders, reply.ts, "eyes")
-    await settle(bot)  # events are handled concurrently: the removal must follow the add
     await driver.react(DANA, leaders, reply.ts, "eyes", remove=True)
     await settle(bot)
     assert await _reactions(store) == 4  # Alice, Bob twice, Chen; Dana took hers back
