@@ -20,16 +20,17 @@ def test_only_those_not_reminded_elsewhere_nor_away_nor_skipping_are_recalled() 
         "U4": Profile("T", "U4", dm_prompts=False),
         "U5": Profile("T", "U5", dm_prompts=False, paused_until=date(2026, 11, 29)),
     }
-    common = {
-        "tries": tries,
-        "audience": ("U1", "U2", "U3", "U4", "U5"),
-        "skipped": {"U4"},
-        "profiles": profiles,
-        "day": DAY,
-    }
-    assert channel_recalls(prompts_by_dm=True, **common) == [("U1", "a"), ("U5", "e")]  # type: ignore[arg-type]
-    assert channel_recalls(prompts_by_dm=False, **common) == [  # type: ignore[arg-type]
-        ("U1", "a"),
-        ("U2", "b"),
-        ("U5", "e"),
-    ]
+    audience = ("U1", "U2", "U3", "U4", "U5")
+
+    def recalls(prompts_by_dm: bool) -> list[tuple[str, str]]:
+        return channel_recalls(
+            tries=tries,
+            audience=audience,
+            skipped={"U4"},
+            profiles=profiles,
+            prompts_by_dm=prompts_by_dm,
+            day=DAY,
+        )
+
+    assert recalls(prompts_by_dm=True) == [("U1", "a"), ("U5", "e")]
+    assert recalls(prompts_by_dm=False) == [("U1", "a"), ("U2", "b"), ("U5", "e")]
