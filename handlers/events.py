@@ -128,7 +128,7 @@ async def on_home_opened(
     """Publish the person's App Home when they open its Home tab."""
     if event.get("tab", "home") != "home":
         return
-    home.seen_on_home(
+    await home.seen_on_home(
         deps, team_id=str(body.get("team_id") or ""), user_id=str(event.get("user") or "")
     )
     await home.publish_home(

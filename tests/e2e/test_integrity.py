@@ -404,7 +404,7 @@ async def test_forget_me_leaves_no_trace_in_any_table(
 ) -> None:
     """After forget-me, no table and no column holds the person's id, name or words.
 
-    Before: her replies, a kept edit, her profile, a skip, the audiences that name her, the
+    Before: her replies, a kept edit, her profile, a skip, her Home opened, the audiences that name her, the
     ritual she created, the prompts and the failure notice sent to her, a stored digest.
     """
     await install(bot, leaders_ritual(slack, created_by=ALICE))
@@ -426,6 +426,7 @@ async def test_forget_me_leaves_no_trace_in_any_table(
     await driver.view_submission(
         ALICE, driver.last_view(ALICE, "profile_form"), form(job_function="engineering")
     )
+    await driver.app_home_opened(ALICE)
     slack.archive_channel(channel_id(slack, "ai-digest"))
     await tick(bot, clock, FRIDAY_1600_BERLIN)
     await settle(bot)
@@ -435,6 +436,7 @@ async def test_forget_me_leaves_no_trace_in_any_table(
     assert any("zebra-quokka-bot" in value for table, _, value in before if table == "experiments")
     tables_before = {table for table, _, value in before if ALICE in value or "zebra" in value}
     assert {"experiments", "profiles", "skips", "occurrences", "rituals", "sends"} <= tables_before
+    assert "home_viewers" in tables_before
     assert "message_changes" in tables_before
     await forget_me(bot, driver, ALICE)
     left = [
