@@ -1,13 +1,12 @@
-"""The App Home tab: your streak, your settings, your recent experiments, and (for admins) rituals.
+"""The App Home tab: your streak, your settings, your recent experiments.
 
-Rules: ritual names are typed by admins and shown escaped; the view never exceeds Slack's 100
-blocks: rituals that do not fit are counted in a last line rather than dropped silently.
+Admins' rituals, with their controls, are added by `blocks.admin_home.with_admin_section`. The
+view never exceeds Slack's 100 blocks (`fit_view`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from blocks.experiments import describe_experiment, describe_labels
@@ -30,23 +29,12 @@ HOME_BLOCK_LIMIT = VIEW_BLOCK_LIMIT
 RECENT_SHOWN = 5
 
 
-@dataclass(frozen=True)
-class RitualLine:
-    """One ritual as the Home tab lists it."""
-
-    name: str
-    status: str  # "active" or "paused"
-    next_prompt: str  # already formatted for the reader, e.g. "Mon 30 Nov 09:00 Europe/Berlin"
-    next_digest: str
-
-
 def home_view(
     *,
     profile: Profile,
     tz_name: str,
     streak: int,
     recent: Sequence[Experiment],
-    rituals: Sequence[RitualLine] | None = None,
     notice: str | None = None,
 ) -> dict[str, Any]:
     """Build the Home tab for one person; `notice` (mrkdwn the bot wrote) answers a click on it."""
@@ -80,33 +68,12 @@ def home_view(
                 button("Delete", Action.DELETE_EXPERIMENT, exp.id, style="danger"),
             )
         )
-    if rituals is not None:
-        blocks.append(divider())
-        blocks.append(
-            section("*Rituals*" if rituals else "*Rituals*\nNone yet: `/tried setup` creates one.")
-        )
-        room = HOME_BLOCK_LIMIT - len(blocks)
-        shown = rituals if len(rituals) <= room else rituals[: room - 1]
-        blocks.extend(section(_describe_ritual(ritual)) for ritual in shown)
-        if len(shown) < len(rituals):
-            blocks.append(
-                context(
-                    f"…and {len(rituals) - len(shown)} more: `python -m bot rituals list` shows all."
-                )
-            )
     return {"type": "home", "blocks": fit_view(blocks)}
 
 
 def deleted_notice(exp: Experiment) -> str:
     """The note at the top of Home after the person deleted an entry there."""
     return f":wastebasket: Deleted your entry: {safe(exp.summary, 120)}"
-
-
-def _describe_ritual(ritual: RitualLine) -> str:
-    return (
-        f"*{safe(ritual.name, 200)}* ({safe(ritual.status, 20)})\n"
-        f"Next prompt: {safe(ritual.next_prompt, 200)} · Next digest: {safe(ritual.next_digest, 200)}"
-    )
 
 
 def _describe_profile(profile: Profile, tz_name: str) -> str:

@@ -7,6 +7,7 @@ admins: every note escapes them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from blocks.admin_home import when
 from blocks.ids import Action, RitualField, View
 from blocks.kit import Block, actions, button, plain_text, safe, section
 from blocks.setup import ritual_modal
-from core.rituals import MAX_NAME_CHARS, AudienceKind, Ritual, describe_schedule
+from core.rituals import MAX_NAME_CHARS, AudienceKind, Problem, Ritual, describe_schedule
 
 NOT_ADMIN = "Managing rituals is for workspace admins and the people listed in BOT_ADMINS."
 GONE = "That ritual no longer exists."
@@ -117,6 +118,15 @@ def saved_text(ritual: Ritual, *, next_prompt: datetime, zone_name: str) -> str:
         f"Ritual *{_name(ritual)}* is saved: {safe(describe_schedule(ritual), 200)}. "
         f"Next prompt: {when(next_prompt)} {where}. "
         "A prompt already sent this week is not sent again."
+    )
+
+
+def edit_not_saved_text(ritual: Ritual, problems: Sequence[Problem]) -> str:
+    """The note when the audience check after the edit form failed: nothing was changed."""
+    reasons = "\n".join(f"• {safe(problem.message, 300)}" for problem in problems[:5])
+    return (
+        f"Ritual *{_name(ritual)}* was not changed, nothing was saved:\n{reasons}\n"
+        "Edit it again from Home once that is fixed."
     )
 
 

@@ -19,7 +19,6 @@ from core.rituals import (
     AudienceKind,
     Problem,
     Ritual,
-    describe_schedule,
 )
 from core.schedule import Weekday
 
@@ -271,19 +270,6 @@ def problems_as_errors(problems: list[Problem]) -> dict[str, str]:
     for problem in problems:
         errors.setdefault(SETTING.get(problem.setting, RitualField.NAME).value, problem.message)
     return errors
-
-
-def ritual_created_text(ritual: Ritual) -> str:
-    """The note to the admin who set up a ritual, as mrkdwn with the name escaped."""
-    return (
-        f"Ritual *{safe(ritual.name, MAX_NAME_CHARS * 5)}* is set up: "
-        f"{safe(describe_schedule(ritual), 200)}."
-    )
-
-
-def ritual_created_blocks(ritual: Ritual) -> list[Block]:
-    """The blocks of that note."""
-    return [section(ritual_created_text(ritual))]
 
 
 def ritual_not_created_text(ritual: Ritual, problems: list[Problem]) -> str:

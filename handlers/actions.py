@@ -22,7 +22,7 @@ from handlers.payloads import BlockAction
 from handlers.tracking import tracked
 from services import capture, replication
 from services.deps import Deps
-from services.home import refresh_home, seen_on_home
+from services.home import refresh_home
 from services.mentions import named_one
 from services.privacy import forget_person
 from services.profiles import own_profile
@@ -61,7 +61,6 @@ async def on_edit(
     """Open the form filled with the person's own experiment."""
     await ack()
     act = BlockAction.parse(body, action)
-    _note_home(deps, act)
     exp = await _as_owner(
         deps, client, respond, act, "edit", capture.own_experiment(deps, act.value, act.user_id)
     )
@@ -70,7 +69,7 @@ async def on_edit(
     await client.views_open(
         trigger_id=act.trigger_id,
         view=experiment_modal(
-            draft=await named_one(client, exp),
+            draft=await named_one(client, exp, people=deps.people),
             metadata=FormMetadata(experiment_id=exp.id, channel_id=act.channel_id),
         ),
     )
@@ -87,7 +86,6 @@ async def on_delete(
     """Delete the person's own experiment, and the bot's copy of it in a thread."""
     await ack()
     act = BlockAction.parse(body, action)
-    _note_home(deps, act)
     exp = await _as_owner(
         deps,
         client,
@@ -143,7 +141,6 @@ async def on_open_form(
     """Open an empty experiment form (the prompt's "Share an experiment" button, or Home's)."""
     await ack()
     act = BlockAction.parse(body, action)
-    _note_home(deps, act)
     # From a prompt, the button carries its ritual and week, and the entry answers that prompt.
     occurrence = parse_occurrence_value(act.value)
     metadata = FormMetadata(
@@ -187,7 +184,6 @@ async def on_open_profile(
     """Open the profile form from the Home tab."""
     await ack()
     act = BlockAction.parse(body, action)
-    _note_home(deps, act)
     profile = await own_profile(deps, act.team_id, act.user_id)
     await client.views_open(trigger_id=act.trigger_id, view=profile_modal(profile))
 
@@ -222,12 +218,6 @@ async def on_unknown_action(ack: AsyncAck, body: dict[str, Any]) -> None:
     await ack()
     ids = [a.get("action_id") for a in body.get("actions", [])]
     log.warning("unknown action ids=%s user=%s", ids, (body.get("user") or {}).get("id"))
-
-
-def _note_home(deps: Deps, act: BlockAction) -> None:
-    """A click on Home means the person has it open: changes they make refresh it."""
-    if act.from_home:
-        seen_on_home(deps, team_id=act.team_id, user_id=act.user_id)
 
 
 async def _as_owner(

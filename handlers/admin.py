@@ -26,6 +26,7 @@ from blocks.ritual_admin import (
     GONE,
     NOT_ADMIN,
     digest_retried_text,
+    edit_not_saved_text,
     edit_ritual_modal,
     paused_text,
     saved_text,
@@ -39,6 +40,7 @@ from handlers.tracking import tracked
 from services import ritual_admin as admin
 from services.deps import Deps
 from services.home import publish_home
+from services.ritual_setup import check_form
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +151,11 @@ async def on_retry_digest(
 async def on_edit_form(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, deps: Deps
 ) -> None:
-    """Save the edited ritual in place, or keep the form open with what to fix."""
+    """Save the edited ritual in place, or keep the form open with what to fix.
+
+    As at setup, the form is answered after the quick checks; a changed audience is read
+    after the answer, and the admin learns by DM whether the edit was saved.
+    """
     sub = ViewSubmission.parse(body)
     try:
         before = await admin.managed_ritual(
@@ -166,17 +172,25 @@ async def on_edit_form(
     except admin.Missing:
         await ack(response_action="errors", errors={RitualField.NAME.value: GONE})
         return
-    edited, errors = read_ritual_form(
+    form, errors = read_ritual_form(
         sub.values, ritual_id=before.id, team_id=before.team_id, created_by=before.created_by
     )
-    if edited is None:
+    if form is None:
         await ack(response_action="errors", errors=errors)
         return
-    saved, problems = await admin.save_edit(deps, client, before, edited, by=sub.user_id)
-    if saved is None:
+    saved = admin.edited(before, form)
+    problems = await check_form(deps, client, saved)
+    if problems:
         await ack(response_action="errors", errors=problems_as_errors(problems))
         return
     await ack()
+    # A changed audience is read now, after the answer (Slack waits 3 seconds at most).
+    problems = await admin.save_edit(deps, client, before, saved, by=sub.user_id)
+    if problems:
+        log.info("ritual not edited name=%r problems=%s", saved.name, problems)
+        text = edit_not_saved_text(saved, problems)
+        await client.chat_postMessage(channel=sub.user_id, blocks=notice_blocks(text), text=text)
+        return
     zone = (
         ZoneInfo(saved.tz)
         if saved.per_person_tz
@@ -201,7 +215,7 @@ async def _toggle(
     if ritual is None:
         return
     ritual = await admin.set_paused(deps, ritual, paused, by=act.user_id)
-    if _from_home(body):
+    if act.from_home:
         await publish_home(deps, client, team_id=act.team_id, user_id=act.user_id)
     else:
         await _tell(body, client, respond, act.user_id, paused_text(ritual, paused))
@@ -232,10 +246,6 @@ def _week(text: str) -> WeekId | None:
         return WeekId.parse(text)
     except ValueError:
         return None
-
-
-def _from_home(body: dict[str, Any]) -> bool:
-    return (body.get("container") or {}).get("type") == "view"
 
 
 async def _tell(

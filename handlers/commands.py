@@ -89,7 +89,7 @@ async def on_tried(
             await _private(respond, missing_text_blocks(sub, what), "Missing text")
         case parse.List():
             entries = await capture.recent(deps, cmd.team_id, cmd.user_id)
-            shown = await named(client, entries)
+            shown = await named(client, entries, people=deps.people)
             await _private(respond, list_blocks(shown), "Your experiments")
         case parse.Undo():
             gone = await capture.undo_last(deps, cmd.team_id, cmd.user_id)
@@ -163,7 +163,7 @@ async def _save_entry(
     )
     log.info("captured experiment id=%s user=%s source=command new=%s", exp.id, cmd.user_id, new)
     # The same one-tap corrections as under a captured reply (handlers/corrections.py).
-    shown = await named_one(client, exp)
+    shown = await named_one(client, exp, people=deps.people)
     await _private(
         respond, understanding_blocks(shown, reasons=result.reasons), understanding_text(shown)
     )

@@ -91,14 +91,19 @@ async def on_correction(
         await _tell(respond, GONE)
         return
     exp = done.experiment
-    shown = await named_one(client, exp)
+    shown = await named_one(client, exp, people=deps.people)
     await respond(
         blocks=understanding_blocks(shown, done.confirmed),
         text=understanding_text(shown),
         replace_original=True,
     )
     if exp.echo_channel_id and exp.echo_ts:
-        await refresh_copy(deps, client, exp, author_name=(await look_up(client, act.user_id)).name)
+        await refresh_copy(
+            deps,
+            client,
+            exp,
+            author_name=(await look_up(client, act.user_id, people=deps.people)).name,
+        )
     await refresh_home(deps, client, team_id=exp.team_id, user_id=act.user_id)
 
 

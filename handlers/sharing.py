@@ -88,7 +88,12 @@ async def on_toggle_anonymous(
         replace_original=True,
     )
     if exp.echo_channel_id and exp.echo_ts:
-        await refresh_copy(deps, client, exp, author_name=(await look_up(client, act.user_id)).name)
+        await refresh_copy(
+            deps,
+            client,
+            exp,
+            author_name=(await look_up(client, act.user_id, people=deps.people)).name,
+        )
 
 
 async def on_choose_function(

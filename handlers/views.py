@@ -66,14 +66,19 @@ async def on_experiment_form(
             return
         await ack()
         # The form showed the entry with its mentions named: fields left as shown stay as stored.
-        shown = await named_one(client, before)
+        shown = await named_one(client, before, people=deps.people)
         exp = await capture.edit_experiment(
             deps, meta.experiment_id, sub.user_id, draft, shown=shown
         )
         await confirmations.confirm_form_edit(deps, before, exp)
         log.info("edited experiment id=%s user=%s", exp.id, sub.user_id)
-        await _confirm(client, exp, meta, ())
-        await refresh_copy(deps, client, exp, author_name=(await look_up(client, sub.user_id)).name)
+        await _confirm(deps, client, exp, meta, ())
+        await refresh_copy(
+            deps,
+            client,
+            exp,
+            author_name=(await look_up(client, sub.user_id, people=deps.people)).name,
+        )
         await refresh_home(deps, client, team_id=exp.team_id, user_id=sub.user_id)
         return
     await ack()
@@ -88,7 +93,7 @@ async def on_experiment_form(
     )
     if new:
         log.info("captured experiment id=%s user=%s source=form", exp.id, sub.user_id)
-        await _confirm(client, exp, meta, ())
+        await _confirm(deps, client, exp, meta, ())
         await attach_and_echo(
             deps,
             client,
@@ -165,10 +170,14 @@ async def on_ritual_form(
 
 
 async def _confirm(
-    client: AsyncWebClient, exp: Experiment, meta: FormMetadata, reasons: tuple[str, ...]
+    deps: Deps,
+    client: AsyncWebClient,
+    exp: Experiment,
+    meta: FormMetadata,
+    reasons: tuple[str, ...],
 ) -> None:
     """Confirm privately where the form was opened, or in the app's DM when that is not possible."""
-    shown = await named_one(client, exp)
+    shown = await named_one(client, exp, people=deps.people)
     blocks, text = confirmation_blocks(shown, reasons), confirmation_text(shown)
     if meta.channel_id:
         try:

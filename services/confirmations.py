@@ -68,7 +68,7 @@ async def show_understanding(
             confirmed = await store.confirmed_fields(conn, exp.id)
     if not profile.reply_summaries:
         return False
-    shown = await named_one(client, exp)
+    shown = await named_one(client, exp, people=deps.people)
     try:
         await client.chat_postEphemeral(
             channel=exp.channel_id,

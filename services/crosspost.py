@@ -59,7 +59,7 @@ async def refresh_copy(
             async with deps.db.transaction() as conn:
                 await repo.clear_echo(conn, exp.id)
         else:
-            shown = await named_one(client, exp)
+            shown = await named_one(client, exp, people=deps.people)
             await client.chat_update(
                 channel=exp.echo_channel_id,
                 ts=exp.echo_ts,
@@ -121,7 +121,7 @@ async def attach_and_echo(
         await repo.set_occurrence(conn, exp.id, prompt_send.ritual_id, prompt_send.week)
     exp = replace(exp, ritual_id=prompt_send.ritual_id, week=prompt_send.week)
     credit = await _credit(deps, exp, author_name)
-    shown = await named_one(client, exp)
+    shown = await named_one(client, exp, people=deps.people)
     try:
         posted = await client.chat_postMessage(
             channel=prompt_send.channel_id,

@@ -61,5 +61,3 @@ class Deps:
     # Who people are (zone, name, admin), shared by commands, replies and the scheduler.
     people: PeopleDirectory = field(default_factory=_people)
     chart: ChartOptions = field(default_factory=ChartOptions)  # see `services.charts`
-    # People seen on their Home tab by this process (`services.home.refresh_home`).
-    home_viewers: set[str] = field(default_factory=set)

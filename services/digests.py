@@ -49,12 +49,13 @@ from core.weeks import WeekId
 from services import charts
 from services.deps import Deps
 from services.mentions import named
-from services.people import look_up
+from services.people import PeopleDirectory, look_up
 from services.sending import Outgoing, deliver
 from storage import digests as store
 from storage import drift as drift_store
 from storage import experiments as repo
 from storage import profiles as profile_repo
+from storage import reactions as reactions_repo
 from storage import replications as votes_repo
 from storage import rituals as ritual_repo
 from storage import sends
@@ -147,12 +148,13 @@ async def gather(
         pinned = await store.pinned_entry(conn, ritual.id, week)
         recent = {e.id for e in found if e.week in (str(week), str(trailing[-1]))}
         tallies = await votes_repo.tallies(conn, recent)
+        reacted = await reactions_repo.people_per_entry(conn, recent)
     by_week = {w: [anonymised(e, cells) for e in exps] for w, exps in belonging.items()}
     shown = by_week[str(week)]
     late = [anonymised(e, cells) for e in late]
     if client is not None:
-        shown = await named(client, shown)
-        late = await named(client, late)
+        shown = await named(client, shown, people=deps.people)
+        late = await named(client, late, people=deps.people)
     digest = build_digest(
         week=str(week),
         ritual_name=ritual.name,
@@ -164,6 +166,7 @@ async def gather(
         audience=audiences.get(str(week)),
         drift=drift,
         replications={key: Replication(*value) for key, value in tallies.items()},
+        reactions=reacted,
         pinned=pinned,
         shared_late=late,
     )
@@ -203,13 +206,17 @@ async def _drift(deps: Deps, conn: AsyncConnection, team_id: str, week: WeekId) 
 
 
 async def names_for(
-    client: AsyncWebClient, digest: Digest, users: Iterable[str] | None = None
+    client: AsyncWebClient,
+    digest: Digest,
+    users: Iterable[str] | None = None,
+    *,
+    people: PeopleDirectory,
 ) -> dict[str, str]:
     """Names of the people credited (or of `users` among them only), from Slack, and the
     byline of each entry shared without a name."""
     wanted = digest.sharers if users is None else [u for u in digest.sharers if u in set(users)]
-    people = await asyncio.gather(*(look_up(client, user) for user in wanted))
-    names = {person.user_id: person.name for person in people}
+    found = await asyncio.gather(*(look_up(client, user, people=people) for user in wanted))
+    names = {person.user_id: person.name for person in found}
     names.update(
         (credit_key(e), anonymous_byline(e.job_function))
         for e in (*digest.entries, *digest.shared_late)
@@ -242,7 +249,7 @@ async def render(
 ) -> list[DigestMessage]:
     """Gather and render the digest (without storing or posting it)."""
     digest, _sharers = await gather(deps, ritual, week, client=client)
-    return digest_messages(digest, await names_for(client, digest))
+    return digest_messages(digest, await names_for(client, digest, people=deps.people))
 
 
 async def post_digest(
@@ -261,7 +268,7 @@ async def post_digest(
         parts = await store.load_parts(conn, ritual.id, week)
         first = await sends.get_send(conn, first_key)
     digest, _sharers = await gather(deps, ritual, week, client=client)
-    names = await names_for(client, digest)
+    names = await names_for(client, digest, people=deps.people)
     if parts is None or first is None or first.status is SendStatus.RETRY:
         # Nothing is in Slack yet: lay the digest out afresh from what is shared now.
         layout = layout_as_json(digest_layout(digest, names))

@@ -2,8 +2,12 @@
 
 Rules: CSV cells that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
 tab or carriage return) get a leading single quote, and every field is quoted, as OWASP
-recommends against CSV injection. JSON is data for programs and is left exactly as stored.
-Nothing here talks to Slack, so `python -m bot export` loads no Slack client.
+recommends against CSV injection.
+What people wrote is stored as Slack sent it; CSV and JSON give it as readable text
+(`core.text.slack_text_as_plain`): a mention as `@name` (from `names`, else the label Slack
+included, else the user id), a link as "label (url)", `<!channel>` and the like inert.
+Nothing here talks to Slack, so `python -m bot export` loads no Slack client (and passes no
+`names`).
 An entry shared without its author's name is exported without its author (an empty `user_id`,
 and only a link to the bot's copy in a channel, `core.credit.public_link`), unless the operator asks for authors
 with `include_anonymous_authors` (`export --include-anonymous-authors`).
@@ -14,11 +18,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.credit import credited, public_link
 from core.model import Experiment
+from core.text import mentioned_users, name_mentions, slack_text_as_plain
 
 EXPORT_FIELDS = (
     "id",
@@ -46,7 +51,13 @@ EXPORT_FIELDS = (
 )
 
 
-def _row(exp: Experiment, *, with_author: bool) -> dict[str, Any]:
+def readable(text: str, names: Mapping[str, str]) -> str:
+    """Text as stored (Slack's markup) as plain text for people reading an export."""
+    known = {user: names.get(user, user) for user in mentioned_users(text)}
+    return slack_text_as_plain(name_mentions(text, known))
+
+
+def _row(exp: Experiment, *, with_author: bool, names: Mapping[str, str]) -> dict[str, Any]:
     hide = not with_author and not credited(exp)
     return {
         "id": exp.id,
@@ -58,14 +69,14 @@ def _row(exp: Experiment, *, with_author: bool) -> dict[str, Any]:
         "source": exp.source.value,
         "tool": exp.tool or "",
         "model": exp.model or "",
-        "work": exp.work,
-        "summary": exp.summary,
-        "surprise": exp.surprise,
-        "failure": exp.failure,
+        "work": readable(exp.work, names),
+        "summary": readable(exp.summary, names),
+        "surprise": readable(exp.surprise, names),
+        "failure": readable(exp.failure, names),
         "outcome": exp.outcome.value if exp.outcome else "",
         "failure_mode": exp.failure_mode.value if exp.failure_mode else "",
         "caught": exp.caught.value if exp.caught else "",
-        "next_try": exp.next_try,
+        "next_try": readable(exp.next_try, names),
         "job_function": exp.job_function.value if exp.job_function else "",
         "private": exp.private,
         "anonymous": exp.anonymous,
@@ -84,10 +95,19 @@ def neutralise_cell(value: object) -> str:
 
 
 def render_export(
-    experiments: Sequence[Experiment], fmt: str, *, include_anonymous_authors: bool = False
+    experiments: Sequence[Experiment],
+    fmt: str,
+    *,
+    include_anonymous_authors: bool = False,
+    names: Mapping[str, str] | None = None,
 ) -> str:
-    """Render experiments as CSV (one row each, a header first) or as a JSON array."""
-    rows = [_row(exp, with_author=include_anonymous_authors) for exp in experiments]
+    """Render experiments as CSV (one row each, a header first) or as a JSON array.
+
+    `names`: people's names by user id, for the mentions in what was written.
+    """
+    rows = [
+        _row(exp, with_author=include_anonymous_authors, names=names or {}) for exp in experiments
+    ]
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt != "csv":

@@ -5,8 +5,9 @@ entries anywhere (`refresh_home`): a `/tried` entry, a captured reply, an edit, 
 correction, an undo. A click on Home carries no response URL, so Home's own answers ("Deleted
 your entry") are shown on Home itself, as a note at its top.
 Slack sends `app_home_opened` each time the tab is opened, and Home is then published afresh, so
-a change needs a refresh only for someone who has the tab open: people seen on Home by this
-process (`Deps.home_viewers`, on opening it or clicking in it). Others cost no Slack call.
+a change needs a refresh only for someone who has opened the tab: they are kept in the database
+(`storage.home_viewers`, one upsert per opening), so whichever replica handles a change refreshes
+the Home opened through another. Others cost no Slack call.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from services.people import Person, look_up
 from services.ritual_admin import home_rituals
 from services.ritual_setup import may_administer
 from storage import experiments as repo
+from storage import home_viewers as viewers
 from storage.profiles import get_profile
 
 log = logging.getLogger(__name__)
@@ -45,11 +47,13 @@ async def refresh_home(
 ) -> None:
     """Publish the person's Home again after a change; a failure is logged (the change stands).
 
-    Only for someone seen on Home (see above), or with a `notice` (an answer to a click on Home).
+    Only for someone who opened Home (see above), or with a `notice` (an answer to a click on Home).
     `person`: who they are, when the caller has just looked them up (one `users.info` less).
     """
-    if notice is None and home_key(team_id, user_id) not in deps.home_viewers:
-        return
+    if notice is None:
+        async with deps.db.read() as conn:
+            if not await viewers.has_opened(conn, team_id, user_id):
+                return
     try:
         await publish_home(
             deps, client, team_id=team_id, user_id=user_id, notice=notice, person=person
@@ -58,14 +62,10 @@ async def refresh_home(
         log.warning("could not refresh Home user=%s error=%s", user_id, exc.response.get("error"))
 
 
-def home_key(team_id: str, user_id: str) -> str:
-    """How `Deps.home_viewers` names a person."""
-    return f"{team_id}:{user_id}"
-
-
-def seen_on_home(deps: Deps, *, team_id: str, user_id: str) -> None:
-    """Note that the person has their Home tab open (they opened it, or clicked in it)."""
-    deps.home_viewers.add(home_key(team_id, user_id))
+async def seen_on_home(deps: Deps, *, team_id: str, user_id: str) -> None:
+    """Note that the person has opened their Home tab, for every replica to see."""
+    async with deps.db.transaction() as conn:
+        await viewers.note_opened(conn, team_id, user_id, now=deps.clock())
 
 
 async def publish_home(
@@ -82,7 +82,7 @@ async def publish_home(
         profile = await get_profile(conn, team_id, user_id)
         history = await repo.list_for_user(conn, team_id, user_id, limit=STREAK_LOOKBACK)
     if person is None or person.user_id != user_id:
-        person = await look_up(client, user_id, profile)
+        person = await look_up(client, user_id, profile, people=deps.people)
     current = WeekId.of(deps.clock(), person.tz)
     # A streak counts weeks shared under one's name (`core.credit`).
     streak = count_streak(
@@ -92,8 +92,7 @@ async def publish_home(
         profile=profile,
         tz_name=str(person.tz),
         streak=streak,
-        recent=await named(client, history[:RECENT_SHOWN]),
-        rituals=None,
+        recent=await named(client, history[:RECENT_SHOWN], people=deps.people),
         notice=notice,
     )
     if await may_administer(deps, client, user_id):

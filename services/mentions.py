@@ -1,6 +1,6 @@
 """Names for the people mentioned in entries, so every surface shows `@Ann`, never a user id.
 
-Slack sends a mention as `<@U1>`; the name is looked up once per person and per rendering, and
+Slack sends a mention as `<@U1>`; the name comes from the people directory (`deps.people`), and
 put in the mention's label (`<@U1|Ann>`) of a copy made for showing. What is stored stays as
 Slack sent it.
 """
@@ -15,12 +15,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from core.model import Experiment
 from core.text import mentioned_users, name_mentions
-from services.people import look_up
+from services.people import PeopleDirectory, look_up
 
 _FIELDS = ("summary", "work", "surprise", "failure")
 
 
-async def named(client: AsyncWebClient, experiments: Sequence[Experiment]) -> list[Experiment]:
+async def named(
+    client: AsyncWebClient, experiments: Sequence[Experiment], *, people: PeopleDirectory
+) -> list[Experiment]:
     """Copies of the experiments, for showing, with every person they mention named."""
     wanted = list(
         dict.fromkeys(
@@ -32,8 +34,8 @@ async def named(client: AsyncWebClient, experiments: Sequence[Experiment]) -> li
     )
     if not wanted:
         return list(experiments)
-    people = await asyncio.gather(*(look_up(client, user) for user in wanted))
-    names = {person.user_id: person.name for person in people if person.name != person.user_id}
+    found = await asyncio.gather(*(look_up(client, user, people=people) for user in wanted))
+    names = {person.user_id: person.name for person in found if person.name != person.user_id}
     return [
         replace(
             exp,
@@ -46,6 +48,8 @@ async def named(client: AsyncWebClient, experiments: Sequence[Experiment]) -> li
     ]
 
 
-async def named_one(client: AsyncWebClient, exp: Experiment) -> Experiment:
+async def named_one(
+    client: AsyncWebClient, exp: Experiment, *, people: PeopleDirectory
+) -> Experiment:
     """One experiment, for showing, with every person it mentions named."""
-    return (await named(client, [exp]))[0]
+    return (await named(client, [exp], people=people))[0]

@@ -221,19 +221,15 @@ async def look_up(
     user_id: str,
     profile: Profile | None = None,
     *,
-    people: PeopleDirectory | None = None,
+    people: PeopleDirectory,
 ) -> Person:
-    """Ask Slack (or the directory) about a person, for a reply: never fails.
+    """Ask the directory (Slack, when not known) about a person, for a reply: never fails.
 
     When Slack cannot tell, the person gets their id as the name and UTC (or their profile's
     override) as the zone: fine for words in a reply, never for deciding when to prompt
     them (the scheduler uses `PeopleDirectory.find`, which leaves them out instead).
     """
-    found = (
-        await people.get(client, user_id)
-        if people is not None
-        else await _users_info(client, user_id)
-    )
+    found = await people.get(client, user_id)
     if found is None:
         return Person(
             user_id=user_id, tz=zone_or_utc(profile.tz_override if profile else None), name=user_id

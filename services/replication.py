@@ -130,7 +130,7 @@ async def answer(
     shown = _entries_in(part)
     for _round in range(UPDATE_ROUNDS):
         digest, _sharers = await gather(deps, ritual, week, client=client)
-        names = await names_for(client, digest, _named_in(part, digest))
+        names = await names_for(client, digest, _named_in(part, digest), people=deps.people)
         message = refill(part, digest, names, number=number, total=len(parts))
         try:
             await client.chat_update(
@@ -169,7 +169,7 @@ async def _lead_with(
     if top_ts is None:
         return Answer.PINNED
     digest, _sharers = await gather(deps, ritual, week, client=client)
-    message = top_message(digest, await names_for(client, digest))
+    message = top_message(digest, await names_for(client, digest, people=deps.people))
     try:
         await client.chat_update(
             channel=channel_id, ts=top_ts, blocks=message.blocks, text=message.text

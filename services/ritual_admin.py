@@ -7,7 +7,8 @@ Rules:
   whether a button was shown.
 - "Send now" is the CLI's `prompt-now` (`services.ritual_runs.prompt_now`): each prompt is claimed
   like a scheduled one, so it goes out once however often, and by however many, it is clicked.
-- An edit saves the ritual in place, checked against Slack as at setup. The week's sends stay
+- An edit saves the ritual in place, checked against Slack as at setup, in the same two steps:
+  the quick checks answer the form, a changed audience is read after it (problems by DM). The week's sends stay
   claimed and its stages stay done, so a prompt already sent this week is not sent again; the
   new schedule applies from its next moment: when that moment has passed this week and nothing
   went out yet, the week is closed (`core.upcoming.passed_by_reschedule`), not caught up.
@@ -36,7 +37,7 @@ from services.deps import Deps
 from services.digests import PostResult
 from services.people import look_up
 from services.ritual_runs import prompt_now
-from services.ritual_setup import check_ritual, may_administer
+from services.ritual_setup import check_audience, may_administer, name_taken
 from storage import rituals as repo
 from storage import sends
 from storage.profiles import get_profile
@@ -137,12 +138,10 @@ async def send_now(deps: Deps, client: AsyncWebClient, ritual: Ritual, *, by: st
     return sent
 
 
-async def save_edit(
-    deps: Deps, client: AsyncWebClient, before: Ritual, edited: Ritual, *, by: str
-) -> tuple[Ritual | None, list[Problem]]:
-    """Save an edited ritual in place and return it, or None and what to fix (nothing saved)."""
-    ritual = replace(
-        edited,
+def edited(before: Ritual, form: Ritual) -> Ritual:
+    """The ritual as edited: what the form sets, on what the form does not show."""
+    return replace(
+        form,
         id=before.id,
         team_id=before.team_id,
         created_by=before.created_by,
@@ -150,25 +149,30 @@ async def save_edit(
         paused=before.paused,
         quiet_week_post=before.quiet_week_post,
     )
+
+
+async def save_edit(
+    deps: Deps, client: AsyncWebClient, before: Ritual, ritual: Ritual, *, by: str
+) -> list[Problem]:
+    """Save an edited ritual (`edited`, already through `check_form`) in place; return what to
+    fix (nothing saved) or []. A changed audience is read first, as at setup: this is the slow
+    part, so it runs after the form was answered."""
     same_audience = (ritual.audience_kind, ritual.audience) == (
         before.audience_kind,
         before.audience,
     )
-    problems = await check_ritual(deps, client, ritual, check_audience=not same_audience)
-    if problems:
-        return None, problems
+    if not same_audience:
+        problems = await check_audience(deps, client, ritual)
+        if problems:
+            return problems
     async with deps.db.transaction() as conn:
         if not await repo.update_ritual(conn, ritual, now=deps.clock()):
-            return None, [
-                Problem(
-                    "name", f"A ritual named {ritual.name!r} already exists: choose another name."
-                )
-            ]
+            return [name_taken(ritual)]
     log.info("edited ritual id=%s name=%r by=%s", ritual.id, ritual.name, by)
     week = passed_by_reschedule(before, ritual, now=deps.clock())
     if week is not None:
         await _not_owed(deps, ritual, week)
-    return ritual, []
+    return []
 
 
 async def _not_owed(deps: Deps, ritual: Ritual, week: WeekId) -> None:

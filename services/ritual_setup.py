@@ -4,6 +4,8 @@ Two steps, so the modal is answered within Slack's 3 seconds whatever the audien
 `check_form` validates what takes no more than a fixed few calls (the form's values, the two
 channels, the name), and its problems go back into the modal; `finish_setup` then reads the
 audience (one page after another) and saves. The CLI runs both in a row (`create_ritual`).
+An edit from Home follows the same two steps (`services.ritual_admin.edited` and `save_edit`):
+`check_form`, then, after the answer, `check_audience` when the audience changed.
 """
 
 from __future__ import annotations
@@ -46,35 +48,20 @@ async def check_form(deps: Deps, client: AsyncWebClient, ritual: Ritual) -> list
             existing is not None
             and existing.name == ritual.name
             and existing.team_id == ritual.team_id
+            and existing.id != ritual.id  # an edit keeps its own name
         ):
-            problems.append(_name_taken(ritual))
+            problems.append(name_taken(ritual))
     return problems
 
 
 async def finish_setup(deps: Deps, client: AsyncWebClient, ritual: Ritual) -> list[Problem]:
     """Check the audience against Slack and save; return what to fix (nothing saved) or []."""
-    try:
-        members = await audience.audience_ids(client, ritual)
-    except SlackApiError as exc:
-        error = exc.response.get("error")
-        return [
-            Problem(
-                "audience", f"Could not read the audience ({error}): check the channel or group."
-            )
-        ]
-    humans = await audience.any_human(deps, client, members)
-    if humans is None:
-        return [Problem("audience", "Slack could not tell who is in the audience: try again.")]
-    if not humans:
-        return [
-            Problem(
-                "audience",
-                "The audience has nobody to ask: choose people, or a channel or group with members.",
-            )
-        ]
+    problems = await check_audience(deps, client, ritual)
+    if problems:
+        return problems
     async with deps.db.transaction() as conn:
         if not await repo.insert_ritual(conn, ritual, now=deps.clock()):
-            return [_name_taken(ritual)]
+            return [name_taken(ritual)]
     log.info("created ritual id=%s name=%r by=%s", ritual.id, ritual.name, ritual.created_by)
     return []
 
@@ -84,22 +71,15 @@ async def create_ritual(deps: Deps, client: AsyncWebClient, ritual: Ritual) -> l
     return await check_form(deps, client, ritual) or await finish_setup(deps, client, ritual)
 
 
-def _name_taken(ritual: Ritual) -> Problem:
+def name_taken(ritual: Ritual) -> Problem:
     return Problem("name", f"A ritual named {ritual.name!r} already exists: choose another name.")
 
 
-async def check_ritual(
-    deps: Deps, client: AsyncWebClient, ritual: Ritual, *, check_audience: bool = True
-) -> list[Problem]:
-    """What to fix before a ritual's settings can be saved, checked against Slack as at setup.
+async def check_audience(deps: Deps, client: AsyncWebClient, ritual: Ritual) -> list[Problem]:
+    """The slow check, made after the form is answered: the audience has someone to ask.
 
-    Reading the audience (its members, then people a page at a time through the directory) is
-    the slow part: an edit that keeps the audience skips it with `check_audience=False`.
+    Its members are read, then people a page at a time through the directory.
     """
-    channels = [c for c in (ritual.prompt_channel_id, ritual.digest_channel_id) if c]
-    problems = validate_ritual(ritual, bot_channels=await audience.bot_channels(client, channels))
-    if problems or not check_audience:
-        return problems
     try:
         members = await audience.audience_ids(client, ritual)
     except SlackApiError as exc:

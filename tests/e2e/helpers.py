@@ -207,3 +207,29 @@ async def add_long_failures(store: Database, ritual_id: str, count: int) -> None
                 ritual_id=ritual_id,
             )
             await repo.insert_experiment(conn, exp, source_key=f"bulk:{n}")
+
+
+def as_submitted(view: dict[str, Any], **changes: Any) -> dict[str, dict[str, Any]]:
+    """The form's values as Slack sends them when submitted as shown, with `changes` typed in."""
+    values: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        kind, key = element["type"], element["action_id"]
+        if kind == "plain_text_input":
+            state = {"value": element.get("initial_value")}
+        elif kind == "multi_users_select":
+            state = {"selected_users": element.get("initial_users", [])}
+        elif kind == "conversations_select":
+            state = {"selected_conversation": element.get("initial_conversation")}
+        elif kind == "checkboxes":
+            state = {"selected_options": element.get("initial_options", [])}
+        elif kind == "static_select":
+            state = {"selected_option": element.get("initial_option")}
+        else:
+            state = {"selected_time": element.get("initial_time")}
+        if key in changes:
+            state = changes[key]
+        values[block["block_id"]] = {key: {"type": kind, **state}}
+    return values

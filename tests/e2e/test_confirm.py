@@ -316,3 +316,21 @@ async def test_a_reply_to_a_dm_prompt_is_summarised_in_that_dm_thread(
     await settle(bot)
     [summary] = summaries(slack)
     assert (summary.channel, summary.thread_ts) == (dm, dm_prompt.ts)
+
+
+async def test_one_person_costs_one_users_info_across_tried_home_and_a_correction(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, store: Database
+) -> None:
+    """Every surface asks the people directory: a `/tried` (mentioning Bob), a Home open and a
+    correction tap on the answer, by the same person, ask Slack once per person in all."""
+    await driver.slash_command(ALICE, f"Claude: drafted notes with <@{BOB}>, worked")
+    await settle(bot)
+    await driver.app_home_opened(ALICE)
+    await settle(bot)
+    [answer] = [e for e in slack.ephemerals(ALICE) if "correct_failed" in json.dumps(e.blocks)]
+    await driver.tap(ALICE, answer, "correct_failed")
+    await settle(bot)
+    exp, _confirmed = await only_entry(store)
+    assert exp.outcome is Outcome.FAILED
+    asked = [str(call.args.get("user")) for call in slack.calls("users.info")]
+    assert sorted(asked) == [ALICE, BOB]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
@@ -145,3 +146,22 @@ async def until(condition: Callable[[], bool], *, within: float = 5.0) -> bool:
             return True
         await asyncio.sleep(0.005)
     return condition()
+
+
+async def test_a_change_on_one_replica_refreshes_the_home_opened_through_the_other(
+    replicas: list[Runtime], slack: FakeSlack
+) -> None:
+    """Alice opens Home through replica A; her `/tried` is handled by replica B, which
+    republishes her Home all the same (who has Home open is kept in the database)."""
+    first, second = replicas
+    async with (
+        SlackDriver(f"http://127.0.0.1:{first.port}/slack/events", SECRET, slack) as via_a,
+        SlackDriver(f"http://127.0.0.1:{second.port}/slack/events", SECRET, slack) as via_b,
+    ):
+        await via_a.app_home_opened(ALICE)
+        await settle(first)
+        published = len(slack.calls("views.publish"))
+        await via_b.slash_command(ALICE, "Gemini: translated a contract, worked")
+        await settle(second)
+    assert len(slack.calls("views.publish")) == published + 1
+    assert "translated a contract" in json.dumps(slack.ws.views[f"home:{ALICE}"].view)

@@ -6,6 +6,7 @@ by the same table.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,13 +21,22 @@ from bot.slack_client import PacedWebClient
 from core.rituals import AudienceKind
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
+from fakeslack.state import Channel
 from handlers.respond import PooledRespond
 from storage.rituals import list_rituals
 from tests.e2e.conftest import ADMIN, ALICE, BOB, CHEN, SECRET, FakeClock, bot_config, settle
-from tests.e2e.helpers import MONDAY_0800_UTC, install, leaders_ritual, posted, tick
+from tests.e2e.helpers import (
+    MONDAY_0800_UTC,
+    as_submitted,
+    install,
+    leaders_ritual,
+    posted,
+    tick,
+)
 from tests.e2e.test_setup import setup_values
 
 PEOPLE = 150
+ANSWER_GUARD = 20  # seconds: only so that a form never answered fails instead of hanging
 
 
 @pytest.fixture
@@ -182,49 +192,98 @@ async def test_last_weeks_people_are_not_looked_up_once_its_grace_is_over(
     assert [c.method for c in after if c.method in {"users.info", "users.list"}] == []
 
 
-async def test_setup_for_a_500_member_channel_is_answered_and_saved(
+@pytest.fixture
+async def big_channel_bot(
     real_slack: FakeSlack, clock: FakeClock, database_url: str
+) -> AsyncIterator[tuple[Runtime, Channel]]:
+    """At Slack's limits, a bot started on a workspace with #everyone, a channel of 500."""
+    big = [f"UB{n:04d}" for n in range(500)]
+    for user in big:
+        real_slack.add_user(user, user.lower(), tz="Europe/Berlin")
+    channel = real_slack.add_channel("everyone", members=big)
+    runtime = await start_runtime(
+        bot_config(real_slack, database_url, SLACK_RATE_SCALE="1"), clock=clock, scheduling=False
+    )
+    yield runtime, channel
+    await runtime.stop()
+
+
+async def test_setup_for_a_500_member_channel_is_answered_and_saved(
+    real_slack: FakeSlack, big_channel_bot: tuple[Runtime, Channel]
 ) -> None:
     """At Slack's limits, a ritual for a channel of 500: the form is answered (no error, no
     timeout), the ritual is saved, and the admin is told by DM."""
     slack = real_slack
-    big = [f"UB{n:04d}" for n in range(500)]
-    for user in big:
-        slack.add_user(user, user.lower(), tz="Europe/Berlin")
-    channel = slack.add_channel("everyone", members=big)
-    runtime = await start_runtime(
-        bot_config(slack, database_url, SLACK_RATE_SCALE="1"), clock=clock, scheduling=False
-    )
-    try:
-        async with SlackDriver(
-            f"http://127.0.0.1:{runtime.port}/slack/events", SECRET, slack
-        ) as driver:
-            await driver.slash_command(ADMIN, "setup")
-            await settle(runtime)
-            view_id = driver.last_view(ADMIN, "ritual_form")
-            values = setup_values(
-                slack,
-                audience_users={"type": "multi_users_select", "selected_users": []},
-                audience_channel={
-                    "type": "conversations_select",
-                    "selected_conversation": channel.id,
-                },
-            )
-            answer = await driver.view_submission(ADMIN, view_id, values)
-            assert answer.status == 200
-            assert answer.body in ("", "{}")
-            await settle(runtime)
-        async with runtime.db.read() as conn:
-            [ritual] = await list_rituals(conn)
-        assert ritual.audience == (channel.id,)
-        dm = slack.dm_channel(ADMIN)
-        assert dm is not None
-        assert "Leadership" in dm.messages[-1].text
-        assert "is set up" in dm.messages[-1].text
-        assert len(slack.calls("users.info")) <= 1  # the admin; the audience in one users.list page
-        assert limited(slack) == []
-    finally:
-        await runtime.stop()
+    runtime, channel = big_channel_bot
+    async with SlackDriver(
+        f"http://127.0.0.1:{runtime.port}/slack/events", SECRET, slack
+    ) as driver:
+        await driver.slash_command(ADMIN, "setup")
+        await settle(runtime)
+        view_id = driver.last_view(ADMIN, "ritual_form")
+        values = setup_values(
+            slack,
+            audience_users={"type": "multi_users_select", "selected_users": []},
+            audience_channel={
+                "type": "conversations_select",
+                "selected_conversation": channel.id,
+            },
+        )
+        answer = await driver.view_submission(ADMIN, view_id, values)
+        assert answer.status == 200
+        assert answer.body in ("", "{}")
+        await settle(runtime)
+    async with runtime.db.read() as conn:
+        [ritual] = await list_rituals(conn)
+    assert ritual.audience == (channel.id,)
+    dm = slack.dm_channel(ADMIN)
+    assert dm is not None
+    assert "Leadership" in dm.messages[-1].text
+    assert "is set up" in dm.messages[-1].text
+    assert len(slack.calls("users.info")) <= 1  # the admin; the audience in one users.list page
+    assert limited(slack) == []
+
+
+async def test_a_home_edit_to_a_500_member_channel_is_answered_before_the_audience_is_read(
+    real_slack: FakeSlack, big_channel_bot: tuple[Runtime, Channel]
+) -> None:
+    """At Slack's limits, an edit from Home moving a ritual to a channel of 500: the form is
+    answered before the audience is read (as at setup), then the edit is saved and the admin
+    told by DM."""
+    slack = real_slack
+    runtime, channel = big_channel_bot
+    await install(runtime, leaders_ritual(slack))
+    async with SlackDriver(
+        f"http://127.0.0.1:{runtime.port}/slack/events", SECRET, slack
+    ) as driver:
+        await driver.app_home_opened(ADMIN)
+        await settle(runtime)
+        await driver.home_action(ADMIN, "ritual_edit", "r-leaders")
+        await settle(runtime)
+        view_id = driver.last_view(ADMIN, "ritual_edit_form")
+        values = as_submitted(
+            slack.ws.views[view_id].view,
+            audience_users={"selected_users": []},
+            audience_channel={"selected_conversation": channel.id},
+        )
+        # The audience's members are held back: the answer must not wait for them (before,
+        # it did, and this submission never came back).
+        members = slack.hold("conversations.members")
+        answer = await asyncio.wait_for(
+            driver.view_submission(ADMIN, view_id, values), timeout=ANSWER_GUARD
+        )
+        assert answer.status == 200
+        assert answer.body in ("", "{}")
+        await members.arrived.wait()
+        members.release()
+        await settle(runtime)
+    async with runtime.db.read() as conn:
+        [ritual] = await list_rituals(conn)
+    assert (ritual.audience_kind, ritual.audience) == (AudienceKind.CHANNEL, (channel.id,))
+    dm = slack.dm_channel(ADMIN)
+    assert dm is not None
+    assert "is saved" in dm.messages[-1].text
+    assert limited(slack) == []
 
 
 async def test_respond_posts_through_the_shared_session(
