@@ -6,7 +6,8 @@ dropped afterwards (kept with `--keep`). A ritual asks N people by DM (and in a 
 the replica leading the scheduled work fans it out while Slack misbehaves at random for the
 first `--chaos-seconds` (429 bursts, a 500 after the message was stored, a 503 before, slow
 calls, calls that hang past the client's timeout and are handled late). The leader is killed
-with SIGKILL a third of the way through and started again 2 s later, as a supervisor would.
+with SIGKILL a third of the way through and started again 2 s later (`--restart-after`), as a
+supervisor would.
 
 Then the digest (`bench.drill_digest`; `--no-digest` skips it): everyone replies in the
 channel prompt's thread, the replies sent as signed events to either replica's HTTP endpoint
@@ -308,6 +309,7 @@ async def drill(
     digest: bool = True,
     replies_per_person: int = 1,
     digest_slow: float = 1.0,
+    restart_after: float = 2.0,
 ) -> Tally:
     people = people_ids(people_count)
     rng = random.Random(seed)
@@ -383,7 +385,7 @@ async def drill(
                     if killed_at is None and count >= people_count // 3:
                         slot = await bots.kill_leader(db)
                         killed_at = time.monotonic() - started
-                        await asyncio.sleep(2)
+                        await asyncio.sleep(restart_after)
                         await bots.start(slot)
                     if count == people_count and everyone_recorded is None:
                         everyone_received = time.monotonic() - started
@@ -410,6 +412,7 @@ async def drill(
                         per_person=replies_per_person,
                         slow=digest_slow,
                         ends=started + deadline,
+                        restart_after=restart_after,
                     )
             finally:
                 noise.cancel()
@@ -441,7 +444,10 @@ async def drill(
         f"people={people_count} seed={seed} rate_scale={rate_scale}"
         f" Slack misbehaving for the first {chaos_seconds:.0f}s"
     )
-    print(f"killed the leading process at {killed_at or 0:.1f}s (SIGKILL), restarted it 2 s later")
+    print(
+        f"killed the leading process at {killed_at or 0:.1f}s (SIGKILL),"
+        f" restarted it {restart_after:g} s later"
+    )
     print(f"faults injected: {dict(faults)}")
     print(f"sends by status at the end: {dict((str(s), int(n)) for s, n in rows)}")
     print(
@@ -458,7 +464,7 @@ async def drill(
     if digest:
         print(
             f"digest: the poster was killed with {digest_tally.killed_after_parts} parts in the"
-            f" channel (each post to it held {digest_slow:g} s), restarted 2 s later;"
+            f" channel (each post to it held {digest_slow:g} s), restarted {restart_after:g} s later;"
             f" every part recorded as sent: {digest_tally.settled}"
         )
         print(digest_tally.line())
@@ -478,6 +484,7 @@ async def digest_phase(
     per_person: int,
     slow: float,
     ends: float,
+    restart_after: float,
 ) -> None:
     """Replies to either replica; the digest made due, its poster killed mid-post, restarted."""
     assert await bots.ready(), "both replicas should answer /readyz before the replies"
@@ -507,7 +514,7 @@ async def digest_phase(
         if tally.killed_after_parts < 0 and parts and slack.waiting and out >= max(1, parts // 3):
             tally.killed_after_parts = out
             slot = await bots.kill_leader(db)
-            await asyncio.sleep(2)
+            await asyncio.sleep(restart_after)
             await bots.start(slot)
         if (
             parts
@@ -555,6 +562,9 @@ def main() -> int:
     parser.add_argument(
         "--digest-slow", type=float, default=1.0, help="seconds Slack holds each digest post"
     )
+    parser.add_argument(
+        "--restart-after", type=float, default=2.0, help="seconds a killed process stays down"
+    )
     args = parser.parse_args()
     result = asyncio.run(
         drill(
@@ -570,6 +580,7 @@ def main() -> int:
             digest=not args.no_digest,
             replies_per_person=args.replies_per_person,
             digest_slow=args.digest_slow,
+            restart_after=args.restart_after,
         )
     )
     digest = result.digest

@@ -392,18 +392,58 @@ def refill(
     blocks: list[Block] = []
     for kept in part.get("units", []):
         keys = [str(key) for key in kept.get("keys", [])]
-        lines = tuple((key, current[key]) for key in keys if key in current)
+        lines = tuple(
+            (key, line)
+            for key in keys
+            if (line := _line(key, current, d, names, number)) is not None
+        )
         listed_entries = any(key.startswith(ITEM_PREFIXES) for key in keys)
         if not lines or (
             listed_entries and not any(key.startswith(ITEM_PREFIXES) for key, _ in lines)
         ):
             continue
-        blocks.extend(_blocks(Unit(str(kept.get("kind") or "section"), lines)))
+        kind = str(kept.get("kind") or "section")
+        if len(keys) == 1 and keys[0].startswith(LEGACY_ENTRY_PREFIXES):
+            kind = "entry"  # an entry kept by the earlier release gets its menu too
+        blocks.extend(_blocks(Unit(kind, lines)))
     if not blocks:
         blocks = [
             section("_The entries of this part were withdrawn after the digest was written._")
         ]
     return _message(blocks, summary_text(d), number, total)
+
+
+# Keys of the layout kept by the release before the thread listed every entry by tool: a digest
+# it laid out and half posted is finished by this one, so each old key is filled from what now
+# shows the same thing. Its "Where tools fail" lines became the tool's group line (counts and
+# failure modes) and the function table; the function lines are left out.
+LEGACY_ENTRY_PREFIXES = ("surprise:", "failure:")
+_LEGACY_HEADINGS = {
+    "surprises": "*:bulb: Surprises*",
+    "failures": "*:warning: Failures, by tool*",
+    "where": "*Where tools fail*",
+}
+
+
+def _line(
+    key: str, current: Mapping[str, str], d: Digest, names: Mapping[str, str], number: int
+) -> str | None:
+    """The current text for a kept key, the earlier release's keys included; None: gone."""
+    if key in current:
+        if key == "credit" and number > 1 and d.sharers:
+            # Only the earlier release put the credit in the thread, with no credit continued
+            # after it: there it names everyone.
+            top, more = _credit(d, names)
+            return "Thanks for sharing: " + ", ".join(top + more) + "."
+        return current[key]
+    prefix, _, ref = key.partition(":")
+    if key.startswith(LEGACY_ENTRY_PREFIXES):
+        return current.get(f"entry:{ref}")
+    if prefix == "where" and ref:
+        return current.get(f"group:{ref}")
+    if key == "headline":
+        return current.get("counts", NONE_OF_ITS_OWN)
+    return _LEGACY_HEADINGS.get(key)
 
 
 def digest_as_json(messages: list[DigestMessage]) -> list[dict[str, Any]]:

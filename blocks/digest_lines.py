@@ -207,6 +207,11 @@ def thing_line(thing: Thing, d: Digest, names: Mapping[str, str]) -> str:
                 f":repeat: Reproduced by {plural(thing.replication.reproduced, 'reader')}: "
                 f"{entry_gist(thing.entry, 140)}{link(thing.entry)}"
             )
+        case "reacted" if thing.entry is not None:
+            return (
+                f":raised_hands: {plural(thing.people, 'person', 'people')} reacted to: "
+                f"{entry_gist(thing.entry, 140)}{link(thing.entry)}"
+            )
         case "caught":
             how = ", ".join(f"{n} {c.label}" for c, n in thing.caught)
             return (

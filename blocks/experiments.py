@@ -46,7 +46,7 @@ def describe_labels(exp: Experiment) -> str:
     if exp.caught is not None:
         labels.append(exp.caught.label.capitalize())
     if exp.next_try:
-        labels.append(f"Next: {safe(exp.next_try, 120)} (reminded next week, by DM)")
+        labels.append(f"Next: {safe(exp.next_try, 120)} (reminded privately next week)")
     labels.append(":lock: Private" if exp.private else "Shared")
     if exp.anonymous and not exp.private:
         labels.append(":bust_in_silhouette: Without your name")

@@ -81,3 +81,18 @@ def _share_or_skip(value: str) -> Block:
 def send_metadata(send_key: str) -> dict[str, Any]:
     """Message metadata naming the send, so an unfinished claim can be checked against Slack."""
     return {"event_type": "lol_scheduled_send", "event_payload": {"send_key": send_key}}
+
+
+def next_try_blocks(ritual: Ritual, next_try: str) -> list[Block]:
+    """The private recall, under a prompt in a channel, of what the person said they'd try."""
+    return [
+        context(
+            f":dart: Last week you said you'd try next: _{safe(next_try, 300)}_ "
+            f"(only you can see this · {safe(ritual.name, 60)})"
+        )
+    ]
+
+
+def next_try_text(next_try: str) -> str:
+    """The notification fallback for the private recall."""
+    return safe(f"Last week you said you'd try next: {next_try}", 400)

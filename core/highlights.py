@@ -5,7 +5,9 @@ a second of any: rising failures, since the update, a failure mode met by at lea
 `SHARED_MODE_PEOPLE` people, the entry most readers reproduced (at least `REPLICATED_MIN`),
 failures caught late or silently (at least `CAUGHT_LATE_MIN`), a tool failing differently by
 job function (shares of failures `FUNCTION_GAP` apart, both cells shown in the table), and the
-tool with most failures (at least `RISING_MIN`). At most `THINGS`.
+tool with most failures (at least `RISING_MIN`). At most `THINGS`. The entry most people
+reacted to (at least `REACTED_MIN`, its author not counted) comes right after the most
+reproduced one, and is never the same entry.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from core.tallies import (
 
 SHARED_MODE_PEOPLE = 3
 REPLICATED_MIN = 2
+REACTED_MIN = 3
 CAUGHT_LATE_MIN = 2
 FUNCTION_GAP = 0.5
 THINGS = 3
@@ -37,7 +40,7 @@ THINGS = 3
 class Thing:
     """One of the "three things to know". `kind` says which rule chose it."""
 
-    kind: str  # pinned | rising | drift | mode | replicated | caught | function | most
+    kind: str  # pinned | rising | drift | mode | replicated | reacted | caught | function | most
     entry: Experiment | None = None
     rising: Rising | None = None
     drift: Drift | None = None
@@ -61,6 +64,7 @@ def choose_things(
     late: Sequence[Experiment],
     replications: Mapping[str, Replication],
     pinned: str | None,
+    reactions: Mapping[str, int] | None = None,
 ) -> tuple[Thing, ...]:
     """The week's three things to know, by the rule in this module's docstring."""
     kinds: list[list[Thing]] = []
@@ -76,7 +80,10 @@ def choose_things(
         ]
     )
     kinds.append(_shared_modes(shared))
-    kinds.append(_replicated(recent, replications, exclude=pinned))
+    replicated = _replicated(recent, replications, exclude=pinned)
+    kinds.append(replicated)
+    taken = {pinned, *(t.entry.id for t in replicated if t.entry is not None)}
+    kinds.append(_reacted(recent, reactions or {}, exclude=taken))
     if len(late) >= CAUGHT_LATE_MIN:
         counts = Counter(e.caught for e in late if e.caught is not None)
         kinds.append(
@@ -133,6 +140,17 @@ def _replicated(
         and replications[e.id].reproduced >= REPLICATED_MIN
     ]
     return sorted(found, key=lambda t: -(t.replication.reproduced if t.replication else 0))[:1]
+
+
+def _reacted(
+    recent: Sequence[Experiment], reactions: Mapping[str, int], *, exclude: set[str | None]
+) -> list[Thing]:
+    found = [
+        Thing("reacted", entry=e, people=reactions[e.id])
+        for e in recent
+        if reactions.get(e.id, 0) >= REACTED_MIN and e.id not in exclude
+    ]
+    return sorted(found, key=lambda t: -t.people)[:1]
 
 
 def _function_gaps(table: FunctionTable) -> list[Thing]:

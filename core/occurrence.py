@@ -7,6 +7,8 @@ Rules:
 - Every scheduled message is a send of one kind. Digest parts go to `<channel>#<n>`; a notice
   (the DM telling admins a digest could not be posted) is a kind of its own, so counting the
   parts in Slack never counts a notice.
+- A channel prompt's private "next I'll try" recall is a send per person (`next_try`): claimed
+  like every other, but never tried twice, since an ephemeral cannot be found in Slack later.
 - `WeekState` is everything known about one occurrence at a moment, as plain data: what
   `core.due.decide` decides from.
 """
@@ -34,6 +36,9 @@ class SendKind(StrEnum):
     DIGEST = "digest"  # one part of a digest, to `<channel>#<n>`
     NOTICE = "notice"  # a DM to an admin about a digest that could not be posted
     CHART = "chart"  # the digest's chart, uploaded into its thread, to `<channel>@<thread ts>`
+    # Last week's "next I'll try", shown privately (an ephemeral) under a channel prompt, to
+    # the person. Slack cannot look an ephemeral up afterwards, so one in doubt is never resent.
+    NEXT_TRY = "next_try"
 
 
 class SendStatus(StrEnum):

@@ -201,6 +201,35 @@ class SlackDriver:
         _reply, event_id = await self.event(self.message_event(channel_id, message))
         return message, event_id
 
+    async def react(
+        self, user_id: str, channel_id: str, ts: str, reaction: str, *, remove: bool = False
+    ) -> str:
+        """A person adds (or removes) an emoji reaction on a message; the bot gets the event.
+
+        Shaped as Slack documents `reaction_added` / `reaction_removed`: `user`, `reaction`,
+        `item_user` (the message's author), `item: {type: "message", channel, ts}`, `event_ts`.
+        """
+        message = self.slack.ws.channels[channel_id].find(ts)
+        if message is None:
+            raise KeyError(ts)
+        users = message.reactions.setdefault(reaction, [])
+        if remove and user_id in users:
+            users.remove(user_id)
+        elif not remove and user_id not in users:
+            users.append(user_id)
+        if not users:
+            del message.reactions[reaction]
+        event = {
+            "type": "reaction_removed" if remove else "reaction_added",
+            "user": user_id,
+            "reaction": reaction,
+            "item_user": message.user,
+            "item": {"type": "message", "channel": channel_id, "ts": ts},
+            "event_ts": self.slack.next_ts(),
+        }
+        _reply, event_id = await self.event(event)
+        return event_id
+
     def edit_event(self, channel_id: str, ts: str, text: str) -> dict[str, Any]:
         """A person edits a message; return the `message_changed` event, not yet delivered.
 

@@ -4,7 +4,8 @@ Bolt answers 404 to an event no listener matches and Slack then redelivers it, s
 subscribed type is answered even when there is little to do. `message` events (new replies,
 edits, deletions) must not be lost once acknowledged: the intake (`bot.intake`) writes them to
 the inbox before answering, and its workers call `process_message`, which routes by subtype.
-`app_home_opened` is only a view to refresh, so it stays an ordinary listener.
+`app_home_opened` is only a view to refresh, and a reaction only a count for the digest, so
+they stay ordinary listeners.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from blocks.replies import REPLY_NOT_SAVED, reply_not_saved_blocks
 from handlers.payloads import MessageEvent
 from handlers.tracking import tracked
-from services import home, replies
+from services import home, reactions, replies
 from services.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,11 @@ HUMAN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
 
 def register(app: AsyncApp) -> None:
-    """Listen for App Home opens (message events go through the inbox, see `process_message`)."""
+    """Listen for App Home opens and reactions (messages go through the inbox, see
+    `process_message`)."""
     app.event("app_home_opened")(tracked(on_home_opened))
+    app.event("reaction_added")(tracked(on_reaction))
+    app.event("reaction_removed")(tracked(on_reaction))
 
 
 async def process_message(body: dict[str, Any], client: AsyncWebClient, deps: Deps) -> None:
@@ -130,3 +134,40 @@ async def on_home_opened(
     await home.publish_home(
         deps, client, team_id=str(body.get("team_id") or ""), user_id=str(event.get("user") or "")
     )
+
+
+async def on_reaction(
+    body: dict[str, Any], event: dict[str, Any], context: dict[str, Any], deps: Deps
+) -> None:
+    """Keep or forget a reaction on a message (`item.type` "message"; files are ignored).
+
+    Payload (https://api.slack.com/events/reaction_added): `user`, `reaction`, `item_user`,
+    `item: {type, channel, ts}`, `event_ts`; `reaction_removed` has the same shape.
+    """
+    item = event.get("item")
+    if not isinstance(item, dict) or item.get("type") != "message":
+        return
+    reaction = reactions.Reaction(
+        team_id=str(body.get("team_id") or ""),
+        channel_id=str(item.get("channel") or ""),
+        message_ts=str(item.get("ts") or ""),
+        user_id=str(event.get("user") or ""),
+        reaction=str(event.get("reaction") or ""),
+        event_ts=str(event.get("event_ts") or ""),
+    )
+    if not all(
+        (
+            reaction.channel_id,
+            reaction.message_ts,
+            reaction.user_id,
+            reaction.reaction,
+            reaction.event_ts,
+        )
+    ):
+        log.warning(
+            "reaction event without its message or person event_id=%s", body.get("event_id")
+        )
+        return
+    if reaction.user_id == context.get("bot_user_id"):
+        return  # the bot's own :memo: on a captured reply is not a reader's reaction
+    await reactions.record(deps, reaction, present=event.get("type") == "reaction_added")

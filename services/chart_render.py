@@ -32,6 +32,14 @@ class ChartUnavailable(Exception):
 
 def render_png(series: ChartSeries) -> bytes:
     """Return the chart as PNG bytes."""
+    figure = draw_figure(series)
+    out = io.BytesIO()
+    figure.savefig(out, format="png", metadata={"Software": None})
+    return out.getvalue()
+
+
+def draw_figure(series: ChartSeries) -> Any:
+    """Draw the chart on a matplotlib `Figure` (Agg canvas) and return it."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -66,13 +74,19 @@ def render_png(series: ChartSeries) -> bytes:
         fontsize=13,
     )
     handles, labels = top.get_legend_handles_labels()
-    # Listed top to bottom as the bars stack, so the legend reads like the bars.
+    # One row under the panels, in stacking order from the bottom bar up: beside the panels at
+    # the top right, the legend's title met the figure's title. Constrained layout keeps the
+    # space for it outside the axes.
     figure.legend(
-        handles[::-1], labels[::-1], loc="outside right upper", frameon=False, title="Tool"
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=len(labels),
+        frameon=False,
+        title="Tool (bars stack in this order, left = bottom)",
+        title_fontsize=9,
     )
-    out = io.BytesIO()
-    figure.savefig(out, format="png", metadata={"Software": None})
-    return out.getvalue()
+    return figure
 
 
 def _shorten(name: str, limit: int = 40) -> str:

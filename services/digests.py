@@ -55,6 +55,7 @@ from storage import digests as store
 from storage import drift as drift_store
 from storage import experiments as repo
 from storage import profiles as profile_repo
+from storage import reactions as reactions_repo
 from storage import replications as votes_repo
 from storage import rituals as ritual_repo
 from storage import sends
@@ -147,6 +148,7 @@ async def gather(
         pinned = await store.pinned_entry(conn, ritual.id, week)
         recent = {e.id for e in found if e.week in (str(week), str(trailing[-1]))}
         tallies = await votes_repo.tallies(conn, recent)
+        reacted = await reactions_repo.people_per_entry(conn, recent)
     by_week = {w: [anonymised(e, cells) for e in exps] for w, exps in belonging.items()}
     shown = by_week[str(week)]
     late = [anonymised(e, cells) for e in late]
@@ -164,6 +166,7 @@ async def gather(
         audience=audiences.get(str(week)),
         drift=drift,
         replications={key: Replication(*value) for key, value in tallies.items()},
+        reactions=reacted,
         pinned=pinned,
         shared_late=late,
     )

@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from services.deps import Deps
 from storage import digests as digest_store
 from storage import experiments as repo
-from storage import home_viewers, inbox, message_changes, replications, sends
+from storage import home_viewers, inbox, message_changes, reactions, replications, sends
 from storage import rituals as ritual_repo
 from storage.db import new_id
 from storage.profiles import delete_profile
@@ -47,6 +47,11 @@ async def forget_person(
         await inbox.forget_user(conn, user_id)
         await digest_store.drop_entries(conn, {exp.id for exp in gone})
         await replications.forget_user(conn, user_id, [exp.id for exp in gone])
+        await reactions.forget_user(
+            conn,
+            user_id,
+            [(e.channel_id, e.message_ts) for e in gone if e.channel_id and e.message_ts],
+        )
         await sends.pseudonymise_recipient(conn, user_id, f"forgotten-{new_id()[:12]}")
     removed = left = 0
     for exp in gone:

@@ -48,7 +48,7 @@ from core.due import (
 from core.occurrence import Member, SendKind, SendRecord, Stage, WeekState
 from core.rituals import Ritual
 from core.weeks import WeekId
-from services import audience, digests
+from services import audience, digests, next_try_recall
 from services.deps import Deps
 from services.sending import Outgoing, deliver
 from storage import digests as digest_store
@@ -264,22 +264,57 @@ async def _carry_out(
                 batch.append(_reminder(ritual, action, link[0] if link else None))
             continue
         await _fan_out(deps, client, batch, report)
+        recalled = bool(batch) and await _recall(
+            deps, client, ritual, state.week, batch, now=now, report=report
+        )
         batch = []
         if isinstance(action, LogSkipped):
             await _log_skipped(deps, ritual, action, now=now, report=report)
         elif isinstance(action, CloseStage):
+            if action.stage is Stage.PROMPTS and not recalled:
+                # A run that died between the channel prompt and its recalls resumes them here.
+                await _recall(deps, client, ritual, state.week, (), now=now, report=report)
             await _close_stage(deps, ritual, action, now=now)
         elif isinstance(action, PostDigest):
             result = await digests.post_digest(deps, client, ritual, action.week)
             report.sent[SendKind.DIGEST] += result.posted
     await _fan_out(deps, client, batch, report)
+    if batch:
+        await _recall(deps, client, ritual, state.week, batch, now=now, report=report)
+
+
+async def _recall(
+    deps: Deps,
+    client: AsyncWebClient,
+    ritual: Ritual,
+    week: WeekId,
+    batch: Sequence[Outgoing],
+    *,
+    now: datetime,
+    report: RunReport,
+) -> bool:
+    """After the channel's prompt (or before closing the prompts), recall next tries privately.
+
+    Given the batch just sent, only when it held the channel's prompt; given none, always.
+    True when it looked.
+    """
+    channel = ritual.prompt_channel_id
+    if not channel:
+        return False
+    if batch and not any(o.kind is SendKind.PROMPT and o.recipient == channel for o in batch):
+        return False
+    report.sent[SendKind.NEXT_TRY] += await next_try_recall.recall_under_channel_prompt(
+        deps, client, ritual, week, now=now
+    )
+    return True
 
 
 async def _next_tries(deps: Deps, ritual: Ritual, actions: Sequence[Action]) -> dict[str, str]:
     """What each person prompted by DM said last week they would try next.
 
-    Only DM prompts carry it (a prompt in a channel is read by everyone, and the private
-    reminder there is skipped): the person's own words stay between them and the bot.
+    Only DM prompts carry it (a prompt in a channel is read by everyone): the person's own words
+    stay between them and the bot. Under a channel prompt it is shown to each person as an
+    ephemeral instead (`services.next_try_recall`).
     """
     dms = [a for a in actions if isinstance(a, SendPrompt) and a.recipient.startswith(("U", "W"))]
     if not dms:

@@ -249,13 +249,18 @@ async def _heartbeat(
     done: asyncio.Event,
     lost: list[bool],
 ) -> None:
+    # Beats on a fixed schedule from the start: a slow renewal does not push the next one back,
+    # so the lease's margin over a hung call is never eaten by the renewals' own time.
+    loop = asyncio.get_running_loop()
+    next_beat = loop.time() + deps.lease.renew_every
     while True:
         try:
-            await asyncio.wait_for(done.wait(), timeout=deps.lease.renew_every)
+            await asyncio.wait_for(done.wait(), timeout=max(0.0, next_beat - loop.time()))
         except TimeoutError:
             pass
         else:
             return
+        next_beat += deps.lease.renew_every
         try:
             async with deps.db.transaction() as conn:
                 held = await sends.renew_claim(

@@ -35,3 +35,4 @@ def test_the_goals_benchmark_runs_every_row_at_a_tiny_scale() -> None:
     ):
         assert row in table
     assert "(lost 0)" in table
+    assert "20/20 DMs in " in table  # the fan-out row ran, at its tiny size

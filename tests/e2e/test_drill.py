@@ -17,7 +17,7 @@ async def test_two_processes_one_killed_mid_fan_out_and_mid_digest_nothing_twice
     killed with SIGKILL a third of the way through 30 DMs and restarted: everyone has exactly
     one prompt, and every send ends recorded as sent. Then 60 replies are sent to either
     replica's endpoint, the digest is made due, and the process posting it is killed while a
-    part is on its way (Slack holds each post there for a second): every reply is stored, and
+    part is on its way (Slack holds each post there for half a second): every reply is stored, and
     every part of the digest is in the channel exactly once."""
     result = await drill(
         30,
@@ -29,6 +29,8 @@ async def test_two_processes_one_killed_mid_fan_out_and_mid_digest_nothing_twice
         database_url=postgres_url() if database_kind == "postgres" else None,
         lease_seconds=4.0,  # a killed leader's claims and lease run out within seconds
         replies_per_person=2,
+        digest_slow=0.5,  # each digest post held half a second: long enough to kill mid-post
+        restart_after=0.5,  # the killed process is back at once; its claims wait out the lease
     )
     assert (result.recipients, result.duplicates, result.missing) == (30, 0, 0), result.line()
     assert result.settled, result.line()

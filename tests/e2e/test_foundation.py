@@ -130,7 +130,7 @@ async def test_every_subscribed_event_has_a_listener(bot: Runtime, driver: Slack
     manifest = (ROOT / "manifest.yml").read_text(encoding="utf-8")
     listed = manifest.split("bot_events:", 1)[1].split("interactivity:", 1)[0]
     events = re.findall(r"^\s+- ([a-z_.]+)", listed, re.MULTILINE)
-    samples = {
+    samples: dict[str, dict[str, Any]] = {
         "app_home_opened": {
             "type": "app_home_opened",
             "user": ALICE,
@@ -160,6 +160,22 @@ async def test_every_subscribed_event_has_a_listener(bot: Runtime, driver: Slack
             "text": "hi",
             "ts": "1.3",
             "channel_type": "im",
+        },
+        "reaction_added": {
+            "type": "reaction_added",
+            "user": BOB,
+            "reaction": "eyes",
+            "item_user": ALICE,
+            "item": {"type": "message", "channel": "C1", "ts": "1.1"},
+            "event_ts": "1.4",
+        },
+        "reaction_removed": {
+            "type": "reaction_removed",
+            "user": BOB,
+            "reaction": "eyes",
+            "item_user": ALICE,
+            "item": {"type": "message", "channel": "C1", "ts": "1.1"},
+            "event_ts": "1.5",
         },
     }
     assert set(events) == set(samples)

@@ -4,6 +4,7 @@ lost to the form, and exports that a spreadsheet cannot execute."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -14,12 +15,15 @@ from typing import Any
 from sqlalchemy import text as sql
 
 from bot.runtime import Runtime
+from core.occurrence import SendKind
 from core.weeks import WeekId
 from fakeslack.driver import SlackDriver
 from fakeslack.server import FakeSlack
 from fakeslack.state import Message
 from services import digests
+from storage import digests as digest_store
 from storage import experiments as repo
+from storage import sends as send_store
 from storage.db import Database
 from tests.cli import run_cli
 from tests.databases import column_names, table_names
@@ -465,3 +469,59 @@ async def test_a_repeated_reply_makes_no_slack_call_and_a_new_one_no_lookup(
     await settle(bot)
     assert len(await entries(store)) == 1
     assert len(slack.calls()) == calls
+
+
+async def test_a_digest_half_posted_by_the_earlier_release_is_finished_with_real_content(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Its main post is out; its kept thread part uses the old keys; this release finishes it."""
+    await a_week_of_sharing(bot, driver, slack, clock)
+    assert bot.deps is not None
+    assert bot.client is not None
+    [alice] = await entries(store, ALICE)
+    [bob] = await entries(store, BOB)
+    week = WeekId.parse("2026-W48")
+    digest_channel = channel_id(slack, "ai-digest")
+    copilot = hashlib.sha256(b"GitHub Copilot").hexdigest()[:16]
+    old_layout = [
+        {
+            "units": [
+                {"kind": "header", "keys": ["header"]},
+                {"kind": "section", "keys": ["headline"]},
+            ]
+        },
+        {
+            "units": [
+                {"kind": "section", "keys": ["surprises"]},
+                {"kind": "section", "keys": [f"surprise:{bob.id}"]},
+                {"kind": "section", "keys": ["failures"]},
+                {"kind": "section", "keys": [f"group:{copilot}", f"failure:{alice.id}"]},
+                {"kind": "section", "keys": ["credit"]},
+            ]
+        },
+    ]
+    main = await bot.client.chat_postMessage(channel=digest_channel, text="(the old main post)")
+    async with store.transaction() as conn:
+        await digest_store.keep_parts(conn, "r-leaders", week, old_layout, now=clock())
+        claim = await send_store.claim_send(
+            conn,
+            kind=SendKind.DIGEST,
+            ritual_id="r-leaders",
+            week=week,
+            recipient=f"{digest_channel}#1",
+            now=clock(),
+            lease=bot.deps.lease.length,
+        )
+        assert claim is not None
+        await send_store.mark_sent(
+            conn, claim.key, channel_id=digest_channel, ts=str(main["ts"]), now=clock()
+        )
+    result = await digests.post_digest(bot.deps, bot.client, leaders_ritual(slack), week)
+    assert (result.failed, result.posted, result.total) == (None, 1, 2)
+    _, part = digest_messages(slack)
+    text = all_text([part])
+    assert part.thread_ts == main["ts"]
+    assert "withdrawn" not in text
+    assert "org chart" in text
+    assert "invented a CLI flag" in text
+    assert "Alice Adams" in text

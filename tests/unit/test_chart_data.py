@@ -143,3 +143,31 @@ def test_a_bad_digest_chart_value_names_the_variable() -> None:
     """Anything but a yes/no value stops start-up naming DIGEST_CHART."""
     with pytest.raises(ConfigError, match=r"^DIGEST_CHART "):
         Config.from_env(VALID | {"DIGEST_CHART": "sometimes"})
+
+
+def test_the_chart_title_and_legend_do_not_overlap() -> None:
+    """Laid out, the figure's title, the legend and both panels each keep their own space."""
+    from services.chart_render import draw_figure
+
+    series = build_series(
+        ritual_name="Leaders of the platform group",
+        weeks=WEEKS,
+        counts=[
+            WeekCount(f"2026-W{41 + n % 8}", tool, entries=2 + n, failures=n % 3)
+            for n, tool in enumerate(
+                ["GitHub Copilot", "ChatGPT", "Claude", "Gemini", "Cursor", "Perplexity"]
+            )
+        ],
+        audiences={},
+    )
+    figure = draw_figure(series)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    title = figure._suptitle.get_window_extent(renderer)
+    (legend,) = figure.legends
+    boxes = [legend.get_window_extent(renderer)] + [
+        axes.get_tightbbox(renderer) for axes in figure.axes
+    ]
+    assert not any(title.overlaps(box) for box in boxes)
+    assert not legend.get_window_extent(renderer).overlaps(figure.axes[0].get_tightbbox(renderer))
+    assert not legend.get_window_extent(renderer).overlaps(figure.axes[1].get_tightbbox(renderer))

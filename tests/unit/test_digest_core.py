@@ -205,3 +205,18 @@ def test_late_entries_are_listed_and_credited_but_counted_for_their_own_week() -
     only_late = digest_of([], shared_late=[late])
     assert not only_late.quiet
     assert only_late.totals.experiments == 0
+
+
+def test_the_most_reacted_entry_needs_three_people_and_is_not_the_reproduced_one() -> None:
+    """Three people besides the author make a thing to know; two do not; never twice."""
+    a = experiment(tool="Claude", outcome=Outcome.WORKED, user_id="U1")
+    b = experiment(tool="Cursor", outcome=Outcome.WORKED, user_id="U2")
+    assert digest_of([a, b], reactions={a.id: 2}).things == ()
+    d = digest_of([a, b], reactions={a.id: 3, b.id: 4})
+    assert [(t.kind, t.entry, t.people) for t in d.things] == [("reacted", b, 4)]
+    d = digest_of(
+        [a, b],
+        reactions={a.id: 3, b.id: 4},
+        replications={b.id: Replication(reproduced=2)},
+    )
+    assert [(t.kind, t.entry) for t in d.things] == [("replicated", b), ("reacted", a)]

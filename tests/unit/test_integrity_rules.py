@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -94,3 +95,34 @@ def test_a_kept_layout_holds_no_text_and_refills_without_withdrawn_entries() -> 
     assert "Ann" not in text
     assert "failure 2, edited" in text
     assert "*Claude* · 1 entry, 1 failed" in text
+
+
+def test_a_layout_kept_by_the_earlier_release_is_finished_with_real_content() -> None:
+    """Old keys (surprises, failures by tool, where tools fail, credit in the thread) refill."""
+    names = {"U1": "Ann", "U2": "Ben"}
+    d = _digest([_exp(1, surprise="it cited a paper"), _exp(2)])
+    tool = hashlib.sha256(b"Claude").hexdigest()[:16]
+    old_part = {
+        "units": [
+            {"kind": "section", "keys": ["surprises"]},
+            {"kind": "section", "keys": ["surprise:e1"]},
+            {"kind": "section", "keys": ["failures"]},
+            {"kind": "section", "keys": [f"group:{tool}", "failure:e1", "failure:e2"]},
+            {"kind": "section", "keys": ["where", f"where:{tool}", f"where-fn:{tool}"]},
+            {"kind": "section", "keys": ["credit", "welcome"]},
+        ]
+    }
+    blocks = refill(old_part, d, names, number=2, total=2).blocks
+    text = str(blocks)
+    assert "withdrawn" not in text
+    assert "failure 1" in text
+    assert "failure 2" in text
+    assert "*Claude* · 2 entries, 2 failed" in text
+    assert "Thanks for sharing: Ann, Ben." in text
+    # The single surprise line is an entry of today's layout: it carries the entry's menu.
+    assert blocks[1]["accessory"]["options"][0]["value"] == "same|e1"
+    gone = _digest([_exp(2)])
+    text = str(refill(old_part, gone, names, number=2, total=2).blocks)
+    assert "failure 1" not in text
+    assert "Ann" not in text
+    assert "failure 2" in text
