@@ -172,6 +172,9 @@ def bot_env(slack: FakeSlack, url: str, port: int) -> dict[str, str]:
         "PORT": str(port),
         "SCHEDULER_TICK_SECONDS": "1",
         "SCHEDULER_LEASE_SECONDS": "10",
+        # The emulator's limits are off; the bot's own pacing at Slack's limits would make the
+        # rows measure the pacing (a reaction a reply: minutes for a burst), not the bot.
+        "SLACK_RATE_SCALE": "1000",
     } | BOT_ENV
 
 

@@ -1,7 +1,9 @@
 """Build the Bolt app: no module-level app, client or connection anywhere.
 
-Middleware order: Bolt's own (signature verification first), then `deps` (and a paced copy of
-the per-request client, `bot.slack_client`) into the context, then the intake, which writes requests that must not be lost to the inbox and answers them itself.
+Middleware order: Bolt's own (signature verification first), then the intake, which writes
+requests that must not be lost to the inbox and answers them itself (its workers have their own
+paced client and `deps`), then, for every other request, `deps` (and a paced copy of the
+per-request client, `bot.slack_client`) into the context.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def build_app(
         logger=logging.getLogger("bolt"),
     )
 
+    install(app, intake)  # first: a kept request needs nothing of the context below
+
     @app.middleware
     async def _inject_deps(context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]) -> Any:
         context["deps"] = deps
@@ -50,7 +54,6 @@ def build_app(
             )
         return await next()
 
-    install(app, intake)
     handlers.register_all(app)
     app.error(on_error)
     return app

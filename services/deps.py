@@ -58,6 +58,8 @@ class Deps:
     lease: Lease = field(
         default_factory=Lease
     )  # of send claims: see `storage.sends` and `services.sending`
+    # People whose job-function question is settled, until when (`services.function_question`).
+    function_settled: dict[str, datetime] = field(default_factory=dict)
     # Who people are (zone, name, admin), shared by commands, replies and the scheduler.
     people: PeopleDirectory = field(default_factory=_people)
     chart: ChartOptions = field(default_factory=ChartOptions)  # see `services.charts`

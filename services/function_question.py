@@ -9,12 +9,18 @@ Rules:
 - An answer is stored in the profile (as `/tried profile` does), and given to the person's
   entries stored without a function, the first one included, so the digest counts it.
 - "Don't ask me" is stored as dismissed.
+- Nearly every capture is not a first one, so a process remembers for `SETTLED_FOR` whom the
+  question is settled for (asked, answered, dismissed, or a function set) and reads nothing
+  then. The memo only ever skips asking; the claim in the database still decides who asks. A
+  failed delivery (here or in another process) makes the question askable again: this process
+  forgets at once, another one after `SETTLED_FOR` at most.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -27,17 +33,40 @@ from storage import profiles
 
 log = logging.getLogger(__name__)
 
+SETTLED_FOR = timedelta(minutes=5)
+SETTLED_MEMO = 10_000  # people remembered at most; the memo is emptied when it is full
+
+
+def _key(team_id: str, user_id: str) -> str:
+    return f"{team_id}:{user_id}"
+
+
+def _settled(deps: Deps, team_id: str, user_id: str) -> bool:
+    until = deps.function_settled.get(_key(team_id, user_id))
+    return until is not None and deps.clock() < until
+
+
+def _remember_settled(deps: Deps, team_id: str, user_id: str) -> None:
+    if len(deps.function_settled) >= SETTLED_MEMO:
+        deps.function_settled.clear()
+    deps.function_settled[_key(team_id, user_id)] = deps.clock() + SETTLED_FOR
+
 
 async def ask_function_once(deps: Deps, client: AsyncWebClient, exp: Experiment) -> bool:
     """Ask the author of a new entry their job function, if it was never asked; True when sent."""
-    # Nearly every capture is not a first one: a read settles it without taking the write lock.
+    # Nearly every capture is not a first one: the memo, else a read, settles it without
+    # taking the write lock.
+    if _settled(deps, exp.team_id, exp.user_id):
+        return False
     async with deps.db.read() as conn:
         if not await profiles.may_ask_function(conn, exp.team_id, exp.user_id):
+            _remember_settled(deps, exp.team_id, exp.user_id)
             return False
     async with deps.db.transaction() as conn:
         claimed = await profiles.claim_function_question(
             conn, exp.team_id, exp.user_id, now=deps.clock()
         )
+    _remember_settled(deps, exp.team_id, exp.user_id)
     if not claimed:
         return False
     try:
@@ -52,6 +81,7 @@ async def ask_function_once(deps: Deps, client: AsyncWebClient, exp: Experiment)
         )
         async with deps.db.transaction() as conn:
             await profiles.set_function_question(conn, exp.team_id, exp.user_id, None)
+        deps.function_settled.pop(_key(exp.team_id, exp.user_id), None)
         return False
     log.info("asked the job function user=%s", exp.user_id)
     return True

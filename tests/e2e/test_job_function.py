@@ -180,3 +180,22 @@ async def test_the_profile_changes_it_and_a_set_function_is_never_asked(
     assert questions(slack, BOB) == []
     [bobs] = await entries(store, BOB)
     assert bobs.job_function is JobFunction.SALES
+
+
+async def test_a_settled_question_is_remembered_for_a_while_without_reading(
+    bot: Runtime, driver: SlackDriver, slack: FakeSlack, clock: FakeClock, store: Database
+) -> None:
+    """Once settled, later shares read nothing for `SETTLED_FOR`; then the database decides again."""
+    await driver.slash_command(ALICE, "Claude: one")
+    await settle(bot)
+    assert len(questions(slack, ALICE)) == 1
+    # As after another process's failed delivery: the question is askable again in the database.
+    async with store.transaction() as conn:
+        await profiles.set_function_question(conn, "T0LOL", ALICE, None)
+    await driver.slash_command(ALICE, "Claude: two")
+    await settle(bot)
+    assert len(questions(slack, ALICE)) == 1  # remembered as settled: not read, not asked
+    clock.advance(minutes=6)
+    await driver.slash_command(ALICE, "Claude: three")
+    await settle(bot)
+    assert len(questions(slack, ALICE)) == 2  # forgotten: read again, and asked
