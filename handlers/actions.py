@@ -16,8 +16,9 @@ from blocks.forms import FormMetadata, experiment_modal, profile_modal
 from blocks.home import deleted_notice
 from blocks.ids import Action
 from blocks.prompts import parse_occurrence_value
-from blocks.replies import forgotten_blocks, forgotten_text, notice_blocks
+from blocks.replies import forgotten_blocks, forgotten_text
 from core.model import Experiment
+from handlers.answers import answer_privately
 from handlers.payloads import BlockAction
 from handlers.tracking import tracked
 from services import capture, replication
@@ -247,13 +248,8 @@ async def _as_owner(
 async def _tell(
     deps: Deps, client: AsyncWebClient, act: BlockAction, respond: AsyncRespond, text: str
 ) -> None:
-    """Answer privately: through the response URL; on Home (which has none), on Home itself;
-    elsewhere without one, in the app's DM."""
-    if respond.response_url:
-        await respond(
-            blocks=notice_blocks(text), text=text, response_type="ephemeral", replace_original=False
-        )
-    elif act.from_home:
+    """Answer privately; a click on Home (which carries no response URL) is answered on Home."""
+    if not respond.response_url and act.from_home:
         await refresh_home(deps, client, team_id=act.team_id, user_id=act.user_id, notice=text)
     else:
-        await client.chat_postMessage(channel=act.user_id, blocks=notice_blocks(text), text=text)
+        await answer_privately(client, respond, act.user_id, text)

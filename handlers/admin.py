@@ -35,6 +35,7 @@ from blocks.ritual_admin import (
 from blocks.setup import problems_as_errors, read_ritual_form
 from core.rituals import Ritual
 from core.weeks import WeekId
+from handlers.answers import answer_privately
 from handlers.payloads import BlockAction, ViewSubmission
 from handlers.tracking import tracked
 from services import ritual_admin as admin
@@ -68,7 +69,7 @@ async def on_edit(
     """Open the setup form filled with the ritual's current settings."""
     await ack()
     act = BlockAction.parse(body, action)
-    ritual = await _managed(act, body, client, respond, deps, "edit")
+    ritual = await _managed(act, client, respond, deps, "edit")
     if ritual is not None:
         await client.views_open(trigger_id=act.trigger_id, view=edit_ritual_modal(ritual))
 
@@ -83,7 +84,7 @@ async def on_pause(
 ) -> None:
     """Pause a ritual: nothing is sent until it is resumed."""
     await ack()
-    await _toggle(BlockAction.parse(body, action), body, client, respond, deps, paused=True)
+    await _toggle(BlockAction.parse(body, action), client, respond, deps, paused=True)
 
 
 async def on_resume(
@@ -96,7 +97,7 @@ async def on_resume(
 ) -> None:
     """Resume a paused ritual."""
     await ack()
-    await _toggle(BlockAction.parse(body, action), body, client, respond, deps, paused=False)
+    await _toggle(BlockAction.parse(body, action), client, respond, deps, paused=False)
 
 
 async def on_send_now(
@@ -110,11 +111,11 @@ async def on_send_now(
     """Send this week's prompt now; a second click (or a second admin) sends nothing more."""
     await ack()
     act = BlockAction.parse(body, action)
-    ritual = await _managed(act, body, client, respond, deps, "send now")
+    ritual = await _managed(act, client, respond, deps, "send now")
     if ritual is None:
         return
     sent = await admin.send_now(deps, client, ritual, by=act.user_id)
-    await _tell(body, client, respond, act.user_id, sent_now_text(ritual, sent))
+    await answer_privately(client, respond, act.user_id, sent_now_text(ritual, sent))
 
 
 async def on_retry_digest(
@@ -132,19 +133,15 @@ async def on_retry_digest(
     week = _week(occurrence[1]) if occurrence else None
     if occurrence is None or week is None:
         log.warning("digest retry with an unreadable value user=%s", act.user_id)
-        await _tell(body, client, respond, act.user_id, UNREADABLE)
+        await answer_privately(client, respond, act.user_id, UNREADABLE)
         return
     act = replace(act, value=occurrence[0])  # the ritual is checked like any other control
-    ritual = await _managed(act, body, client, respond, deps, "digest retry")
+    ritual = await _managed(act, client, respond, deps, "digest retry")
     if ritual is None:
         return
     result = await admin.retry_digest(deps, client, ritual, week, by=act.user_id)
-    await _tell(
-        body,
-        client,
-        respond,
-        act.user_id,
-        digest_retried_text(ritual.name, str(week), result.failed),
+    await answer_privately(
+        client, respond, act.user_id, digest_retried_text(ritual.name, str(week), result.failed)
     )
 
 
@@ -204,26 +201,24 @@ async def on_edit_form(
 
 async def _toggle(
     act: BlockAction,
-    body: dict[str, Any],
     client: AsyncWebClient,
     respond: AsyncRespond,
     deps: Deps,
     *,
     paused: bool,
 ) -> None:
-    ritual = await _managed(act, body, client, respond, deps, "pause" if paused else "resume")
+    ritual = await _managed(act, client, respond, deps, "pause" if paused else "resume")
     if ritual is None:
         return
     ritual = await admin.set_paused(deps, ritual, paused, by=act.user_id)
     if act.from_home:
         await publish_home(deps, client, team_id=act.team_id, user_id=act.user_id)
     else:
-        await _tell(body, client, respond, act.user_id, paused_text(ritual, paused))
+        await answer_privately(client, respond, act.user_id, paused_text(ritual, paused))
 
 
 async def _managed(
     act: BlockAction,
-    body: dict[str, Any],
     client: AsyncWebClient,
     respond: AsyncRespond,
     deps: Deps,
@@ -235,9 +230,9 @@ async def _managed(
             deps, client, team_id=act.team_id, user_id=act.user_id, ritual_id=act.value, verb=verb
         )
     except admin.NotAllowed:
-        await _tell(body, client, respond, act.user_id, NOT_ADMIN)
+        await answer_privately(client, respond, act.user_id, NOT_ADMIN)
     except admin.Missing:
-        await _tell(body, client, respond, act.user_id, GONE)
+        await answer_privately(client, respond, act.user_id, GONE)
     return None
 
 
@@ -246,15 +241,3 @@ def _week(text: str) -> WeekId | None:
         return WeekId.parse(text)
     except ValueError:
         return None
-
-
-async def _tell(
-    body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, user_id: str, text: str
-) -> None:
-    """Answer privately: under the message clicked, or by DM when there is no response URL."""
-    if body.get("response_url"):
-        await respond(
-            blocks=notice_blocks(text), text=text, response_type="ephemeral", replace_original=False
-        )
-    else:
-        await client.chat_postMessage(channel=user_id, blocks=notice_blocks(text), text=text)

@@ -18,8 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from blocks.confirm import parse_mode_value, understanding_blocks, understanding_text
 from blocks.ids import Action
-from blocks.replies import notice_blocks
 from core.corrections import Correction, Tap
+from handlers.answers import answer_privately
 from handlers.payloads import BlockAction
 from handlers.tracking import tracked
 from services import capture, confirmations
@@ -85,10 +85,10 @@ async def on_correction(
             act.user_id,
             experiment_id,
         )
-        await _tell(respond, NOT_YOURS)
+        await answer_privately(client, respond, act.user_id, NOT_YOURS)
         return
     except capture.NotFound:
-        await _tell(respond, GONE)
+        await answer_privately(client, respond, act.user_id, GONE)
         return
     exp = done.experiment
     shown = await named_one(client, exp, people=deps.people)
@@ -105,9 +105,3 @@ async def on_correction(
             author_name=(await look_up(client, act.user_id, people=deps.people)).name,
         )
     await refresh_home(deps, client, team_id=exp.team_id, user_id=act.user_id)
-
-
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    await respond(
-        blocks=notice_blocks(text), text=text, response_type="ephemeral", replace_original=False
-    )

@@ -26,6 +26,7 @@ from blocks.function_question import (
 )
 from blocks.ids import Action
 from blocks.replies import notice_blocks
+from handlers.answers import answer_privately
 from handlers.payloads import BlockAction
 from handlers.tracking import tracked
 from services import capture, confirmations
@@ -74,10 +75,10 @@ async def on_toggle_anonymous(
             act.user_id,
             experiment_id,
         )
-        await _tell(respond, NOT_YOURS)
+        await answer_privately(client, respond, act.user_id, NOT_YOURS)
         return
     except capture.NotFound:
-        await _tell(respond, GONE)
+        await answer_privately(client, respond, act.user_id, GONE)
         return
     log.info("experiment=%s anonymous=%s", exp.id, exp.anonymous)
     async with deps.db.read() as conn:
@@ -128,9 +129,3 @@ async def on_dismiss_function(
     act = BlockAction.parse(body, action)
     await dismiss_function(deps, act.team_id, act.user_id)
     await respond(blocks=notice_blocks(DISMISSED_TEXT), text=DISMISSED_TEXT, replace_original=True)
-
-
-async def _tell(respond: AsyncRespond, text: str) -> None:
-    await respond(
-        blocks=notice_blocks(text), text=text, response_type="ephemeral", replace_original=False
-    )
