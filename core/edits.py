@@ -102,31 +102,26 @@ def apply_draft(
     tool = strip_controls(tool) if tool is not None else None
     model = strip_controls(model) if model is not None else None
     match keep:
-        case Keep.NOTHING:
-            edited = replace(
-                exp,
-                tool=tool,
-                model=model,
-                work=draft.work,
-                summary=draft.summary,
-                surprise=draft.surprise,
-                failure=draft.failure,
-                outcome=draft.outcome,
-                failure_mode=draft.failure_mode,
-                private=draft.private,
-                caught=draft.caught,
-                next_try=draft.next_try,
-                anonymous=draft.anonymous,
+        case Keep.NOTHING | Keep.UNTOUCHED:
+            work, summary, surprise, failure = (
+                draft.work,
+                draft.summary,
+                draft.surprise,
+                draft.failure,
             )
-        case Keep.UNTOUCHED:
+            if keep is Keep.UNTOUCHED:
+                work = keep_untouched(exp.work, work, named=_of(shown, "work"))
+                summary = keep_untouched(exp.summary, summary, named=_of(shown, "summary"))
+                surprise = keep_untouched(exp.surprise, surprise, named=_of(shown, "surprise"))
+                failure = keep_untouched(exp.failure, failure, named=_of(shown, "failure"))
             edited = replace(
                 exp,
                 tool=tool,
                 model=model,
-                work=keep_untouched(exp.work, draft.work, named=_of(shown, "work")),
-                summary=keep_untouched(exp.summary, draft.summary, named=_of(shown, "summary")),
-                surprise=keep_untouched(exp.surprise, draft.surprise, named=_of(shown, "surprise")),
-                failure=keep_untouched(exp.failure, draft.failure, named=_of(shown, "failure")),
+                work=work,
+                summary=summary,
+                surprise=surprise,
+                failure=failure,
                 outcome=draft.outcome,
                 failure_mode=draft.failure_mode,
                 private=draft.private,
